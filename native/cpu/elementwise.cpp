@@ -1,0 +1,363 @@
+// CPU loops for the elementwise families (copy/cast, unary, binary, where) and creation kernels.
+// The scalar math comes from native/ops; this file only walks memory.
+#include <cmath>
+#include <limits>
+
+#include "common.h"
+#include "ops/elementwise.h"
+#include "ops/philox.h"
+
+namespace jg {
+namespace {
+
+template <class T> inline T& at(char* p) { return *reinterpret_cast<T*>(p); }
+
+// out = f(x) over contiguous or strided operands
+template <class TO, class TI, class F>
+void map1(int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, const F& f) {
+    TO* o = reinterpret_cast<TO*>(out);
+    const TI* xi = reinterpret_cast<const TI*>(x);
+    if (ndim == 0) {
+        parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) o[i] = f(xi[i]);
+        });
+        return;
+    }
+    int64_t shape[JG_MAX_DIMS], strides[2][JG_MAX_DIMS];
+    const int64_t sizes[2] = {sizeof(TO), sizeof(TI)};
+    read_geom<2>(ndim, geom, sizes, shape, strides);
+    char* base[2] = {reinterpret_cast<char*>(out), reinterpret_cast<char*>(x)};
+    for_each_strided<2>(n, ndim, shape, strides, base, [&](char* const* p, int64_t count, const int64_t* s) {
+        if (s[0] == int64_t(sizeof(TO)) && s[1] == int64_t(sizeof(TI))) {
+            TO* po = reinterpret_cast<TO*>(p[0]);
+            const TI* px = reinterpret_cast<const TI*>(p[1]);
+            for (int64_t i = 0; i < count; ++i) po[i] = f(px[i]);
+        } else {
+            for (int64_t i = 0; i < count; ++i) at<TO>(p[0] + i * s[0]) = f(at<TI>(p[1] + i * s[1]));
+        }
+    });
+}
+
+template <class TO, class T, class F>
+void map2(int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b, const F& f) {
+    TO* o = reinterpret_cast<TO*>(out);
+    const T* pa = reinterpret_cast<const T*>(a);
+    const T* pb = reinterpret_cast<const T*>(b);
+    if (ndim == 0) {
+        parallel_for(n, kGrain, [&](int64_t lo, int64_t hi) {
+            for (int64_t i = lo; i < hi; ++i) o[i] = f(pa[i], pb[i]);
+        });
+        return;
+    }
+    int64_t shape[JG_MAX_DIMS], strides[3][JG_MAX_DIMS];
+    const int64_t sizes[3] = {sizeof(TO), sizeof(T), sizeof(T)};
+    read_geom<3>(ndim, geom, sizes, shape, strides);
+    char* base[3] = {reinterpret_cast<char*>(out), reinterpret_cast<char*>(a), reinterpret_cast<char*>(b)};
+    for_each_strided<3>(n, ndim, shape, strides, base, [&](char* const* p, int64_t count, const int64_t* s) {
+        const int64_t es = sizeof(T);
+        TO* po = reinterpret_cast<TO*>(p[0]);
+        const T* x = reinterpret_cast<const T*>(p[1]);
+        const T* z = reinterpret_cast<const T*>(p[2]);
+        if (s[0] == int64_t(sizeof(TO)) && s[1] == es && s[2] == es) {
+            for (int64_t i = 0; i < count; ++i) po[i] = f(x[i], z[i]);
+        } else if (s[0] == int64_t(sizeof(TO)) && s[1] == es && s[2] == 0) {
+            const T zv = z[0];
+            for (int64_t i = 0; i < count; ++i) po[i] = f(x[i], zv);
+        } else if (s[0] == int64_t(sizeof(TO)) && s[1] == 0 && s[2] == es) {
+            const T xv = x[0];
+            for (int64_t i = 0; i < count; ++i) po[i] = f(xv, z[i]);
+        } else {
+            for (int64_t i = 0; i < count; ++i)
+                at<TO>(p[0] + i * s[0]) = f(at<T>(p[1] + i * s[1]), at<T>(p[2] + i * s[2]));
+        }
+    });
+}
+
+int bad_dtype(const char* op, int dtype, const char* valid) {
+    return fail(JG_ERR_ARGUMENT, std::string(op) + ": dtype " + dtype_name(dtype) + " is not supported; expected " + valid);
+}
+
+bool check_geom(const char* op, int64_t n, int ndim, const int64_t* geom, int* status) {
+    if (n < 0) { *status = fail(JG_ERR_ARGUMENT, std::string(op) + ": negative element count"); return false; }
+    if (ndim < 0 || ndim > JG_MAX_DIMS || (ndim > 0 && geom == nullptr)) {
+        *status = fail(JG_ERR_ARGUMENT, std::string(op) + ": ndim " + std::to_string(ndim) + " outside 0.." + std::to_string(JG_MAX_DIMS));
+        return false;
+    }
+    return true;
+}
+
+template <class T, template <class> class F>
+int unary_as(int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, double a, double b) {
+    F<T> f{static_cast<T>(a), static_cast<T>(b)};
+    map1<T, T>(n, ndim, geom, out, x, f);
+    return JG_OK;
+}
+
+template <class T>
+int unary_float(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t x, double a, double b) {
+    using namespace ops;
+    switch (op) {
+        case JG_NEG: return unary_as<T, Neg>(n, ndim, g, out, x, a, b);
+        case JG_ABS: return unary_as<T, Abs>(n, ndim, g, out, x, a, b);
+        case JG_SIGN: return unary_as<T, Sign>(n, ndim, g, out, x, a, b);
+        case JG_ADD_SCALAR: return unary_as<T, AddScalar>(n, ndim, g, out, x, a, b);
+        case JG_MUL_SCALAR: return unary_as<T, MulScalar>(n, ndim, g, out, x, a, b);
+        case JG_RSUB_SCALAR: return unary_as<T, RsubScalar>(n, ndim, g, out, x, a, b);
+        case JG_SQUARE: return unary_as<T, Square>(n, ndim, g, out, x, a, b);
+        case JG_DIV_SCALAR: return unary_as<T, DivScalar>(n, ndim, g, out, x, a, b);
+        case JG_RDIV_SCALAR: return unary_as<T, RdivScalar>(n, ndim, g, out, x, a, b);
+        case JG_RECIPROCAL: return unary_as<T, Reciprocal>(n, ndim, g, out, x, a, b);
+        case JG_POW_SCALAR: return unary_as<T, PowScalar>(n, ndim, g, out, x, a, b);
+        case JG_RPOW_SCALAR: return unary_as<T, RpowScalar>(n, ndim, g, out, x, a, b);
+        case JG_EXP: return unary_as<T, Exp>(n, ndim, g, out, x, a, b);
+        case JG_LOG: return unary_as<T, Log>(n, ndim, g, out, x, a, b);
+        case JG_LOG_CLAMPED: return unary_as<T, LogClamped>(n, ndim, g, out, x, a, b);
+        case JG_SQRT: return unary_as<T, Sqrt>(n, ndim, g, out, x, a, b);
+        case JG_SIN: return unary_as<T, Sin>(n, ndim, g, out, x, a, b);
+        case JG_COS: return unary_as<T, Cos>(n, ndim, g, out, x, a, b);
+        case JG_SIGMOID: return unary_as<T, Sigmoid>(n, ndim, g, out, x, a, b);
+        case JG_TANH: return unary_as<T, Tanh>(n, ndim, g, out, x, a, b);
+        case JG_RELU: return unary_as<T, Relu>(n, ndim, g, out, x, a, b);
+        case JG_LEAKY_RELU: return unary_as<T, LeakyRelu>(n, ndim, g, out, x, a, b);
+        case JG_CLAMP: return unary_as<T, Clamp>(n, ndim, g, out, x, a, b);
+        default: return fail(JG_ERR_ARGUMENT, "unary: unknown op " + std::to_string(op));
+    }
+}
+
+int unary_int(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t x, double a, double b) {
+    using namespace ops;
+    using T = int64_t;
+    switch (op) {
+        case JG_NEG: return unary_as<T, Neg>(n, ndim, g, out, x, a, b);
+        case JG_ABS: return unary_as<T, Abs>(n, ndim, g, out, x, a, b);
+        case JG_SIGN: return unary_as<T, Sign>(n, ndim, g, out, x, a, b);
+        case JG_ADD_SCALAR: return unary_as<T, AddScalar>(n, ndim, g, out, x, a, b);
+        case JG_MUL_SCALAR: return unary_as<T, MulScalar>(n, ndim, g, out, x, a, b);
+        case JG_RSUB_SCALAR: return unary_as<T, RsubScalar>(n, ndim, g, out, x, a, b);
+        case JG_SQUARE: return unary_as<T, Square>(n, ndim, g, out, x, a, b);
+        case JG_RELU: return unary_as<T, Relu>(n, ndim, g, out, x, a, b);
+        case JG_CLAMP: return unary_as<T, Clamp>(n, ndim, g, out, x, a, b);
+        default:
+            return fail(JG_ERR_ARGUMENT, "unary: op " + std::to_string(op) + " needs a floating dtype (float32 or float64), got int64");
+    }
+}
+
+template <class T, template <class> class F>
+int binary_as(int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b, double al, double be) {
+    F<T> f{static_cast<T>(al), static_cast<T>(be)};
+    map2<T, T>(n, ndim, geom, out, a, b, f);
+    return JG_OK;
+}
+template <class T, template <class> class F>
+int compare_as(int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b) {
+    F<T> f{};
+    map2<bool, T>(n, ndim, geom, out, a, b, f);
+    return JG_OK;
+}
+
+template <class T>
+int compare(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t a, int64_t b) {
+    using namespace ops;
+    switch (op) {
+        case JG_EQ: return compare_as<T, Eq>(n, ndim, g, out, a, b);
+        case JG_NE: return compare_as<T, Ne>(n, ndim, g, out, a, b);
+        case JG_GT: return compare_as<T, Gt>(n, ndim, g, out, a, b);
+        case JG_GE: return compare_as<T, Ge>(n, ndim, g, out, a, b);
+        case JG_LT: return compare_as<T, Lt>(n, ndim, g, out, a, b);
+        case JG_LE: return compare_as<T, Le>(n, ndim, g, out, a, b);
+        default: return fail(JG_ERR_ARGUMENT, "binary: op " + std::to_string(op) + " is not a comparison");
+    }
+}
+
+template <class T>
+int binary_float(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t a, int64_t b, double al, double be) {
+    using namespace ops;
+    switch (op) {
+        case JG_ADD: return binary_as<T, Add>(n, ndim, g, out, a, b, al, be);
+        case JG_SUB: return binary_as<T, Sub>(n, ndim, g, out, a, b, al, be);
+        case JG_MUL: return binary_as<T, Mul>(n, ndim, g, out, a, b, al, be);
+        case JG_DIV: return binary_as<T, Div>(n, ndim, g, out, a, b, al, be);
+        case JG_POW: return binary_as<T, Pow>(n, ndim, g, out, a, b, al, be);
+        case JG_MAXIMUM: return binary_as<T, Maximum>(n, ndim, g, out, a, b, al, be);
+        case JG_MINIMUM: return binary_as<T, Minimum>(n, ndim, g, out, a, b, al, be);
+        case JG_SIGMOID_BACKWARD: return binary_as<T, SigmoidBackward>(n, ndim, g, out, a, b, al, be);
+        case JG_TANH_BACKWARD: return binary_as<T, TanhBackward>(n, ndim, g, out, a, b, al, be);
+        case JG_RELU_BACKWARD: return binary_as<T, ReluBackward>(n, ndim, g, out, a, b, al, be);
+        case JG_LEAKY_RELU_BACKWARD: return binary_as<T, LeakyReluBackward>(n, ndim, g, out, a, b, al, be);
+        case JG_CLAMP_BACKWARD: return binary_as<T, ClampBackward>(n, ndim, g, out, a, b, al, be);
+        default: return compare<T>(op, n, ndim, g, out, a, b);
+    }
+}
+
+int binary_int(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t a, int64_t b) {
+    using namespace ops;
+    using T = int64_t;
+    switch (op) {
+        case JG_ADD: return binary_as<T, Add>(n, ndim, g, out, a, b, 0, 0);
+        case JG_SUB: return binary_as<T, Sub>(n, ndim, g, out, a, b, 0, 0);
+        case JG_MUL: return binary_as<T, Mul>(n, ndim, g, out, a, b, 0, 0);
+        case JG_MAXIMUM: return binary_as<T, Maximum>(n, ndim, g, out, a, b, 0, 0);
+        case JG_MINIMUM: return binary_as<T, Minimum>(n, ndim, g, out, a, b, 0, 0);
+        case JG_EQ: case JG_NE: case JG_GT: case JG_GE: case JG_LT: case JG_LE:
+            return compare<T>(op, n, ndim, g, out, a, b);
+        default:
+            return fail(JG_ERR_ARGUMENT, "binary: op " + std::to_string(op) + " needs a floating dtype (float32 or float64), got int64");
+    }
+}
+
+template <class TO>
+int copy_from(int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
+    JG_DISPATCH_ALL(in_dtype, TI, map1<TO, TI>(n, ndim, geom, out, in, [](TI v) { return static_cast<TO>(v); }); return JG_OK);
+    return fail(JG_ERR_ARGUMENT, "copy: unknown input dtype " + std::to_string(in_dtype));
+}
+
+}  // namespace
+}  // namespace jg
+
+using namespace jg;
+
+template <class T> static void linspace_as(int64_t n, int64_t out, double start, double end) {
+    // Same scheme as PyTorch: the first half counts up from start, the second half down from end,
+    // in the output's own precision.
+    T* o = reinterpret_cast<T*>(out);
+    if (n == 1) { o[0] = static_cast<T>(start); return; }
+    const T s = static_cast<T>(start), e = static_cast<T>(end);
+    const T step = (e - s) / static_cast<T>(n - 1);
+    const int64_t half = n / 2;
+    for (int64_t i = 0; i < n; ++i) o[i] = i < half ? s + step * static_cast<T>(i) : e - step * static_cast<T>(n - 1 - i);
+}
+
+extern "C" {
+
+int jg_copy(int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
+    int st = JG_OK;
+    if (!check_geom("copy", n, ndim, geom, &st)) return st;
+    return guarded("copy", [&]() -> int {
+        JG_DISPATCH_ALL(out_dtype, TO, return copy_from<TO>(in_dtype, n, ndim, geom, out, in));
+        return fail(JG_ERR_ARGUMENT, "copy: unknown output dtype " + std::to_string(out_dtype));
+    });
+}
+
+int jg_unary(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, double alpha, double beta) {
+    int st = JG_OK;
+    if (!check_geom("unary", n, ndim, geom, &st)) return st;
+    return guarded("unary", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32: return unary_float<float>(op, n, ndim, geom, out, x, alpha, beta);
+            case JG_FLOAT64: return unary_float<double>(op, n, ndim, geom, out, x, alpha, beta);
+            case JG_INT64: return unary_int(op, n, ndim, geom, out, x, alpha, beta);
+            default: return bad_dtype("unary", dtype, "float32, float64 or int64");
+        }
+    });
+}
+
+int jg_binary(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b, double alpha, double beta) {
+    int st = JG_OK;
+    if (!check_geom("binary", n, ndim, geom, &st)) return st;
+    return guarded("binary", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32: return binary_float<float>(op, n, ndim, geom, out, a, b, alpha, beta);
+            case JG_FLOAT64: return binary_float<double>(op, n, ndim, geom, out, a, b, alpha, beta);
+            case JG_INT64: return binary_int(op, n, ndim, geom, out, a, b);
+            case JG_BOOL:
+                if (op == JG_EQ) return compare_as<bool, ops::Eq>(n, ndim, geom, out, a, b);
+                if (op == JG_NE) return compare_as<bool, ops::Ne>(n, ndim, geom, out, a, b);
+                return bad_dtype("binary", dtype, "float32, float64 or int64 (bool supports eq and ne)");
+            default: return bad_dtype("binary", dtype, "float32, float64 or int64");
+        }
+    });
+}
+
+int jg_where(int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a, int64_t b) {
+    int st = JG_OK;
+    if (!check_geom("where", n, ndim, geom, &st)) return st;
+    return guarded("where", [&]() -> int {
+        JG_DISPATCH_ALL(dtype, T, {
+            const bool* c = reinterpret_cast<const bool*>(cond);
+            const T* pa = reinterpret_cast<const T*>(a);
+            const T* pb = reinterpret_cast<const T*>(b);
+            T* o = reinterpret_cast<T*>(out);
+            if (ndim == 0) {
+                parallel_for(n, kGrain, [&](int64_t lo, int64_t hi) {
+                    for (int64_t i = lo; i < hi; ++i) o[i] = c[i] ? pa[i] : pb[i];
+                });
+                return JG_OK;
+            }
+            int64_t shape[JG_MAX_DIMS], strides[4][JG_MAX_DIMS];
+            const int64_t sizes[4] = {sizeof(T), 1, sizeof(T), sizeof(T)};
+            read_geom<4>(ndim, geom, sizes, shape, strides);
+            char* base[4] = {reinterpret_cast<char*>(out), reinterpret_cast<char*>(cond), reinterpret_cast<char*>(a),
+                             reinterpret_cast<char*>(b)};
+            for_each_strided<4>(n, ndim, shape, strides, base, [&](char* const* p, int64_t count, const int64_t* s) {
+                for (int64_t i = 0; i < count; ++i)
+                    at<T>(p[0] + i * s[0]) = at<bool>(p[1] + i * s[1]) ? at<T>(p[2] + i * s[2]) : at<T>(p[3] + i * s[3]);
+            });
+            return JG_OK;
+        });
+        return bad_dtype("where", dtype, "float32, float64, int64 or bool");
+    });
+}
+
+int jg_fill(int dtype, int64_t n, int64_t out, double value) {
+    if (n < 0) return fail(JG_ERR_ARGUMENT, "fill: negative element count");
+    return guarded("fill", [&]() -> int {
+        JG_DISPATCH_ALL(dtype, T, {
+            T* o = reinterpret_cast<T*>(out);
+            const T v = static_cast<T>(value);
+            parallel_for(n, kGrain, [&](int64_t lo, int64_t hi) {
+                for (int64_t i = lo; i < hi; ++i) o[i] = v;
+            });
+            return JG_OK;
+        });
+        return bad_dtype("fill", dtype, "float32, float64, int64 or bool");
+    });
+}
+
+int jg_arange(int dtype, int64_t n, int64_t out, double start, double step) {
+    if (n < 0) return fail(JG_ERR_ARGUMENT, "arange: negative element count");
+    return guarded("arange", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32: { float* o = reinterpret_cast<float*>(out); for (int64_t i = 0; i < n; ++i) o[i] = static_cast<float>(start + i * step); return JG_OK; }
+            case JG_FLOAT64: { double* o = reinterpret_cast<double*>(out); for (int64_t i = 0; i < n; ++i) o[i] = start + i * step; return JG_OK; }
+            case JG_INT64: { int64_t* o = reinterpret_cast<int64_t*>(out); for (int64_t i = 0; i < n; ++i) o[i] = static_cast<int64_t>(start + i * step); return JG_OK; }
+            default: return bad_dtype("arange", dtype, "float32, float64 or int64");
+        }
+    });
+}
+
+int jg_linspace(int dtype, int64_t n, int64_t out, double start, double end) {
+    if (n < 0) return fail(JG_ERR_ARGUMENT, "linspace: negative number of steps");
+    if (n == 0) return JG_OK;
+    return guarded("linspace", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32: linspace_as<float>(n, out, start, end); return JG_OK;
+            case JG_FLOAT64: linspace_as<double>(n, out, start, end); return JG_OK;
+            default: return bad_dtype("linspace", dtype, "float32 or float64");
+        }
+    });
+}
+
+int jg_random(int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi) {
+    if (n < 0) return fail(JG_ERR_ARGUMENT, "random: negative element count");
+    if (kind != 0 && kind != 1) return fail(JG_ERR_ARGUMENT, "random: kind must be 0 (uniform) or 1 (normal)");
+    return guarded("random", [&]() -> int {
+        auto gen = [&](auto* o) {
+            using T = std::remove_pointer_t<decltype(o)>;
+            parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+                for (int64_t i = b; i < e; ++i) {
+                    double u = ops::random_value(kind, static_cast<uint64_t>(seed), static_cast<uint64_t>(offset), i);
+                    T v = kind == 0 ? static_cast<T>(lo + (hi - lo) * u) : static_cast<T>(lo + hi * u);
+                    if (kind == 0 && v >= static_cast<T>(hi) && hi > lo) v = std::nextafter(static_cast<T>(hi), static_cast<T>(lo));
+                    o[i] = v;
+                }
+            });
+        };
+        switch (dtype) {
+            case JG_FLOAT32: gen(reinterpret_cast<float*>(out)); return JG_OK;
+            case JG_FLOAT64: gen(reinterpret_cast<double*>(out)); return JG_OK;
+            default: return bad_dtype("random", dtype, "float32 or float64");
+        }
+    });
+}
+
+}

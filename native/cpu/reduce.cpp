@@ -1,0 +1,243 @@
+// Reductions over a contiguous [outer, r, inner] view, and row softmax.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "common.h"
+#include "ops/elementwise.h"
+
+namespace jg {
+namespace {
+
+typedef double v4d __attribute__((vector_size(32)));
+typedef float v8f __attribute__((vector_size(32)));
+
+// Sum of a contiguous run in double precision (float inputs are widened exactly).
+__attribute__((target_clones("avx2", "default"))) double sum_run_f32(const float* x, int64_t n) {
+    v4d acc0 = {0, 0, 0, 0}, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        v8f a, b;
+        std::memcpy(&a, x + i, sizeof a);
+        std::memcpy(&b, x + i + 8, sizeof b);
+        acc0 += __builtin_convertvector(__builtin_shufflevector(a, a, 0, 1, 2, 3), v4d);
+        acc1 += __builtin_convertvector(__builtin_shufflevector(a, a, 4, 5, 6, 7), v4d);
+        acc2 += __builtin_convertvector(__builtin_shufflevector(b, b, 0, 1, 2, 3), v4d);
+        acc3 += __builtin_convertvector(__builtin_shufflevector(b, b, 4, 5, 6, 7), v4d);
+    }
+    v4d acc = (acc0 + acc1) + (acc2 + acc3);
+    double s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (; i < n; ++i) s += x[i];
+    return s;
+}
+
+__attribute__((target_clones("avx2", "default"))) double sum_run_f64(const double* x, int64_t n) {
+    v4d acc0 = {0, 0, 0, 0}, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        v4d a, b, c, d;
+        std::memcpy(&a, x + i, sizeof a);
+        std::memcpy(&b, x + i + 4, sizeof b);
+        std::memcpy(&c, x + i + 8, sizeof c);
+        std::memcpy(&d, x + i + 12, sizeof d);
+        acc0 += a; acc1 += b; acc2 += c; acc3 += d;
+    }
+    v4d acc = (acc0 + acc1) + (acc2 + acc3);
+    double s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (; i < n; ++i) s += x[i];
+    return s;
+}
+
+inline double sum_run(const float* x, int64_t n) { return sum_run_f32(x, n); }
+inline double sum_run(const double* x, int64_t n) { return sum_run_f64(x, n); }
+inline int64_t sum_run(const int64_t* x, int64_t n) {
+    int64_t s = 0;
+    for (int64_t i = 0; i < n; ++i) s += x[i];
+    return s;
+}
+inline int64_t sum_run(const bool* x, int64_t n) {
+    int64_t s = 0;
+    for (int64_t i = 0; i < n; ++i) s += x[i] ? 1 : 0;
+    return s;
+}
+
+template <class T> struct Acc { using type = double; using out = T; };
+template <> struct Acc<int64_t> { using type = int64_t; using out = int64_t; };
+template <> struct Acc<bool> { using type = int64_t; using out = int64_t; };
+
+template <class T>
+void reduce_sum(int64_t outer, int64_t r, int64_t inner, int64_t out, int64_t in) {
+    using A = typename Acc<T>::type;
+    using O = typename Acc<T>::out;
+    const T* x = reinterpret_cast<const T*>(in);
+    O* o = reinterpret_cast<O*>(out);
+    if (inner == 1) {
+        if (outer == 1 && r < kGrain) {
+            o[0] = static_cast<O>(sum_run(x, r));
+            return;
+        }
+        if (outer == 1) {
+            // one long row: split it across threads, combine the partial sums in a fixed order
+            int nt = num_threads();
+            std::vector<A> part(nt, A(0));
+            int64_t per = (r + nt - 1) / nt;
+            parallel_for(nt, 1, [&](int64_t b, int64_t e) {
+                for (int64_t t = b; t < e; ++t) {
+                    int64_t lo = t * per, hi = std::min(r, lo + per);
+                    if (lo < hi) part[t] = sum_run(x + lo, hi - lo);
+                }
+            });
+            A s = 0;
+            for (A v : part) s += v;
+            o[0] = static_cast<O>(s);
+            return;
+        }
+        parallel_for(outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(r, 1)), [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i) o[i] = static_cast<O>(sum_run(x + i * r, r));
+        });
+        return;
+    }
+    // columns: accumulate whole rows of `inner` so the inner loop stays contiguous
+    int64_t cols = outer * inner;
+    parallel_for(cols, std::max<int64_t>(1, kGrain / std::max<int64_t>(r, 1)), [&](int64_t b, int64_t e) {
+        std::vector<A> acc;
+        int64_t c = b;
+        while (c < e) {
+            int64_t oi = c / inner, i0 = c % inner;
+            int64_t i1 = std::min(inner, i0 + (e - c));
+            acc.assign(i1 - i0, A(0));
+            const T* base = x + oi * r * inner;
+            for (int64_t k = 0; k < r; ++k) {
+                const T* row = base + k * inner;
+                for (int64_t i = i0; i < i1; ++i) acc[i - i0] += static_cast<A>(row[i]);
+            }
+            for (int64_t i = i0; i < i1; ++i) o[oi * inner + i] = static_cast<O>(acc[i - i0]);
+            c += i1 - i0;
+        }
+    });
+}
+
+// op: MAX/MIN write T, ARGMAX/ARGMIN write int64. NaN wins, first index on ties.
+template <class T>
+void reduce_extreme(int op, int64_t outer, int64_t r, int64_t inner, int64_t out, int64_t in) {
+    const T* x = reinterpret_cast<const T*>(in);
+    const bool want_max = op == JG_MAX || op == JG_ARGMAX;
+    const bool want_index = op == JG_ARGMAX || op == JG_ARGMIN;
+    parallel_for(outer * inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(r, 1)), [&](int64_t b, int64_t e) {
+        for (int64_t c = b; c < e; ++c) {
+            int64_t oi = c / inner, i = c % inner;
+            const T* p = x + oi * r * inner + i;
+            T best = p[0];
+            int64_t best_k = 0;
+            if (!ops::is_nan(best)) {
+                for (int64_t k = 1; k < r; ++k) {
+                    T v = p[k * inner];
+                    if (ops::is_nan(v)) { best = v; best_k = k; break; }
+                    if (want_max ? v > best : v < best) { best = v; best_k = k; }
+                }
+            }
+            if (want_index) reinterpret_cast<int64_t*>(out)[c] = best_k;
+            else reinterpret_cast<T*>(out)[c] = best;
+        }
+    });
+}
+
+template <class T>
+void softmax_rows(bool log, int64_t rows, int64_t cols, T* out, const T* x) {
+    parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1)), [&](int64_t b, int64_t e) {
+        for (int64_t row = b; row < e; ++row) {
+            const T* xr = x + row * cols;
+            T* yr = out + row * cols;
+            T m = -std::numeric_limits<T>::infinity();
+            for (int64_t j = 0; j < cols; ++j) m = (xr[j] > m || ops::is_nan(xr[j])) ? xr[j] : m;
+            if (std::isinf(m) && m < 0) m = 0;  // a row of -inf: keep exp finite, result is NaN like PyTorch
+            double s = 0;
+            if (log) {
+                for (int64_t j = 0; j < cols; ++j) s += std::exp(static_cast<double>(xr[j] - m));
+                const T lse = static_cast<T>(std::log(s));
+                for (int64_t j = 0; j < cols; ++j) yr[j] = xr[j] - m - lse;
+            } else {
+                for (int64_t j = 0; j < cols; ++j) {
+                    T v = std::exp(xr[j] - m);
+                    yr[j] = v;
+                    s += v;
+                }
+                const T inv = static_cast<T>(1.0 / s);
+                for (int64_t j = 0; j < cols; ++j) yr[j] *= inv;
+            }
+        }
+    });
+}
+
+template <class T>
+void softmax_backward_rows(bool log, int64_t rows, int64_t cols, T* dx, const T* y, const T* dy) {
+    parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1)), [&](int64_t b, int64_t e) {
+        for (int64_t row = b; row < e; ++row) {
+            const T* yr = y + row * cols;
+            const T* gr = dy + row * cols;
+            T* dr = dx + row * cols;
+            double s = 0;
+            if (log) {
+                for (int64_t j = 0; j < cols; ++j) s += gr[j];
+                const T st = static_cast<T>(s);
+                for (int64_t j = 0; j < cols; ++j) dr[j] = gr[j] - std::exp(yr[j]) * st;
+            } else {
+                for (int64_t j = 0; j < cols; ++j) s += static_cast<double>(gr[j]) * yr[j];
+                const T st = static_cast<T>(s);
+                for (int64_t j = 0; j < cols; ++j) dr[j] = yr[j] * (gr[j] - st);
+            }
+        }
+    });
+}
+
+}  // namespace
+}  // namespace jg
+
+using namespace jg;
+
+extern "C" {
+
+int jg_reduce(int op, int dtype, int64_t outer, int64_t r, int64_t inner, int64_t out, int64_t x) {
+    if (outer < 0 || r < 0 || inner < 0)
+        return fail(JG_ERR_ARGUMENT, "reduce: negative extent");
+    if (op != JG_SUM && r == 0)
+        return fail(JG_ERR_ARGUMENT, "reduce: max/min/argmax/argmin of an empty dimension has no identity");
+    return guarded("reduce", [&]() -> int {
+        if (op == JG_SUM) {
+            JG_DISPATCH_ALL(dtype, T, reduce_sum<T>(outer, r, inner, out, x); return JG_OK);
+            return fail(JG_ERR_ARGUMENT, "reduce: unknown dtype " + std::to_string(dtype));
+        }
+        if (op < 0 || op >= JG_REDUCE_OP_COUNT) return fail(JG_ERR_ARGUMENT, "reduce: unknown op " + std::to_string(op));
+        switch (dtype) {
+            case JG_FLOAT32: reduce_extreme<float>(op, outer, r, inner, out, x); return JG_OK;
+            case JG_FLOAT64: reduce_extreme<double>(op, outer, r, inner, out, x); return JG_OK;
+            case JG_INT64: reduce_extreme<int64_t>(op, outer, r, inner, out, x); return JG_OK;
+            default: return fail(JG_ERR_ARGUMENT, std::string("reduce: max/min need float32, float64 or int64, got ") + dtype_name(dtype));
+        }
+    });
+}
+
+int jg_softmax(int log, int dtype, int64_t rows, int64_t cols, int64_t out, int64_t x) {
+    if (rows < 0 || cols < 0) return fail(JG_ERR_ARGUMENT, "softmax: negative extent");
+    return guarded("softmax", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32: softmax_rows<float>(log != 0, rows, cols, reinterpret_cast<float*>(out), reinterpret_cast<const float*>(x)); return JG_OK;
+            case JG_FLOAT64: softmax_rows<double>(log != 0, rows, cols, reinterpret_cast<double*>(out), reinterpret_cast<const double*>(x)); return JG_OK;
+            default: return fail(JG_ERR_ARGUMENT, std::string("softmax: needs float32 or float64, got ") + dtype_name(dtype));
+        }
+    });
+}
+
+int jg_softmax_backward(int log, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t y, int64_t dy) {
+    if (rows < 0 || cols < 0) return fail(JG_ERR_ARGUMENT, "softmax_backward: negative extent");
+    return guarded("softmax_backward", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32: softmax_backward_rows<float>(log != 0, rows, cols, reinterpret_cast<float*>(dx), reinterpret_cast<const float*>(y), reinterpret_cast<const float*>(dy)); return JG_OK;
+            case JG_FLOAT64: softmax_backward_rows<double>(log != 0, rows, cols, reinterpret_cast<double*>(dx), reinterpret_cast<const double*>(y), reinterpret_cast<const double*>(dy)); return JG_OK;
+            default: return fail(JG_ERR_ARGUMENT, std::string("softmax_backward: needs float32 or float64, got ") + dtype_name(dtype));
+        }
+    });
+}
+
+}

@@ -1,0 +1,161 @@
+// Errors, dtype facts and the CPU thread pool.
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common.h"
+
+namespace jg {
+
+static thread_local std::string g_last_error;
+
+void set_error(const std::string& msg) { g_last_error = msg; }
+int fail(int status, const std::string& msg) {
+    g_last_error = msg;
+    return status;
+}
+
+const char* dtype_name(int dtype) {
+    switch (dtype) {
+        case JG_FLOAT32: return "float32";
+        case JG_FLOAT64: return "float64";
+        case JG_INT64: return "int64";
+        case JG_BOOL: return "bool";
+        default: return "unknown dtype";
+    }
+}
+int64_t dtype_size(int dtype) {
+    switch (dtype) {
+        case JG_FLOAT32: return 4;
+        case JG_FLOAT64: return 8;
+        case JG_INT64: return 8;
+        case JG_BOOL: return 1;
+        default: return 0;
+    }
+}
+bool valid_dtype(int dtype) { return dtype >= JG_FLOAT32 && dtype <= JG_BOOL; }
+
+namespace {
+
+class Pool {
+  public:
+    explicit Pool(int n) { resize(n); }
+    ~Pool() { stop_workers(); }
+
+    int size() const { return nthreads_; }
+
+    void resize(int n) {
+        std::lock_guard<std::mutex> run_guard(run_mu_);
+        stop_workers();
+        nthreads_ = std::max(1, n);
+        stop_ = false;
+        const uint64_t gen = generation_;
+        for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this, i, gen] { work(i, gen); });
+    }
+
+    void run(int chunks, const std::function<void(int)>& job) {
+        std::lock_guard<std::mutex> run_guard(run_mu_);  // one parallel region at a time
+        {
+            std::lock_guard<std::mutex> g(mu_);
+            job_ = &job;
+            chunks_ = chunks;
+            pending_ = chunks - 1;
+            ++generation_;
+        }
+        cv_.notify_all();
+        job(0);
+        std::unique_lock<std::mutex> lk(mu_);
+        done_cv_.wait(lk, [this] { return pending_ == 0; });
+        job_ = nullptr;
+    }
+
+  private:
+    void work(int id, uint64_t seen) {
+        for (;;) {
+            const std::function<void(int)>* job;
+            {
+                std::unique_lock<std::mutex> lk(mu_);
+                cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
+                if (stop_) return;
+                seen = generation_;
+                if (id >= chunks_ || job_ == nullptr) continue;
+                job = job_;
+            }
+            (*job)(id);
+            std::lock_guard<std::mutex> g(mu_);
+            if (--pending_ == 0) done_cv_.notify_one();
+        }
+    }
+    void stop_workers() {
+        {
+            std::lock_guard<std::mutex> g(mu_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        for (auto& t : workers_) t.join();
+        workers_.clear();
+    }
+
+    std::mutex run_mu_, mu_;
+    std::condition_variable cv_, done_cv_;
+    std::vector<std::thread> workers_;
+    const std::function<void(int)>* job_ = nullptr;
+    int nthreads_ = 1, chunks_ = 0, pending_ = 0;
+    uint64_t generation_ = 0;
+    bool stop_ = false;
+};
+
+int default_threads() {
+    unsigned hc = std::thread::hardware_concurrency();
+    return hc == 0 ? 1 : static_cast<int>(std::min(hc, 64u));
+}
+
+Pool& pool() {
+    static Pool p(default_threads());
+    return p;
+}
+
+thread_local bool in_parallel_region = false;
+
+}  // namespace
+
+int num_threads() { return pool().size(); }
+
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& f) {
+    if (n <= 0) return;
+    int64_t chunks = std::min<int64_t>(num_threads(), (n + grain - 1) / grain);
+    if (chunks <= 1 || in_parallel_region) {
+        f(0, n);
+        return;
+    }
+    int64_t per = (n + chunks - 1) / chunks;
+    std::function<void(int)> job = [&](int c) {
+        int64_t b = c * per, e = std::min(n, b + per);
+        bool outer = in_parallel_region;
+        in_parallel_region = true;
+        if (b < e) f(b, e);
+        in_parallel_region = outer;
+    };
+    pool().run(static_cast<int>(chunks), job);
+}
+
+}  // namespace jg
+
+extern "C" {
+
+const char* jg_last_error(void) { return jg::g_last_error.c_str(); }
+const char* jg_version(void) { return "0.1.0"; }
+
+int jg_set_num_threads(int n) {
+    if (n < 1 || n > 1024) return jg::fail(JG_ERR_ARGUMENT, "set_num_threads: expected 1..1024 threads, got " + std::to_string(n));
+    return jg::guarded("set_num_threads", [&] {
+        jg::pool().resize(n);
+        return JG_OK;
+    });
+}
+int jg_get_num_threads(void) { return jg::num_threads(); }
+
+}

@@ -1,0 +1,121 @@
+/*
+ * jgrad native core: the flat C ABI between the Java front end and the kernels.
+ *
+ * Conventions
+ *  - Every function returns a jg_status; on failure a message is kept per thread for jg_last_error().
+ *    Native code never aborts, prints or lets a C++ exception cross this boundary.
+ *  - Addresses of device memory travel as int64_t (no per-call pointer objects on the Java side).
+ *  - Strides and shapes are in elements. A "geom" array packs, for ndim dims:
+ *      shape[ndim], then the strides of each operand in the order the function lists them.
+ *    ndim == 0 means: every operand is dense and contiguous with n elements (the fast path).
+ *  - Outputs are always dense and contiguous unless a function says otherwise.
+ */
+#ifndef JGRAD_JGRAD_H
+#define JGRAD_JGRAD_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum jg_dtype { JG_FLOAT32 = 0, JG_FLOAT64 = 1, JG_INT64 = 2, JG_BOOL = 3 };
+
+enum jg_status {
+    JG_OK = 0,
+    JG_ERR_ARGUMENT = 1,
+    JG_ERR_OUT_OF_MEMORY = 2,
+    JG_ERR_UNSUPPORTED = 3,
+    JG_ERR_INTERNAL = 4
+};
+
+/* The most dims a strided kernel accepts (after the caller coalesced them). */
+enum jg_limits { JG_MAX_DIMS = 12 };
+
+/* Unary elementwise ops: out = f(x; alpha, beta). */
+enum jg_unary_op {
+    JG_NEG = 0, JG_ABS, JG_SIGN, JG_ADD_SCALAR, JG_MUL_SCALAR, JG_RSUB_SCALAR,
+    JG_DIV_SCALAR, JG_RDIV_SCALAR, JG_POW_SCALAR, JG_RPOW_SCALAR,
+    JG_EXP, JG_LOG, JG_SQRT, JG_SIN, JG_COS, JG_SIGMOID, JG_TANH, JG_RELU,
+    JG_LEAKY_RELU, JG_CLAMP, JG_SQUARE, JG_RECIPROCAL, JG_LOG_CLAMPED,
+    JG_UNARY_OP_COUNT
+};
+
+/* Binary elementwise ops: out = f(a, b; alpha, beta). Comparisons write JG_BOOL.
+ * The *_BACKWARD ops are fused gradient kernels: a is the incoming gradient. */
+enum jg_binary_op {
+    JG_ADD = 0, JG_SUB, JG_MUL, JG_DIV, JG_POW, JG_MAXIMUM, JG_MINIMUM,
+    JG_EQ, JG_NE, JG_GT, JG_GE, JG_LT, JG_LE,
+    JG_SIGMOID_BACKWARD, /* a * (1 - b) * b, b = sigmoid output  */
+    JG_TANH_BACKWARD,    /* a * (1 - b * b), b = tanh output     */
+    JG_RELU_BACKWARD,    /* b > 0 ? a : 0,   b = relu output     */
+    JG_LEAKY_RELU_BACKWARD, /* b > 0 ? a : a * alpha, b = input  */
+    JG_CLAMP_BACKWARD,   /* alpha <= b <= beta ? a : 0, b = input */
+    JG_BINARY_OP_COUNT
+};
+
+enum jg_reduce_op { JG_SUM = 0, JG_MAX, JG_MIN, JG_ARGMAX, JG_ARGMIN, JG_REDUCE_OP_COUNT };
+
+/* ---- errors and runtime ---------------------------------------------------------------- */
+const char* jg_last_error(void);
+const char* jg_version(void);
+int jg_set_num_threads(int n);
+int jg_get_num_threads(void);
+
+/* ---- CPU memory: a caching allocator of 64-byte aligned blocks ---------------------------- */
+/* Returns the address, or 0 with jg_last_error() set. */
+int64_t jg_cpu_alloc(int64_t nbytes);
+void jg_cpu_free(int64_t address, int64_t nbytes);
+int64_t jg_cpu_cached_bytes(void);
+int64_t jg_cpu_allocated_bytes(void);
+void jg_cpu_empty_cache(void);
+int jg_cpu_set_cache_limit(int64_t nbytes);
+
+/* ---- creation ------------------------------------------------------------------------- */
+int jg_fill(int dtype, int64_t n, int64_t out, double value);
+/* out[i] = start + i * step */
+int jg_arange(int dtype, int64_t n, int64_t out, double start, double step);
+/* n points from start to end inclusive, symmetric from both ends like PyTorch's linspace. */
+int jg_linspace(int dtype, int64_t n, int64_t out, double start, double end);
+/* Counter-based random numbers (Philox4x32-10): element i uses counter (offset + i / 4).
+ * kind 0: uniform in [lo, hi); kind 1: normal with mean lo and std hi (Box-Muller). */
+int jg_random(int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi);
+
+/* ---- elementwise ---------------------------------------------------------------------- */
+/* geom: shape, out strides, in strides. Converts between dtypes. */
+int jg_copy(int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in);
+/* geom: shape, out strides, x strides */
+int jg_unary(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x,
+             double alpha, double beta);
+/* geom: shape, out strides, a strides, b strides; a and b share dtype */
+int jg_binary(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b,
+              double alpha, double beta);
+/* out = cond ? a : b; cond is JG_BOOL. geom: shape, out, cond, a, b strides */
+int jg_where(int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a, int64_t b);
+
+/* ---- reductions over a contiguous [outer, r, inner] input into [outer, inner] ------------- */
+/* SUM keeps the dtype (BOOL sums to INT64); ARGMAX/ARGMIN write INT64. NaN propagates in MAX/MIN
+ * and wins ARGMAX/ARGMIN, as in PyTorch. r must be > 0 except for SUM. */
+int jg_reduce(int op, int dtype, int64_t outer, int64_t r, int64_t inner, int64_t out, int64_t x);
+
+/* ---- softmax over the last dim of a contiguous [rows, cols] input ------------------------ */
+int jg_softmax(int log, int dtype, int64_t rows, int64_t cols, int64_t out, int64_t x);
+/* dx from the forward output y and the incoming gradient dy (all contiguous [rows, cols]) */
+int jg_softmax_backward(int log, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t y, int64_t dy);
+
+/* ---- indexing ------------------------------------------------------------------------- */
+/* out (contiguous, index's shape) [p] = x[p with p[dim] replaced by index[p]].
+ * geom: index shape, x strides, index strides. index is JG_INT64; values are checked against
+ * dim_size (negative values count from the end) before anything is read. */
+int jg_gather(int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t x,
+              int64_t index);
+/* out[p with p[dim] = index[p]] += src[p]; out is contiguous, geom: index shape, out strides,
+ * src strides, index strides. Indices checked first. */
+int jg_scatter_add(int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t src,
+                   int64_t index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* JGRAD_JGRAD_H */
