@@ -1,0 +1,119 @@
+package org.jgrad;
+
+import java.util.function.Supplier;
+
+/**
+ * Gradients without touching {@code .grad}, and switching recording off.
+ *
+ * <pre>{@code
+ * Tensor[] g = Autograd.grad(loss, w, b);          // like torch.autograd.grad(loss, [w, b])
+ * try (var off = Autograd.noGrad()) { w.subInPlace(g[0].mul(0.1)); }
+ * }</pre>
+ */
+public final class Autograd {
+    private Autograd() {}
+
+    /** A guard that turns recording off for this thread until closed; close never throws. */
+    public static final class Guard implements AutoCloseable {
+        private final boolean prev;
+        private boolean closed;
+
+        private Guard(boolean prev) {
+            this.prev = prev;
+        }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            GradMode.set(prev);
+        }
+    }
+
+    /** {@code try (var g = Autograd.noGrad()) { ... }}: ops inside record nothing. */
+    public static Guard noGrad() {
+        return new Guard(GradMode.set(false));
+    }
+
+    /** Turns recording back on inside a noGrad block, until closed. */
+    public static Guard enableGrad() {
+        return new Guard(GradMode.set(true));
+    }
+
+    /** True if ops on this thread record the graph. */
+    public static boolean isGradEnabled() {
+        return GradMode.enabled();
+    }
+
+    /** d(output)/d(inputs) for a one-element output; frees the graph. */
+    public static Tensor[] grad(Tensor output, Tensor... inputs) {
+        return Engine.grad(new Tensor[] {output}, new Tensor[] {null}, inputs, false, false, false);
+    }
+
+    /**
+     * Full form: {@code gradOutput} may be null for a one-element output; {@code createGraph}
+     * records the backward so the results can be differentiated again (it implies retainGraph
+     * unless told otherwise).
+     */
+    public static Tensor[] grad(Tensor output, Tensor gradOutput, Tensor[] inputs, boolean retainGraph, boolean createGraph) {
+        return Engine.grad(new Tensor[] {output}, new Tensor[] {gradOutput}, inputs, retainGraph || createGraph, createGraph, false);
+    }
+
+    /** As above, returning null for inputs that the output does not depend on when {@code allowUnused}. */
+    public static Tensor[] grad(Tensor output, Tensor gradOutput, Tensor[] inputs, boolean retainGraph, boolean createGraph,
+                                boolean allowUnused) {
+        return Engine.grad(new Tensor[] {output}, new Tensor[] {gradOutput}, inputs, retainGraph || createGraph, createGraph,
+                allowUnused);
+    }
+
+    /** Backward with every option: {@code retainGraph} keeps saved tensors, {@code createGraph} records the backward. */
+    public static void backward(Tensor output, Tensor gradOutput, boolean retainGraph, boolean createGraph) {
+        Engine.backward(output, gradOutput, retainGraph || createGraph, createGraph);
+    }
+
+    /**
+     * The gradient formula of a custom op (like torch.autograd.Function's backward): given the
+     * tensors saved at forward time and d(loss)/d(output), return d(loss)/d(input i) for each
+     * input (null where not needed).
+     */
+    @FunctionalInterface
+    public interface Backward {
+        Tensor[] apply(Tensor[] saved, Tensor gradOutput);
+    }
+
+    /**
+     * Records {@code output} as the result of a custom op over {@code inputs}: when grad mode is
+     * on and an input requires grad, backward will call {@code backward} with {@code saved}
+     * (checked against in-place modification). Returns {@code output}.
+     */
+    public static Tensor record(Tensor output, String name, Tensor[] inputs, Tensor[] saved, Backward backward) {
+        output.checkOpen();
+        boolean any = false;
+        for (Tensor t : inputs) any |= t.requiresGrad;
+        if (!any || !GradMode.enabled()) return output;
+        if (!output.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("Autograd.record: output of " + name + " is " + output.dtype + "; only floating point outputs have gradients");
+        }
+        int ns = saved.length;
+        Node.record(output, name, (ctx, g) -> {
+            Tensor[] s = new Tensor[ns];
+            for (int i = 0; i < ns; i++) s[i] = ctx.saved(i);
+            Tensor[] gs = backward.apply(s, g);
+            if (gs.length != inputs.length) {
+                throw new IllegalStateException(name + ": backward returned " + gs.length + " gradients for " + inputs.length + " inputs");
+            }
+            for (int i = 0; i < gs.length; i++) if (!ctx.needsGrad(i)) gs[i] = null;
+            return gs;
+        }, inputs, saved);
+        return output;
+    }
+
+    static <T> T withoutGrad(Supplier<T> body) {
+        boolean prev = GradMode.set(false);
+        try {
+            return body.get();
+        } finally {
+            GradMode.set(prev);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package org.jgrad;
+
+import org.jgrad.internal.bind.JgradNative;
+
+/**
+ * Binary elementwise ops with their gradients; broadcasting is undone once, in
+ * {@link Ops#sumToShape}, for every op. The *_BACKWARD entries are fused gradient kernels of
+ * unary ops and are not recorded themselves.
+ */
+enum BinaryOp {
+    ADD(JgradNative.JG_ADD, "add", "AddBackward0", true) {
+        Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) { return g; }
+        Tensor gradB(Tensor a, Tensor b, Tensor y, Tensor g) { return g; }
+    },
+    SUB(JgradNative.JG_SUB, "sub", "SubBackward0", true) {
+        Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) { return g; }
+        Tensor gradB(Tensor a, Tensor b, Tensor y, Tensor g) { return g.neg(); }
+    },
+    MUL(JgradNative.JG_MUL, "mul", "MulBackward0", true) {
+        Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) { return g.mul(b); }
+        Tensor gradB(Tensor a, Tensor b, Tensor y, Tensor g) { return g.mul(a); }
+    },
+    DIV(JgradNative.JG_DIV, "div", "DivBackward0", false) {
+        Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) { return g.div(b); }
+        // -g * a / b^2, in PyTorch's order
+        Tensor gradB(Tensor a, Tensor b, Tensor y, Tensor g) { return g.neg().mul(a).div(b.mul(b)); }
+    },
+    POW(JgradNative.JG_POW, "pow", "PowBackward1", false) {
+        // g * b * a^(b-1), 0 where b == 0
+        Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) {
+            Tensor d = g.mul(b.mul(a.pow(b.sub(1.0))));
+            return Tensor.where(b.eq(0.0), Tensor.zerosLike(d), d);
+        }
+        // g * a^b * log(a), 0 where a == 0 and b >= 0
+        Tensor gradB(Tensor a, Tensor b, Tensor y, Tensor g) {
+            Tensor d = g.mul(y.mul(a.log()));
+            Tensor mask = a.eq(0.0).mul(b.ge(0.0).to(DType.INT64)).to(DType.BOOL);
+            return Tensor.where(mask, Tensor.zerosLike(d), d);
+        }
+    },
+    EQ(JgradNative.JG_EQ, "eq", null, true),
+    NE(JgradNative.JG_NE, "ne", null, true),
+    GT(JgradNative.JG_GT, "gt", null, true),
+    GE(JgradNative.JG_GE, "ge", null, true),
+    LT(JgradNative.JG_LT, "lt", null, true),
+    LE(JgradNative.JG_LE, "le", null, true),
+    SIGMOID_BACKWARD(JgradNative.JG_SIGMOID_BACKWARD, "sigmoid_backward", null, false),
+    TANH_BACKWARD(JgradNative.JG_TANH_BACKWARD, "tanh_backward", null, false),
+    RELU_BACKWARD(JgradNative.JG_RELU_BACKWARD, "relu_backward", null, true),
+    LEAKY_RELU_BACKWARD(JgradNative.JG_LEAKY_RELU_BACKWARD, "leaky_relu_backward", null, false),
+    CLAMP_BACKWARD(JgradNative.JG_CLAMP_BACKWARD, "clamp_backward", null, true);
+
+    final int code;
+    final String opName;
+    final String backwardName;
+    final boolean integral;
+
+    BinaryOp(int code, String opName, String backwardName, boolean integral) {
+        this.code = code;
+        this.opName = opName;
+        this.backwardName = backwardName;
+        this.integral = integral;
+    }
+
+    Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) {
+        throw new UnsupportedOperationException(opName + " is not differentiable");
+    }
+
+    Tensor gradB(Tensor a, Tensor b, Tensor y, Tensor g) {
+        throw new UnsupportedOperationException(opName + " is not differentiable");
+    }
+}

@@ -1,0 +1,179 @@
+package org.jgrad;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.jgrad.internal.NativeLib;
+import org.jgrad.internal.bind.JgradNative;
+
+/** gather, indexSelect, cat and stack with their gradients. */
+final class Indexing {
+    private Indexing() {}
+
+    static Tensor gather(Tensor x, int dim, Tensor index) {
+        x.checkOpen();
+        index.checkOpen();
+        Kernels.sameDevice("gather", x, index);
+        if (index.dtype != DType.INT64) {
+            throw new IllegalArgumentException("gather: index must be INT64, got " + index.dtype + " (shape " + Shapes.str(index.shape) + ")");
+        }
+        int n = x.shape.length;
+        if (index.shape.length != n) {
+            throw new IllegalArgumentException("gather: index has " + index.shape.length + " dims (shape " + Shapes.str(index.shape)
+                    + ") but the input has " + n + " (shape " + Shapes.str(x.shape) + "); they must have the same number of dims");
+        }
+        int d = Shapes.normDim("gather", dim, n);
+        for (int i = 0; i < n; i++) {
+            if (i != d && index.shape[i] > x.shape[i]) {
+                throw new IllegalArgumentException("gather: index shape " + Shapes.str(index.shape) + " exceeds input shape "
+                        + Shapes.str(x.shape) + " at dim " + i + "; index.size(i) <= input.size(i) is required for every dim except " + d);
+            }
+        }
+        if (n == 0) return x.mul(1.0);
+        Tensor out = Tensor.empty(index.shape, x.dtype, x.device);
+        if (out.numel > 0) {
+            long[] geom = new long[3 * n];
+            System.arraycopy(index.shape, 0, geom, 0, n);
+            System.arraycopy(x.strides, 0, geom, n, n);
+            System.arraycopy(index.strides, 0, geom, 2 * n, n);
+            if (x.shape[d] == 0) {
+                throw new IllegalArgumentException("gather: dim " + d + " of the input (shape " + Shapes.str(x.shape) + ") is empty; no index is valid");
+            }
+            NativeLib.check(JgradNative.jg_gather(x.dtype.code, n, geom, d, x.shape[d], out.address(), x.address(), index.address()), "gather");
+        }
+        if (Ops.recording(x)) {
+            long[] in = x.shape;
+            Node.record(out, "GatherBackward0", (ctx, g) -> new Tensor[] {scatterAdd(in, d, ctx.saved(0), g)}, new Tensor[] {x}, index);
+        }
+        return out;
+    }
+
+    /** zeros(shape) with src added at index along dim; recorded (its gradient is a gather). */
+    static Tensor scatterAdd(long[] shape, int d, Tensor index, Tensor src) {
+        Tensor out = Tensor.zeros(src.dtype, src.device, shape);
+        int n = shape.length;
+        if (src.numel > 0) {
+            long[] geom = new long[4 * n];
+            System.arraycopy(index.shape, 0, geom, 0, n);
+            System.arraycopy(out.strides, 0, geom, n, n);
+            long[] ss = Shapes.expandStrides(src.shape, src.strides, index.shape);
+            System.arraycopy(ss, 0, geom, 2 * n, n);
+            System.arraycopy(index.strides, 0, geom, 3 * n, n);
+            NativeLib.check(JgradNative.jg_scatter_add(src.dtype.code, n, geom, d, shape[d], out.address(), src.address(), index.address()),
+                    "scatter_add");
+        }
+        if (Ops.recording(src)) {
+            Node.record(out, "ScatterAddBackward0", (ctx, g) -> new Tensor[] {g.gather(d, ctx.saved(0))}, new Tensor[] {src}, index);
+        }
+        return out;
+    }
+
+    static Tensor indexSelect(Tensor x, int dim, Tensor index) {
+        x.checkOpen();
+        index.checkOpen();
+        if (index.dtype != DType.INT64 || index.shape.length > 1) {
+            throw new IllegalArgumentException("indexSelect: index must be a 1-D INT64 tensor, got " + index.dtype + " of shape "
+                    + Shapes.str(index.shape));
+        }
+        int n = x.shape.length;
+        if (n == 0) throw new IllegalArgumentException("indexSelect: input must have at least one dim, got a 0-dim tensor");
+        int d = Shapes.normDim("indexSelect", dim, n);
+        long k = index.numel;
+        long[] outShape = x.shape.clone();
+        outShape[d] = k;
+        long[] idxShape = new long[n];
+        Arrays.fill(idxShape, 1);
+        idxShape[d] = k;
+        long[] idxStrides = new long[n];
+        idxStrides[d] = index.shape.length == 0 ? 0 : index.strides[0];
+        Tensor expanded = index.view(outShape, Shapes.expandStrides(idxShape, idxStrides, outShape), index.offset);
+        try {
+            return gather(x, d, expanded);
+        } finally {
+            expanded.close();
+        }
+    }
+
+    static Tensor cat(List<Tensor> tensors, int dim) {
+        if (tensors.isEmpty()) throw new IllegalArgumentException("cat: expected a non-empty list of tensors");
+        Tensor first = tensors.get(0);
+        first.checkOpen();
+        int n = first.shape.length;
+        if (n == 0) throw new IllegalArgumentException("cat: zero-dim tensors cannot be concatenated; unsqueeze them or use stack");
+        int d = Shapes.normDim("cat", dim, n);
+        DType dt = first.dtype;
+        long total = 0;
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            t.checkOpen();
+            Kernels.sameDevice("cat", first, t);
+            dt = DType.promote(dt, t.dtype);
+            boolean ok = t.shape.length == n;
+            for (int j = 0; ok && j < n; j++) ok = j == d || t.shape[j] == first.shape[j];
+            if (!ok) {
+                throw new IllegalArgumentException("cat: tensor " + i + " has shape " + Shapes.str(t.shape) + " but tensor 0 has shape "
+                        + Shapes.str(first.shape) + "; sizes must match except in dim " + d);
+            }
+            total += t.shape[d];
+        }
+        long[] outShape = first.shape.clone();
+        outShape[d] = total;
+        Tensor out = Tensor.empty(outShape, dt, first.device);
+        long off = 0;
+        List<Tensor> inputs = new ArrayList<>();
+        long[] offsets = new long[tensors.size()];
+        long[] lengths = new long[tensors.size()];
+        boolean anyGrad = false;
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            long len = t.shape[d];
+            long[] ws = outShape.clone();
+            ws[d] = len;
+            Tensor part = out.view(ws, out.strides, off * out.strides[d]);
+            Kernels.copy(part, t);
+            part.close();
+            offsets[i] = off;
+            lengths[i] = len;
+            off += len;
+            inputs.add(t);
+            anyGrad |= t.requiresGrad;
+        }
+        if (anyGrad && GradMode.enabled()) {
+            Tensor[] in = inputs.toArray(new Tensor[0]);
+            DType[] types = new DType[in.length];
+            for (int i = 0; i < in.length; i++) types[i] = in[i].dtype;
+            Node.record(out, "CatBackward0", (ctx, g) -> {
+                Tensor[] gs = new Tensor[in.length];
+                for (int i = 0; i < in.length; i++) {
+                    if (ctx.needsGrad(i)) gs[i] = g.narrow(d, offsets[i], lengths[i]).to(types[i]);
+                }
+                return gs;
+            }, in);
+        }
+        return out;
+    }
+
+    static Tensor stack(List<Tensor> tensors, int dim) {
+        if (tensors.isEmpty()) throw new IllegalArgumentException("stack: expected a non-empty list of tensors");
+        long[] s0 = tensors.get(0).shape;
+        int d = dim < 0 ? dim + s0.length + 1 : dim;
+        if (d < 0 || d > s0.length) {
+            throw new IllegalArgumentException("stack: dim " + dim + " is out of range for tensors with " + s0.length + " dims; valid dims are "
+                    + (-(s0.length + 1)) + ".." + s0.length);
+        }
+        List<Tensor> parts = new ArrayList<>();
+        try {
+            for (int i = 0; i < tensors.size(); i++) {
+                Tensor t = tensors.get(i);
+                if (!Arrays.equals(t.shape, s0)) {
+                    throw new IllegalArgumentException("stack: tensor " + i + " has shape " + Shapes.str(t.shape) + " but tensor 0 has shape "
+                            + Shapes.str(s0) + "; stack needs equal shapes");
+                }
+                parts.add(t.unsqueeze(d));
+            }
+            return cat(parts, d);
+        } finally {
+            parts.forEach(Tensor::close);  // the cat node keeps what it needs
+        }
+    }
+}

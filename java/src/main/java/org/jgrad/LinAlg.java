@@ -1,0 +1,141 @@
+package org.jgrad;
+
+import java.util.Arrays;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas;
+
+/** Matrix products through OpenBLAS (cblas_sgemm/dgemm), never hand-written. */
+final class LinAlg {
+    private LinAlg() {}
+
+    private static final class At extends Pointer {
+        At(long address) {
+            this.address = address;
+        }
+    }
+
+    static Tensor matmul(Tensor a, Tensor b) {
+        a.checkOpen();
+        b.checkOpen();
+        Kernels.sameDevice("matmul", a, b);
+        if (!a.dtype.isFloatingPoint() || a.dtype != b.dtype) {
+            throw new IllegalArgumentException("matmul: expected both operands FLOAT32 or both FLOAT64, got " + a.dtype + " (shape "
+                    + Shapes.str(a.shape) + ") and " + b.dtype + " (shape " + Shapes.str(b.shape) + ")");
+        }
+        int na = a.shape.length, nb = b.shape.length;
+        if (na == 0 || nb == 0) {
+            throw new IllegalArgumentException("matmul: both arguments need at least 1 dim, got shapes " + Shapes.str(a.shape) + " and "
+                    + Shapes.str(b.shape) + "; use mul for scalars");
+        }
+        if (na == 1 && nb == 1) check("matmul", a.shape[0], b.shape[0], a, b);
+        if (na > 1 && nb > 1) return mm(a, b);
+        // 1-D operands: a row vector on the left, a column vector on the right, removed afterwards
+        Tensor a2 = na == 1 ? a.unsqueeze(0) : a;
+        Tensor b2 = nb == 1 ? b.unsqueeze(1) : b;
+        Tensor r = mm(a2, b2);
+        Tensor out = na == 1 && nb == 1 ? r.reshape() : na == 1 ? r.squeeze(-2) : r.squeeze(-1);
+        if (a2 != a) a2.close();
+        if (b2 != b) b2.close();
+        r.close();
+        return out;
+    }
+
+    private static void check(String op, long ka, long kb, Tensor a, Tensor b) {
+        if (ka != kb) {
+            throw new IllegalArgumentException(op + ": shapes " + Shapes.str(a.shape) + " and " + Shapes.str(b.shape)
+                    + " cannot be multiplied: the last dim of the first (" + ka + ") must equal the "
+                    + (b.shape.length == 1 ? "only" : "second-to-last") + " dim of the second (" + kb + ")");
+        }
+    }
+
+    /** a [..., M, K] @ b [..., K, N] with broadcast batch dims; recorded. */
+    static Tensor mm(Tensor a, Tensor b) {
+        int na = a.shape.length, nb = b.shape.length;
+        long m = a.shape[na - 2], k = a.shape[na - 1], k2 = b.shape[nb - 2], n = b.shape[nb - 1];
+        check("matmul", k, k2, a, b);
+        long[] batch = Shapes.broadcast("matmul (batch dims)", Arrays.copyOf(a.shape, na - 2), Arrays.copyOf(b.shape, nb - 2));
+        int nbatch = batch.length;
+        long[] outShape = Arrays.copyOf(batch, nbatch + 2);
+        outShape[nbatch] = m;
+        outShape[nbatch + 1] = n;
+        Tensor out = Tensor.empty(outShape, a.dtype, a.device);
+        long count = Shapes.numel(batch);
+        long[] aShapeB = Arrays.copyOf(a.shape, na - 2), bShapeB = Arrays.copyOf(b.shape, nb - 2);
+        long[] sa = Shapes.expandStrides(aShapeB, Arrays.copyOf(a.strides, na - 2), batch);
+        long[] sb = Shapes.expandStrides(bShapeB, Arrays.copyOf(b.strides, nb - 2), batch);
+        Tensor ac = gemmReady(a), bc = gemmReady(b);
+        if (ac != a) sa = Shapes.expandStrides(aShapeB, Arrays.copyOf(ac.strides, na - 2), batch);
+        if (bc != b) sb = Shapes.expandStrides(bShapeB, Arrays.copyOf(bc.strides, nb - 2), batch);
+        long[] idx = new long[nbatch];
+        long mn = m * n;
+        for (long i = 0; i < count; i++) {
+            long offA = 0, offB = 0;
+            for (int d = 0; d < nbatch; d++) {
+                offA += idx[d] * sa[d];
+                offB += idx[d] * sb[d];
+            }
+            gemm(ac, offA, bc, offB, out, i * mn, m, n, k);
+            for (int d = nbatch - 1; d >= 0; d--) {
+                if (++idx[d] < batch[d]) break;
+                idx[d] = 0;
+            }
+        }
+        if (ac != a) ac.close();
+        if (bc != b) bc.close();
+        if (Ops.recording(a, b)) {
+            long[] shA = a.shape, shB = b.shape;
+            Node.record(out, "MmBackward0", (ctx, g) -> {
+                Tensor as = ctx.saved(0), bs = ctx.saved(1);
+                Tensor ga = ctx.needsGrad(0) ? Ops.sumToShape(g.matmul(bs.transpose(-1, -2)), shA) : null;
+                Tensor gb = ctx.needsGrad(1) ? Ops.sumToShape(as.transpose(-1, -2).matmul(g), shB) : null;
+                return new Tensor[] {ga, gb};
+            }, new Tensor[] {a, b}, a, b);
+        }
+        return out;
+    }
+
+    /** A tensor whose last two dims BLAS can read directly (row- or column-major with a valid leading dim). */
+    private static Tensor gemmReady(Tensor t) {
+        int nd = t.shape.length;
+        long r = t.shape[nd - 2], c = t.shape[nd - 1], s0 = t.strides[nd - 2], s1 = t.strides[nd - 1];
+        boolean rowMajor = (s1 == 1 || c == 1) && s0 >= Math.max(c, 1);
+        boolean colMajor = (s0 == 1 || r == 1) && s1 >= Math.max(r, 1);
+        if (rowMajor || colMajor) return t;
+        return Autograd.withoutGrad(() -> Kernels.contiguousCopy(t, t.dtype));
+    }
+
+    private static void gemm(Tensor a, long offA, Tensor b, long offB, Tensor c, long offC, long m, long n, long k) {
+        if (m == 0 || n == 0) return;
+        int nd = a.shape.length, ndb = b.shape.length;
+        long as0 = a.strides[nd - 2], as1 = a.strides[nd - 1];
+        long bs0 = b.strides[ndb - 2], bs1 = b.strides[ndb - 1];
+        boolean aRow = (as1 == 1 || k == 1) && as0 >= Math.max(k, 1);
+        boolean bRow = (bs1 == 1 || n == 1) && bs0 >= Math.max(n, 1);
+        int transA = aRow ? openblas.CblasNoTrans : openblas.CblasTrans;
+        int transB = bRow ? openblas.CblasNoTrans : openblas.CblasTrans;
+        long lda = Math.max(aRow ? as0 : as1, 1), ldb = Math.max(bRow ? bs0 : bs1, 1);
+        if (aRow && lda < k) lda = Math.max(k, 1);
+        if (!aRow && lda < m) lda = Math.max(m, 1);
+        if (bRow && ldb < n) ldb = Math.max(n, 1);
+        if (!bRow && ldb < k) ldb = Math.max(k, 1);
+        int es = a.dtype.size;
+        long pa = a.address() + offA * es, pb = b.address() + offB * es, pc = c.address() + offC * es;
+        if (k == 0) {
+            Tensor view = c.view(new long[] {m * n}, new long[] {1}, c.offset + offC);
+            Kernels.fill(view, 0);
+            view.close();
+            return;
+        }
+        if (a.dtype == DType.FLOAT32) {
+            openblas.cblas_sgemm(openblas.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1f,
+                    new FloatPointer(new At(pa)), (int) lda, new FloatPointer(new At(pb)), (int) ldb, 0f,
+                    new FloatPointer(new At(pc)), (int) n);
+        } else {
+            openblas.cblas_dgemm(openblas.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1.0,
+                    new DoublePointer(new At(pa)), (int) lda, new DoublePointer(new At(pb)), (int) ldb, 0.0,
+                    new DoublePointer(new At(pc)), (int) n);
+        }
+    }
+}

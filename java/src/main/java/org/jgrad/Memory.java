@@ -1,0 +1,62 @@
+package org.jgrad;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.jgrad.internal.NativeLib;
+import org.jgrad.internal.bind.JgradNative;
+
+/**
+ * Native memory accounting. Every tensor handle that is neither closed nor collected counts as live;
+ * a tensor the garbage collector reclaimed without {@link Tensor#close()} counts as leaked (its
+ * memory was still freed, by the Cleaner).
+ */
+public final class Memory {
+    private static final AtomicLong liveTensors = new AtomicLong();
+    private static final AtomicLong liveBytes = new AtomicLong();
+    private static final AtomicLong leaked = new AtomicLong();
+
+    private Memory() {}
+
+    /** Tensor handles not yet closed or collected. */
+    public static long liveTensors() {
+        return liveTensors.get();
+    }
+
+    /** Bytes of native storage held by live tensors (views share their base's bytes). */
+    public static long liveBytes() {
+        return liveBytes.get();
+    }
+
+    /** Tensors that were freed by the Cleaner because nobody closed them. */
+    public static long leakedTensors() {
+        return leaked.get();
+    }
+
+    /** Bytes the CPU caching allocator keeps for reuse. */
+    public static long cachedBytes() {
+        NativeLib.ensureLoaded();
+        return JgradNative.jg_cpu_cached_bytes();
+    }
+
+    /** Returns the CPU allocator's cached blocks to the operating system. */
+    public static void emptyCache() {
+        NativeLib.ensureLoaded();
+        JgradNative.jg_cpu_empty_cache();
+    }
+
+    static void onAllocate(long n) {
+        liveBytes.addAndGet(n);
+    }
+
+    static void onFree(long n) {
+        liveBytes.addAndGet(-n);
+    }
+
+    static void onOpen() {
+        liveTensors.incrementAndGet();
+    }
+
+    static void onClose(boolean byCleaner) {
+        liveTensors.decrementAndGet();
+        if (byCleaner) leaked.incrementAndGet();
+    }
+}

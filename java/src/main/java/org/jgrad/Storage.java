@@ -1,0 +1,50 @@
+package org.jgrad;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jgrad.internal.NativeLib;
+import org.jgrad.internal.bind.JgradNative;
+
+/**
+ * A block of native memory shared by a tensor and its views. Reference-counted: each tensor handle
+ * holds one reference; the block goes back to the allocator when the last one is released. The
+ * version counter is bumped by in-place writes so autograd can tell a saved tensor was modified.
+ */
+final class Storage {
+    final long address;
+    final long nbytes;
+    final Device device;
+    private final AtomicInteger refs = new AtomicInteger(1);
+    volatile int version;
+
+    private Storage(long address, long nbytes, Device device) {
+        this.address = address;
+        this.nbytes = nbytes;
+        this.device = device;
+    }
+
+    static Storage allocate(long nbytes, Device device) {
+        if (!device.isCpu()) {
+            throw new IllegalArgumentException("allocate: device " + device + " is not available: jgrad was built without CUDA; valid devices: cpu");
+        }
+        NativeLib.ensureLoaded();
+        long addr = JgradNative.jg_cpu_alloc(nbytes);
+        if (addr == 0) NativeLib.check(JgradNative.JG_ERR_OUT_OF_MEMORY, "allocate(" + nbytes + " bytes on " + device + ")");
+        Memory.onAllocate(nbytes);
+        return new Storage(addr, nbytes, device);
+    }
+
+    void retain() {
+        refs.incrementAndGet();
+    }
+
+    void release() {
+        if (refs.decrementAndGet() == 0) {
+            JgradNative.jg_cpu_free(address, nbytes);
+            Memory.onFree(nbytes);
+        }
+    }
+
+    void bumpVersion() {
+        version++;
+    }
+}

@@ -1,0 +1,737 @@
+package org.jgrad;
+
+import java.lang.ref.Cleaner;
+import java.util.Arrays;
+import java.util.List;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.jgrad.internal.NativeLib;
+import org.jgrad.internal.bind.JgradNative;
+
+/**
+ * An n-dimensional array in native memory with reverse-mode automatic differentiation.
+ *
+ * <pre>{@code
+ * Tensor x = Tensor.of(new float[] {1, 2, 3}).requiresGrad(true);
+ * x.sigmoid().sum().backward();
+ * x.grad();   // sigmoid'(x)
+ * }</pre>
+ *
+ * A tensor is a view (dtype, shape, strides, offset) over reference-counted {@link Storage};
+ * {@link #reshape}, {@link #transpose}, {@link #narrow}, {@link #expand} and friends share it.
+ * Tensors are {@link AutoCloseable}: close them, or open a {@link Scope}, to free native memory
+ * at once; a Cleaner frees what is forgotten. Any use after close throws
+ * {@link IllegalStateException}.
+ */
+public final class Tensor implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    final DType dtype;
+    final Device device;
+    final long[] shape;
+    final long[] strides;
+    final long offset;
+    final long numel;
+    final boolean contiguous;
+    final Storage storage;
+    private final Handle handle;
+    private final Cleaner.Cleanable cleanable;
+    Scope owner;
+
+    // autograd
+    boolean requiresGrad;
+    Tensor grad;
+    Node accumulator;
+
+    /** What the Cleaner runs: must not refer to the Tensor itself. */
+    private static final class Handle implements Runnable {
+        final Storage storage;
+        Node gradFn;
+        volatile boolean closed;
+        volatile boolean explicit;
+
+        Handle(Storage storage) {
+            this.storage = storage;
+        }
+
+        @Override
+        public void run() {
+            closed = true;
+            storage.release();
+            Node fn = gradFn;
+            gradFn = null;
+            if (fn != null) fn.releaseRef();
+            Memory.onClose(!explicit);
+        }
+    }
+
+    Tensor(Storage storage, DType dtype, long[] shape, long[] strides, long offset) {
+        this.storage = storage;
+        this.dtype = dtype;
+        this.device = storage.device;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+        this.numel = Shapes.numel(shape);
+        this.contiguous = Shapes.isContiguous(shape, strides);
+        this.handle = new Handle(storage);
+        this.cleanable = CLEANER.register(this, handle);
+        Memory.onOpen();
+        Scope s = Scope.current();
+        if (s != null) s.track(this);
+    }
+
+    /** A new view sharing this tensor's storage. */
+    Tensor view(long[] shape, long[] strides, long offset) {
+        checkOpen();
+        storage.retain();
+        return new Tensor(storage, dtype, shape, strides, offset);
+    }
+
+    /** Allocates an uninitialised contiguous tensor. */
+    static Tensor empty(long[] shape, DType dtype, Device device) {
+        long n = Shapes.numel(shape);
+        Storage st = Storage.allocate(Math.max(n * dtype.size, 1), device);
+        return new Tensor(st, dtype, shape, Shapes.contiguousStrides(shape), 0);
+    }
+
+    long address() {
+        checkOpen();
+        return storage.address + offset * dtype.size;
+    }
+
+    void checkOpen() {
+        if (handle.closed) {
+            throw new IllegalStateException("tensor of shape " + Shapes.str(shape) + " (" + dtype + ", " + device
+                    + ") is closed; it was freed by close(), its Scope, or the garbage collector");
+        }
+    }
+
+    Node gradFn() {
+        return handle.gradFn;
+    }
+
+    void setGradFn(Node fn) {
+        handle.gradFn = fn;
+    }
+
+    /** True once this tensor has been closed. */
+    public boolean isClosed() {
+        return handle.closed;
+    }
+
+    /**
+     * Frees this handle's reference to native memory (views keep the storage alive) and, for a
+     * leaf, its gradient. Closing twice is harmless.
+     */
+    @Override
+    public void close() {
+        if (handle.closed) return;
+        handle.explicit = true;
+        Tensor g = grad;
+        grad = null;
+        if (g != null) g.close();
+        cleanable.clean();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // creation
+
+    private static final class Raw extends Pointer {
+        Raw(long address, long capacity) {
+            this.address = address;
+            this.capacity = capacity;
+            this.limit = capacity;
+        }
+    }
+
+    private static long[] shapeFor(String op, int length, long[] shape) {
+        if (shape.length == 0) return new long[] {length};
+        long[] s = Shapes.checkShape(op, shape);
+        if (Shapes.numel(s) != length) {
+            throw new IllegalArgumentException(op + ": data has " + length + " elements but shape " + Shapes.str(s)
+                    + " needs " + Shapes.numel(s) + "; the data length must equal the product of the shape");
+        }
+        return s;
+    }
+
+    /** A FLOAT32 tensor holding {@code data}; with no shape it is 1-D. {@code Tensor.of(new float[]{1,2,3,4}, 2, 2)} */
+    public static Tensor of(float[] data, long... shape) {
+        Tensor t = empty(shapeFor("Tensor.of", data.length, shape), DType.FLOAT32, Device.CPU);
+        new FloatPointer(new Raw(t.address(), data.length)).put(data);
+        return t;
+    }
+
+    /** A FLOAT64 tensor holding {@code data}; with no shape it is 1-D. */
+    public static Tensor of(double[] data, long... shape) {
+        Tensor t = empty(shapeFor("Tensor.of", data.length, shape), DType.FLOAT64, Device.CPU);
+        new DoublePointer(new Raw(t.address(), data.length)).put(data);
+        return t;
+    }
+
+    /** An INT64 tensor holding {@code data}; with no shape it is 1-D. */
+    public static Tensor of(long[] data, long... shape) {
+        Tensor t = empty(shapeFor("Tensor.of", data.length, shape), DType.INT64, Device.CPU);
+        new LongPointer(new Raw(t.address(), data.length)).put(data);
+        return t;
+    }
+
+    /** A BOOL tensor holding {@code data}; with no shape it is 1-D. */
+    public static Tensor of(boolean[] data, long... shape) {
+        Tensor t = empty(shapeFor("Tensor.of", data.length, shape), DType.BOOL, Device.CPU);
+        byte[] b = new byte[data.length];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) (data[i] ? 1 : 0);
+        new BytePointer(new Raw(t.address(), data.length)).put(b);
+        return t;
+    }
+
+    /** A 0-dim FLOAT32 tensor. */
+    public static Tensor scalar(double value) {
+        return full(value, DType.FLOAT32, Device.CPU);
+    }
+
+    /** A 0-dim tensor of the given dtype. */
+    public static Tensor scalar(double value, DType dtype) {
+        return full(value, dtype, Device.CPU);
+    }
+
+    /** FLOAT32 zeros. {@code Tensor.zeros(2, 3)} */
+    public static Tensor zeros(long... shape) {
+        return full(0, DType.FLOAT32, Device.CPU, shape);
+    }
+
+    public static Tensor zeros(DType dtype, long... shape) {
+        return full(0, dtype, Device.CPU, shape);
+    }
+
+    public static Tensor zeros(DType dtype, Device device, long... shape) {
+        return full(0, dtype, device, shape);
+    }
+
+    /** FLOAT32 ones. */
+    public static Tensor ones(long... shape) {
+        return full(1, DType.FLOAT32, Device.CPU, shape);
+    }
+
+    public static Tensor ones(DType dtype, long... shape) {
+        return full(1, dtype, Device.CPU, shape);
+    }
+
+    public static Tensor ones(DType dtype, Device device, long... shape) {
+        return full(1, dtype, device, shape);
+    }
+
+    /** A FLOAT32 tensor filled with {@code value}. */
+    public static Tensor full(double value, long... shape) {
+        return full(value, DType.FLOAT32, Device.CPU, shape);
+    }
+
+    public static Tensor full(double value, DType dtype, Device device, long... shape) {
+        Tensor t = empty(Shapes.checkShape("full", shape), dtype, device);
+        NativeLib.check(JgradNative.jg_fill(dtype.code, t.numel, t.address(), value), "full");
+        return t;
+    }
+
+    /** Zeros shaped like {@code t}, same dtype and device. */
+    public static Tensor zerosLike(Tensor t) {
+        return full(0, t.dtype, t.device, t.shape);
+    }
+
+    /** Ones shaped like {@code t}, same dtype and device. */
+    public static Tensor onesLike(Tensor t) {
+        return full(1, t.dtype, t.device, t.shape);
+    }
+
+    /** The n×n FLOAT32 identity. */
+    public static Tensor eye(long n) {
+        if (n < 0) throw new IllegalArgumentException("eye: n must be >= 0, got " + n);
+        Tensor t = zeros(n, n);
+        if (n > 0) {
+            Tensor diag = t.view(new long[] {n}, new long[] {n + 1}, 0);
+            Kernels.fill(diag, 1);
+            diag.close();
+        }
+        return t;
+    }
+
+    /** INT64 values 0, 1, ..., end-1, like {@code torch.arange(end)}. */
+    public static Tensor arange(long end) {
+        if (end < 0) throw new IllegalArgumentException("arange: end must be >= 0, got " + end);
+        Tensor t = empty(new long[] {end}, DType.INT64, Device.CPU);
+        NativeLib.check(JgradNative.jg_arange(DType.INT64.code, end, t.address(), 0, 1), "arange");
+        return t;
+    }
+
+    /** FLOAT32 values start, start+step, ... below end (above end for a negative step). */
+    public static Tensor arange(double start, double end, double step) {
+        if (step == 0 || Double.isNaN(step) || (end - start) / step < 0) {
+            throw new IllegalArgumentException("arange: step " + step + " does not lead from " + start + " to " + end
+                    + "; the step must be non-zero and point from start to end");
+        }
+        long n = (long) Math.ceil((end - start) / step);
+        Tensor t = empty(new long[] {n}, DType.FLOAT32, Device.CPU);
+        NativeLib.check(JgradNative.jg_arange(DType.FLOAT32.code, n, t.address(), start, step), "arange");
+        return t;
+    }
+
+    /** {@code steps} evenly spaced FLOAT32 values from start to end inclusive. */
+    public static Tensor linspace(double start, double end, long steps) {
+        return linspace(start, end, steps, DType.FLOAT32);
+    }
+
+    public static Tensor linspace(double start, double end, long steps, DType dtype) {
+        if (steps < 0) throw new IllegalArgumentException("linspace: steps must be >= 0, got " + steps);
+        if (!dtype.isFloatingPoint()) throw new IllegalArgumentException("linspace: dtype " + dtype + " is not supported; use FLOAT32 or FLOAT64");
+        Tensor t = empty(new long[] {steps}, dtype, Device.CPU);
+        NativeLib.check(JgradNative.jg_linspace(dtype.code, steps, t.address(), start, end), "linspace");
+        return t;
+    }
+
+    /** Seeds the generator behind {@link #rand} and {@link #randn}. */
+    public static void manualSeed(long seed) {
+        Random.manualSeed(seed);
+    }
+
+    /** Uniform FLOAT32 samples in [0, 1). */
+    public static Tensor rand(long... shape) {
+        return Random.sample(0, DType.FLOAT32, Device.CPU, shape, 0, 1);
+    }
+
+    public static Tensor rand(DType dtype, Device device, long... shape) {
+        return Random.sample(0, dtype, device, shape, 0, 1);
+    }
+
+    /** Standard normal FLOAT32 samples. */
+    public static Tensor randn(long... shape) {
+        return Random.sample(1, DType.FLOAT32, Device.CPU, shape, 0, 1);
+    }
+
+    public static Tensor randn(DType dtype, Device device, long... shape) {
+        return Random.sample(1, dtype, device, shape, 0, 1);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // reading out
+
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** Size of dim {@code d} (negative counts from the end). */
+    public long size(int d) {
+        return shape[Shapes.normDim("size", d, shape.length)];
+    }
+
+    public long[] strides() {
+        return strides.clone();
+    }
+
+    public int dim() {
+        return shape.length;
+    }
+
+    public long numel() {
+        return numel;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public boolean isContiguous() {
+        return contiguous;
+    }
+
+    private Tensor dense(DType as) {
+        checkOpen();
+        return contiguous && dtype == as ? this : Autograd.withoutGrad(() -> Kernels.contiguousCopy(this, as));
+    }
+
+    /** The elements in row-major order as floats (converting from any dtype). */
+    public float[] toFloatArray() {
+        Tensor d = dense(DType.FLOAT32);
+        float[] out = new float[(int) numel];
+        new FloatPointer(new Raw(d.address(), numel)).get(out);
+        if (d != this) d.close();
+        return out;
+    }
+
+    /** The elements in row-major order as doubles (converting from any dtype). */
+    public double[] toDoubleArray() {
+        Tensor d = dense(DType.FLOAT64);
+        double[] out = new double[(int) numel];
+        new DoublePointer(new Raw(d.address(), numel)).get(out);
+        if (d != this) d.close();
+        return out;
+    }
+
+    /** The elements in row-major order as longs (floats are truncated toward zero). */
+    public long[] toLongArray() {
+        Tensor d = dense(DType.INT64);
+        long[] out = new long[(int) numel];
+        new LongPointer(new Raw(d.address(), numel)).get(out);
+        if (d != this) d.close();
+        return out;
+    }
+
+    /** The elements in row-major order as booleans (non-zero is true). */
+    public boolean[] toBooleanArray() {
+        Tensor d = dense(DType.BOOL);
+        byte[] b = new byte[(int) numel];
+        new BytePointer(new Raw(d.address(), numel)).get(b);
+        if (d != this) d.close();
+        boolean[] out = new boolean[b.length];
+        for (int i = 0; i < b.length; i++) out[i] = b[i] != 0;
+        return out;
+    }
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        checkOpen();
+        if (numel != 1) {
+            throw new IllegalArgumentException("item: only a one-element tensor can be converted to a number, got shape " + Shapes.str(shape));
+        }
+        long a = address();
+        switch (dtype) {
+            case FLOAT32: return new FloatPointer(new Raw(a, 1)).get(0);
+            case FLOAT64: return new DoublePointer(new Raw(a, 1)).get(0);
+            case INT64: return new LongPointer(new Raw(a, 1)).get(0);
+            default: return new BytePointer(new Raw(a, 1)).get(0) != 0 ? 1 : 0;
+        }
+    }
+
+    @Override
+    public String toString() {
+        if (handle.closed) return "tensor(<closed>, shape=" + Shapes.str(shape) + ")";
+        return Format.format(this);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // autograd
+
+    /**
+     * Sets whether gradients are recorded for this (leaf) tensor and returns it.
+     * {@code Tensor w = Tensor.randn(3).requiresGrad(true);}
+     */
+    public Tensor requiresGrad(boolean on) {
+        checkOpen();
+        if (on && !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("requiresGrad: only floating point tensors can require gradients, this one is " + dtype);
+        }
+        if (gradFn() != null && !on) {
+            throw new IllegalArgumentException("requiresGrad: this tensor is the result of " + gradFn().name()
+                    + "; only leaf tensors can change requiresGrad; use detach() to get a tensor outside the graph");
+        }
+        requiresGrad = on;
+        return this;
+    }
+
+    /** True if gradients flow to or through this tensor. */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /** True for tensors created by the user rather than by a recorded op. */
+    public boolean isLeaf() {
+        return gradFn() == null;
+    }
+
+    /** The accumulated gradient of a leaf after {@link #backward()}, or null. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Name of the op that produced this tensor, e.g. "MulBackward0", or null for a leaf. */
+    public String gradFnName() {
+        return gradFn() == null ? null : gradFn().name();
+    }
+
+    /** Clears the accumulated gradient (closing it). */
+    public void zeroGrad() {
+        Tensor g = grad;
+        grad = null;
+        if (g != null) g.close();
+    }
+
+    /** Backpropagates from this one-element tensor, accumulating into the leaves' {@link #grad()}. */
+    public void backward() {
+        Engine.backward(this, null, false, false);
+    }
+
+    /** Backpropagates with {@code gradient} as d(output)/d(this). */
+    public void backward(Tensor gradient) {
+        Engine.backward(this, gradient, false, false);
+    }
+
+    /** Backpropagates; {@code retainGraph} keeps saved tensors so backward can run again. */
+    public void backward(Tensor gradient, boolean retainGraph) {
+        Engine.backward(this, gradient, retainGraph, false);
+    }
+
+    /** The same data, outside the graph (shares storage, does not require grad). */
+    public Tensor detach() {
+        return view(shape, strides, offset);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // dtype and device
+
+    /** Converts to {@code dtype} (differentiable between floating types); returns this if already so. */
+    public Tensor to(DType dtype) {
+        return dtype == this.dtype ? this : Ops.cast(this, dtype);
+    }
+
+    /** Moves to {@code device}; returns this if already there. */
+    public Tensor to(Device device) {
+        checkOpen();
+        if (device.equals(this.device)) return this;
+        throw new IllegalArgumentException("to: device " + device + " is not available: jgrad was built without CUDA; valid devices: cpu");
+    }
+
+    public Tensor cpu() {
+        return to(Device.CPU);
+    }
+
+    public Tensor cuda() {
+        return to(Device.CUDA);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // views
+
+    /** A tensor with the same data and a new shape (one dim may be -1); copies only if the strides require it. */
+    public Tensor reshape(long... shape) {
+        return Views.reshape(this, shape, false);
+    }
+
+    /** Like {@link #reshape} but never copies: throws if the strides do not allow a view. */
+    public Tensor view(long... shape) {
+        return Views.reshape(this, shape, true);
+    }
+
+    /** Swaps two dims. */
+    public Tensor transpose(int dim0, int dim1) {
+        return Views.transpose(this, dim0, dim1);
+    }
+
+    /** Transpose of a tensor with at most 2 dims. */
+    public Tensor t() {
+        if (shape.length > 2) {
+            throw new IllegalArgumentException("t: expects a tensor with <= 2 dims, got shape " + Shapes.str(shape) + "; use transpose(dim0, dim1)");
+        }
+        return shape.length < 2 ? Views.reshape(this, shape, true) : transpose(0, 1);
+    }
+
+    /** Reorders dims: {@code x.permute(2, 0, 1)}. */
+    public Tensor permute(int... dims) {
+        return Views.permute(this, dims);
+    }
+
+    /** Elements start..start+length-1 along {@code dim}. */
+    public Tensor narrow(int dim, long start, long length) {
+        return Views.slice(this, dim, start, start + length, 1, "narrow");
+    }
+
+    /** Elements start, start+step, ... below end along {@code dim} (Python's {@code x[start:end:step]}). */
+    public Tensor slice(int dim, long start, long end, long step) {
+        return Views.slice(this, dim, start, end, step, "slice");
+    }
+
+    /** Element {@code index} along {@code dim}, removing that dim. */
+    public Tensor select(int dim, long index) {
+        int d = Shapes.normDim("select", dim, shape.length);
+        long i = index < 0 ? index + shape[d] : index;
+        if (i < 0 || i >= shape[d]) {
+            throw new IllegalArgumentException("select: index " + index + " is out of range for dim " + dim + " of size " + shape[d]);
+        }
+        return Views.slice(this, d, i, i + 1, 1, "select").squeeze(d);
+    }
+
+    /** Broadcasts to a larger shape without copying (-1 keeps a size). */
+    public Tensor expand(long... shape) {
+        return Views.expand(this, shape);
+    }
+
+    /** Removes every dim of size 1. */
+    public Tensor squeeze() {
+        return Views.squeeze(this, -1, true);
+    }
+
+    /** Removes {@code dim} if its size is 1. */
+    public Tensor squeeze(int dim) {
+        return Views.squeeze(this, dim, false);
+    }
+
+    /** Inserts a dim of size 1 at {@code dim}. */
+    public Tensor unsqueeze(int dim) {
+        return Views.unsqueeze(this, dim);
+    }
+
+    /** A 1-D view (or copy) of all elements. */
+    public Tensor flatten() {
+        return reshape(numel);
+    }
+
+    /** This tensor if already contiguous, else a contiguous copy (differentiable). */
+    public Tensor contiguous() {
+        checkOpen();
+        return contiguous ? this : Ops.contiguousCopy(this);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // elementwise
+
+    public Tensor add(Tensor other) { return Ops.binary(BinaryOp.ADD, this, other); }
+    public Tensor sub(Tensor other) { return Ops.binary(BinaryOp.SUB, this, other); }
+    public Tensor mul(Tensor other) { return Ops.binary(BinaryOp.MUL, this, other); }
+    public Tensor div(Tensor other) { return Ops.binary(BinaryOp.DIV, this, other); }
+    /** Elementwise power with a tensor exponent (broadcast). */
+    public Tensor pow(Tensor exponent) { return Ops.binary(BinaryOp.POW, this, exponent); }
+
+    public Tensor add(double s) { return Ops.unaryScalar(UnaryOp.ADD_SCALAR, this, s); }
+    public Tensor sub(double s) { return Ops.unaryScalar(UnaryOp.ADD_SCALAR, this, -s); }
+    public Tensor mul(double s) { return Ops.unaryScalar(UnaryOp.MUL_SCALAR, this, s); }
+    public Tensor div(double s) { return Ops.unaryScalar(UnaryOp.DIV_SCALAR, this, s); }
+    /** {@code s - this}. */
+    public Tensor rsub(double s) { return Ops.unaryScalar(UnaryOp.RSUB_SCALAR, this, s); }
+    /** {@code s / this}. */
+    public Tensor rdiv(double s) { return Ops.unaryScalar(UnaryOp.RDIV_SCALAR, this, s); }
+    public Tensor pow(double exponent) { return Ops.unaryScalar(UnaryOp.POW_SCALAR, this, exponent); }
+
+    public Tensor neg() { return Ops.unary(UnaryOp.NEG, this, 0, 0); }
+    public Tensor abs() { return Ops.unary(UnaryOp.ABS, this, 0, 0); }
+    /** -1, 0 or 1 by sign (gradient 0). */
+    public Tensor sign() { return Ops.unary(UnaryOp.SIGN, this, 0, 0); }
+    public Tensor exp() { return Ops.unary(UnaryOp.EXP, this, 0, 0); }
+    public Tensor log() { return Ops.unary(UnaryOp.LOG, this, 0, 0); }
+    public Tensor sqrt() { return Ops.unary(UnaryOp.SQRT, this, 0, 0); }
+    public Tensor sin() { return Ops.unary(UnaryOp.SIN, this, 0, 0); }
+    public Tensor cos() { return Ops.unary(UnaryOp.COS, this, 0, 0); }
+    /** 1 / (1 + e^-x). */
+    public Tensor sigmoid() { return Ops.unary(UnaryOp.SIGMOID, this, 0, 0); }
+    public Tensor tanh() { return Ops.unary(UnaryOp.TANH, this, 0, 0); }
+    /** max(0, x); gradient 0 at x = 0, like PyTorch. */
+    public Tensor relu() { return Ops.unary(UnaryOp.RELU, this, 0, 0); }
+    /** x for x > 0, else slope·x. */
+    public Tensor leakyRelu(double negativeSlope) { return Ops.unary(UnaryOp.LEAKY_RELU, this, negativeSlope, 0); }
+    /** Limits values to [min, max]; the gradient passes where min <= x <= max. */
+    public Tensor clamp(double min, double max) {
+        if (min > max) throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);
+        return Ops.unary(UnaryOp.CLAMP, this, min, max);
+    }
+
+    /** {@code condition ? a : b} elementwise, with broadcasting; condition is BOOL. */
+    public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        return Ops.where(condition, a, b);
+    }
+
+    // comparisons: BOOL results, not differentiable
+    public Tensor eq(Tensor o) { return Ops.compare(BinaryOp.EQ, this, o); }
+    public Tensor ne(Tensor o) { return Ops.compare(BinaryOp.NE, this, o); }
+    public Tensor gt(Tensor o) { return Ops.compare(BinaryOp.GT, this, o); }
+    public Tensor ge(Tensor o) { return Ops.compare(BinaryOp.GE, this, o); }
+    public Tensor lt(Tensor o) { return Ops.compare(BinaryOp.LT, this, o); }
+    public Tensor le(Tensor o) { return Ops.compare(BinaryOp.LE, this, o); }
+    public Tensor eq(double s) { return Ops.compareScalar(BinaryOp.EQ, this, s); }
+    public Tensor ne(double s) { return Ops.compareScalar(BinaryOp.NE, this, s); }
+    public Tensor gt(double s) { return Ops.compareScalar(BinaryOp.GT, this, s); }
+    public Tensor ge(double s) { return Ops.compareScalar(BinaryOp.GE, this, s); }
+    public Tensor lt(double s) { return Ops.compareScalar(BinaryOp.LT, this, s); }
+    public Tensor le(double s) { return Ops.compareScalar(BinaryOp.LE, this, s); }
+
+    // ------------------------------------------------------------------------------------------
+    // in place (explicit; bump the version counter; refused on tensors that require grad while recording)
+
+    /** this += other (other broadcasts to this shape). */
+    public Tensor addInPlace(Tensor other) { return Ops.inPlace(BinaryOp.ADD, this, other); }
+    public Tensor subInPlace(Tensor other) { return Ops.inPlace(BinaryOp.SUB, this, other); }
+    public Tensor mulInPlace(Tensor other) { return Ops.inPlace(BinaryOp.MUL, this, other); }
+    public Tensor mulInPlace(double s) {
+        try (Tensor t = Tensor.full(s, dtype, device)) {
+            return Ops.inPlace(BinaryOp.MUL, this, t);
+        }
+    }
+    /** Sets every element to {@code value}. */
+    public Tensor fillInPlace(double value) {
+        Ops.checkInPlace("fillInPlace", this);
+        Kernels.fill(this, value);
+        storage.bumpVersion();
+        return this;
+    }
+    /** Copies {@code src} (broadcast, converted) into this tensor's memory. */
+    public Tensor copyInPlace(Tensor src) {
+        Ops.checkInPlace("copyInPlace", this);
+        src.checkOpen();
+        Kernels.sameDevice("copyInPlace", this, src);
+        Shapes.broadcast("copyInPlace", shape, src.shape);
+        if (!Arrays.equals(Shapes.broadcast("copyInPlace", shape, src.shape), shape)) {
+            throw new IllegalArgumentException("copyInPlace: source shape " + Shapes.str(src.shape) + " does not broadcast to " + Shapes.str(shape));
+        }
+        Kernels.copy(this, src);
+        storage.bumpVersion();
+        return this;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // reductions
+
+    /** Sum of all elements (0-dim). */
+    public Tensor sum() { return Reductions.sum(this, null, false); }
+    /** Sum over {@code dims}. */
+    public Tensor sum(int[] dims, boolean keepDim) { return Reductions.sum(this, dims, keepDim); }
+    public Tensor sum(int dim, boolean keepDim) { return Reductions.sum(this, new int[] {dim}, keepDim); }
+    public Tensor sum(int dim) { return Reductions.sum(this, new int[] {dim}, false); }
+    /** Mean of all elements (floating types). */
+    public Tensor mean() { return Reductions.mean(this, null, false); }
+    public Tensor mean(int[] dims, boolean keepDim) { return Reductions.mean(this, dims, keepDim); }
+    public Tensor mean(int dim, boolean keepDim) { return Reductions.mean(this, new int[] {dim}, keepDim); }
+    public Tensor mean(int dim) { return Reductions.mean(this, new int[] {dim}, false); }
+    /** Largest element; NaN if any is NaN. The gradient is shared evenly among ties. */
+    public Tensor max() { return Reductions.extreme(this, true); }
+    public Tensor min() { return Reductions.extreme(this, false); }
+    /** Largest values along {@code dim}; the gradient goes to the first maximal index. */
+    public Tensor max(int dim, boolean keepDim) { return Reductions.extremeDim(this, dim, keepDim, true); }
+    public Tensor min(int dim, boolean keepDim) { return Reductions.extremeDim(this, dim, keepDim, false); }
+    /** Flat index of the largest element (INT64, 0-dim). */
+    public Tensor argmax() { return Reductions.argExtreme(this, null, false, true); }
+    public Tensor argmax(int dim, boolean keepDim) { return Reductions.argExtreme(this, dim, keepDim, true); }
+    public Tensor argmin() { return Reductions.argExtreme(this, null, false, false); }
+    public Tensor argmin(int dim, boolean keepDim) { return Reductions.argExtreme(this, dim, keepDim, false); }
+
+    /** Softmax along {@code dim}, computed stably (max subtracted). */
+    public Tensor softmax(int dim) { return Reductions.softmax(this, dim, false); }
+    /** log(softmax) along {@code dim}, computed stably. */
+    public Tensor logSoftmax(int dim) { return Reductions.softmax(this, dim, true); }
+
+    // ------------------------------------------------------------------------------------------
+    // linear algebra and indexing
+
+    /**
+     * Matrix product with PyTorch's rules: 1-D·1-D is a dot product, 2-D·2-D a matrix product,
+     * and batch dims broadcast for 3-D and more.
+     */
+    public Tensor matmul(Tensor other) { return LinAlg.matmul(this, other); }
+
+    /** {@code out[i][j] = this[i][index[i][j]]} along {@code dim} (index is INT64). */
+    public Tensor gather(int dim, Tensor index) { return Indexing.gather(this, dim, index); }
+
+    /** Rows (or slices along {@code dim}) picked by a 1-D INT64 index. */
+    public Tensor indexSelect(int dim, Tensor index) { return Indexing.indexSelect(this, dim, index); }
+
+    /** Concatenates along an existing dim. */
+    public static Tensor cat(List<Tensor> tensors, int dim) { return Indexing.cat(tensors, dim); }
+
+    public static Tensor cat(int dim, Tensor... tensors) { return Indexing.cat(Arrays.asList(tensors), dim); }
+
+    /** Stacks along a new dim. */
+    public static Tensor stack(List<Tensor> tensors, int dim) { return Indexing.stack(tensors, dim); }
+
+    public static Tensor stack(int dim, Tensor... tensors) { return Indexing.stack(Arrays.asList(tensors), dim); }
+}

@@ -1,0 +1,116 @@
+package org.jgrad;
+
+import org.jgrad.internal.bind.JgradNative;
+
+/**
+ * Unary elementwise ops, each declared once with its gradient beside it (PyTorch's
+ * derivatives.yaml rows as Java). {@code x} is the input, {@code y} the output, {@code g} the
+ * incoming gradient, {@code a}/{@code b} the op's scalars. While the graph is recorded (createGraph)
+ * gradients are built from differentiable ops; otherwise fused backward kernels are used where
+ * one exists.
+ */
+enum UnaryOp {
+    NEG(JgradNative.JG_NEG, "Neg", Saves.NOTHING, true) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.neg(); }
+    },
+    ABS(JgradNative.JG_ABS, "Abs", Saves.INPUT, true) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(x.sign()); }
+    },
+    SIGN(JgradNative.JG_SIGN, "Sign", Saves.NOTHING, true) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(0.0); }
+    },
+    ADD_SCALAR(JgradNative.JG_ADD_SCALAR, "Add", Saves.NOTHING, true) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g; }
+    },
+    MUL_SCALAR(JgradNative.JG_MUL_SCALAR, "Mul", Saves.NOTHING, true) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(a); }
+    },
+    RSUB_SCALAR(JgradNative.JG_RSUB_SCALAR, "Rsub", Saves.NOTHING, true) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.neg(); }
+    },
+    DIV_SCALAR(JgradNative.JG_DIV_SCALAR, "Div", Saves.NOTHING, false) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.div(a); }
+    },
+    RDIV_SCALAR(JgradNative.JG_RDIV_SCALAR, "Reciprocal", Saves.BOTH, false) {
+        // d(a/x) = -a/x^2 = -y/x
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.neg().mul(y).div(x); }
+    },
+    POW_SCALAR(JgradNative.JG_POW_SCALAR, "Pow", Saves.INPUT, false) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
+            if (a == 0) return g.mul(0.0);
+            return g.mul(x.pow(a - 1).mul(a));
+        }
+    },
+    EXP(JgradNative.JG_EXP, "Exp", Saves.OUTPUT, false) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(y); }
+    },
+    LOG(JgradNative.JG_LOG, "Log", Saves.INPUT, false) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.div(x); }
+    },
+    SQRT(JgradNative.JG_SQRT, "Sqrt", Saves.OUTPUT, false) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.div(y.mul(2.0)); }
+    },
+    SIN(JgradNative.JG_SIN, "Sin", Saves.INPUT, false) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(x.cos()); }
+    },
+    COS(JgradNative.JG_COS, "Cos", Saves.INPUT, false) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(x.sin().neg()); }
+    },
+    SIGMOID(JgradNative.JG_SIGMOID, "Sigmoid", Saves.OUTPUT, false) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
+            if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.SIGMOID_BACKWARD, g, y, 0, 0);
+            return g.mul(y.rsub(1.0)).mul(y);
+        }
+    },
+    TANH(JgradNative.JG_TANH, "Tanh", Saves.OUTPUT, false) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
+            if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.TANH_BACKWARD, g, y, 0, 0);
+            return g.mul(y.mul(y).rsub(1.0));
+        }
+    },
+    RELU(JgradNative.JG_RELU, "Relu", Saves.OUTPUT, true) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
+            if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.RELU_BACKWARD, g, y, 0, 0);
+            return g.mul(y.gt(0.0).to(g.dtype));
+        }
+    },
+    LEAKY_RELU(JgradNative.JG_LEAKY_RELU, "LeakyRelu", Saves.INPUT, false) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
+            if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.LEAKY_RELU_BACKWARD, g, x, a, 0);
+            return Tensor.where(x.gt(0.0), g, g.mul(a));
+        }
+    },
+    CLAMP(JgradNative.JG_CLAMP, "Clamp", Saves.INPUT, true) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
+            if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.CLAMP_BACKWARD, g, x, a, b);
+            Tensor inside = x.ge(a).mul(x.le(b).to(DType.INT64)).to(g.dtype);
+            return g.mul(inside);
+        }
+    },
+    LOG_CLAMPED(JgradNative.JG_LOG_CLAMPED, "LogClamped", Saves.INPUT, false) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
+            return g.div(x).mul(y.gt(a).to(g.dtype));
+        }
+    };
+
+    enum Saves { NOTHING, INPUT, OUTPUT, BOTH }
+
+    final int code;
+    final String backwardName;
+    final Saves saves;
+    /** Defined on INT64 too (the others need a floating dtype). */
+    final boolean integral;
+
+    UnaryOp(int code, String name, Saves saves, boolean integral) {
+        this.code = code;
+        this.backwardName = name + "Backward0";
+        this.saves = saves;
+        this.integral = integral;
+    }
+
+    String opName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    abstract Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b);
+}

@@ -1,0 +1,31 @@
+package org.jgrad.internal;
+
+import org.bytedeco.javacpp.Loader;
+import org.jgrad.internal.bind.JgradNative;
+
+/** Loads the native core once and turns its status codes into Java exceptions. */
+public final class NativeLib {
+    private NativeLib() {}
+
+    static {
+        Loader.load(JgradNative.class);
+    }
+
+    /** Forces loading; cheap after the first call. */
+    public static void ensureLoaded() {}
+
+    /** Throws for a non-OK status, with the native message prefixed by the op name. */
+    public static void check(int status, String op) {
+        if (status == JgradNative.JG_OK) return;
+        String msg = JgradNative.jg_last_error().getString();
+        String text = op + ": " + msg;
+        switch (status) {
+            case JgradNative.JG_ERR_ARGUMENT:
+                throw new IllegalArgumentException(text);
+            case JgradNative.JG_ERR_OUT_OF_MEMORY:
+                throw new NativeException(text, status);
+            default:
+                throw new NativeException(text, status);
+        }
+    }
+}
