@@ -1,0 +1,246 @@
+package org.jgrad.testing;
+
+import static org.jgrad.testing.OpInfo.c;
+import static org.jgrad.testing.OpInfo.f;
+import static org.jgrad.testing.OpInfo.ft;
+import static org.jgrad.testing.OpInfo.idx;
+import static org.jgrad.testing.OpInfo.mask;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.DoubleBinaryOperator;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.UnaryOperator;
+import org.jgrad.DType;
+import org.jgrad.Tensor;
+import org.jgrad.nn.Functional;
+import org.jgrad.testing.OpInfo.Domain;
+
+/** Every public op, with sample inputs and an independent float64 reference (see {@link Nd}). */
+public final class OpRegistry {
+    private OpRegistry() {}
+
+    public static final List<OpInfo> OPS = new ArrayList<>();
+
+    private static OpInfo add(OpInfo o) {
+        OPS.add(o);
+        return o;
+    }
+
+    private static OpInfo unary(String name, Domain domain, UnaryOperator<Tensor> op, DoubleUnaryOperator ref) {
+        return unary(name, name, domain, op, ref);
+    }
+
+    private static OpInfo unary(String name, String method, Domain domain, UnaryOperator<Tensor> op, DoubleUnaryOperator ref) {
+        return add(new OpInfo(name, method, domain, a -> op.apply(a[0]), a -> a[0].map(ref), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4)).sample(f()).sample(f(2, 3, 4));
+    }
+
+    private static OpInfo binary(String name, String method, Domain domain, BiFunction<Tensor, Tensor, Tensor> op,
+                                 DoubleBinaryOperator ref, boolean differentiable, DType out) {
+        return add(new OpInfo(name, method, domain, a -> op.apply(a[0], a[1]), a -> a[0].zip(a[1], ref), differentiable, out))
+                .sample(f(3, 4), f(3, 4)).sample(f(3, 4), f(4)).sample(f(2, 1, 3), f(4, 1)).sample(ft(3, 4), f(1, 4))
+                .sample(f(), f(3)).sample(f(3, 4), ft(3, 4));
+    }
+
+    private static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    private static double sum(double[] v) {
+        double s = 0;
+        for (double x : v) s += x;
+        return s;
+    }
+
+    private static double max(double[] v) {
+        return Arrays.stream(v).max().getAsDouble();
+    }
+
+    private static double min(double[] v) {
+        return Arrays.stream(v).min().getAsDouble();
+    }
+
+    private static double argmax(double[] v) {
+        int k = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[k]) k = i;
+        return k;
+    }
+
+    private static double argmin(double[] v) {
+        int k = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] < v[k]) k = i;
+        return k;
+    }
+
+    private static Nd mean(Nd x, int[] dims, boolean keep) {
+        return x.reduce(dims, keep, v -> sum(v) / v.length);
+    }
+
+    static {
+        // ---- unary elementwise
+        unary("neg", Domain.ANY, Tensor::neg, x -> -x);
+        unary("abs", Domain.AWAY_FROM_ZERO, Tensor::abs, Math::abs);
+        add(new OpInfo("sign", "sign", Domain.AWAY_FROM_ZERO, a -> a[0].sign(), a -> a[0].map(Math::signum), true, null)).sample(f(3, 4)).sample(ft(3, 4));
+        unary("exp", Domain.ANY, Tensor::exp, Math::exp);
+        unary("log", Domain.POSITIVE, Tensor::log, Math::log);
+        unary("sqrt", Domain.POSITIVE, Tensor::sqrt, Math::sqrt);
+        unary("sin", Domain.ANY, Tensor::sin, Math::sin);
+        unary("cos", Domain.ANY, Tensor::cos, Math::cos);
+        unary("sigmoid", Domain.ANY, Tensor::sigmoid, OpRegistry::sigmoid);
+        unary("tanh", Domain.ANY, Tensor::tanh, Math::tanh);
+        unary("relu", Domain.AWAY_FROM_ZERO, Tensor::relu, x -> Math.max(0, x));
+        unary("leakyRelu", Domain.AWAY_FROM_ZERO, x -> x.leakyRelu(0.01), x -> x > 0 ? x : 0.01 * x);
+        unary("clamp", Domain.ANY, x -> x.clamp(-0.5, 0.7), x -> Math.min(0.7, Math.max(-0.5, x)));
+        unary("add(scalar)", "add", Domain.ANY, x -> x.add(2.5), x -> x + 2.5);
+        unary("sub(scalar)", "sub", Domain.ANY, x -> x.sub(2.5), x -> x - 2.5);
+        unary("mul(scalar)", "mul", Domain.ANY, x -> x.mul(-1.5), x -> x * -1.5);
+        unary("div(scalar)", "div", Domain.ANY, x -> x.div(3.0), x -> x / 3.0);
+        unary("rsub", Domain.ANY, x -> x.rsub(1.0), x -> 1.0 - x);
+        unary("rdiv", Domain.AWAY_FROM_ZERO, x -> x.rdiv(2.0), x -> 2.0 / x);
+        unary("pow(scalar)", "pow", Domain.POSITIVE, x -> x.pow(1.7), x -> Math.pow(x, 1.7));
+        unary("pow(2)", "pow", Domain.ANY, x -> x.pow(2), x -> x * x);
+        unary("to(FLOAT64)", "to", Domain.ANY, x -> x.to(DType.FLOAT64).mul(1.0), x -> x);
+        unary("contiguous", Domain.ANY, Tensor::contiguous, x -> x);
+
+        // ---- binary elementwise (broadcasting, non-contiguous)
+        binary("add", "add", Domain.ANY, Tensor::add, Double::sum, true, null);
+        binary("sub", "sub", Domain.ANY, Tensor::sub, (x, y) -> x - y, true, null);
+        binary("mul", "mul", Domain.ANY, Tensor::mul, (x, y) -> x * y, true, null);
+        binary("div", "div", Domain.AWAY_FROM_ZERO, Tensor::div, (x, y) -> x / y, true, null);
+        binary("pow", "pow", Domain.POSITIVE, Tensor::pow, Math::pow, true, null);
+        binary("eq", "eq", Domain.ANY, Tensor::eq, (x, y) -> x == y ? 1 : 0, false, DType.BOOL);
+        binary("ne", "ne", Domain.ANY, Tensor::ne, (x, y) -> x != y ? 1 : 0, false, DType.BOOL);
+        binary("gt", "gt", Domain.ANY, Tensor::gt, (x, y) -> x > y ? 1 : 0, false, DType.BOOL);
+        binary("ge", "ge", Domain.ANY, Tensor::ge, (x, y) -> x >= y ? 1 : 0, false, DType.BOOL);
+        binary("lt", "lt", Domain.ANY, Tensor::lt, (x, y) -> x < y ? 1 : 0, false, DType.BOOL);
+        binary("le", "le", Domain.ANY, Tensor::le, (x, y) -> x <= y ? 1 : 0, false, DType.BOOL);
+        add(new OpInfo("gt(scalar)", "gt", Domain.ANY, a -> a[0].gt(0.1), a -> a[0].map(x -> x > 0.1 ? 1 : 0), false, DType.BOOL)).sample(f(3, 4));
+        add(new OpInfo("ge(scalar)", "ge", Domain.ANY, a -> a[0].ge(0.1), a -> a[0].map(x -> x >= 0.1 ? 1 : 0), false, DType.BOOL)).sample(f(3, 4));
+        add(new OpInfo("lt(scalar)", "lt", Domain.ANY, a -> a[0].lt(0.1), a -> a[0].map(x -> x < 0.1 ? 1 : 0), false, DType.BOOL)).sample(ft(3, 4));
+        add(new OpInfo("le(scalar)", "le", Domain.ANY, a -> a[0].le(0.1), a -> a[0].map(x -> x <= 0.1 ? 1 : 0), false, DType.BOOL)).sample(f(3, 4));
+        add(new OpInfo("eq(scalar)", "eq", Domain.ANY, a -> a[0].eq(0.1), a -> a[0].map(x -> x == 0.1 ? 1 : 0), false, DType.BOOL)).sample(f(3, 4));
+        add(new OpInfo("ne(scalar)", "ne", Domain.ANY, a -> a[0].ne(0.1), a -> a[0].map(x -> x != 0.1 ? 1 : 0), false, DType.BOOL)).sample(f(3, 4));
+        add(new OpInfo("where", "where", Domain.ANY, a -> Tensor.where(a[0], a[1], a[2]), a -> Nd.where(a[0], a[1], a[2]), true, null))
+                .sample(mask(3, 4), f(3, 4), f(3, 4)).sample(mask(3, 1), f(4), ft(3, 4)).sample(mask(4), f(), f(2, 4));
+
+        // ---- reductions
+        add(new OpInfo("sum", "sum", Domain.ANY, a -> a[0].sum(), a -> a[0].reduce(null, false, OpRegistry::sum), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4)).sample(f()).sample(f(70000)).f32Tolerance(1e-4);
+        add(new OpInfo("sum(dim)", "sum", Domain.ANY, a -> a[0].sum(1), a -> a[0].reduce(new int[] {1}, false, OpRegistry::sum), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4)).sample(f(2, 3, 4));
+        add(new OpInfo("sum(dims,keepDim)", "sum", Domain.ANY, a -> a[0].sum(new int[] {0, 2}, true),
+                a -> a[0].reduce(new int[] {0, 2}, true, OpRegistry::sum), true, null)).sample(f(2, 3, 4)).sample(ft(2, 4, 3));
+        add(new OpInfo("mean", "mean", Domain.ANY, a -> a[0].mean(), a -> mean(a[0], null, false), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4)).sample(f(5));
+        add(new OpInfo("mean(dim)", "mean", Domain.ANY, a -> a[0].mean(-1, true), a -> mean(a[0], new int[] {-1}, true), true, null))
+                .sample(f(3, 4)).sample(ft(2, 3, 4));
+        add(new OpInfo("max", "max", Domain.DISTINCT, a -> a[0].max(), a -> a[0].reduce(null, false, OpRegistry::max), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4));
+        add(new OpInfo("min", "min", Domain.DISTINCT, a -> a[0].min(), a -> a[0].reduce(null, false, OpRegistry::min), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4));
+        add(new OpInfo("max(dim)", "max", Domain.DISTINCT, a -> a[0].max(1, false), a -> a[0].reduce(new int[] {1}, false, OpRegistry::max), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4)).sample(f(2, 3, 4));
+        add(new OpInfo("min(dim)", "min", Domain.DISTINCT, a -> a[0].min(0, true), a -> a[0].reduce(new int[] {0}, true, OpRegistry::min), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4));
+        add(new OpInfo("argmax", "argmax", Domain.DISTINCT, a -> a[0].argmax(), a -> a[0].reduce(null, false, OpRegistry::argmax), false, DType.INT64))
+                .sample(f(3, 4)).sample(ft(3, 4));
+        add(new OpInfo("argmax(dim)", "argmax", Domain.DISTINCT, a -> a[0].argmax(1, false),
+                a -> a[0].reduce(new int[] {1}, false, OpRegistry::argmax), false, DType.INT64)).sample(f(3, 4)).sample(ft(3, 4));
+        add(new OpInfo("argmin", "argmin", Domain.DISTINCT, a -> a[0].argmin(), a -> a[0].reduce(null, false, OpRegistry::argmin), false, DType.INT64))
+                .sample(f(3, 4));
+        add(new OpInfo("argmin(dim)", "argmin", Domain.DISTINCT, a -> a[0].argmin(0, true),
+                a -> a[0].reduce(new int[] {0}, true, OpRegistry::argmin), false, DType.INT64)).sample(ft(3, 4));
+        add(new OpInfo("softmax", "softmax", Domain.ANY, a -> a[0].softmax(1), a -> a[0].softmax(1, false), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4)).sample(f(2, 3, 4));
+        add(new OpInfo("softmax(dim0)", "softmax", Domain.ANY, a -> a[0].softmax(0), a -> a[0].softmax(0, false), true, null))
+                .sample(f(3, 4)).sample(f(5));
+        add(new OpInfo("logSoftmax", "logSoftmax", Domain.ANY, a -> a[0].logSoftmax(-1), a -> a[0].softmax(-1, true), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4)).sample(f(2, 3, 4));
+        add(new OpInfo("logSoftmax(dim0)", "logSoftmax", Domain.ANY, a -> a[0].logSoftmax(0), a -> a[0].softmax(0, true), true, null))
+                .sample(f(3, 4));
+
+        // ---- linear algebra
+        add(new OpInfo("matmul", "matmul", Domain.ANY, a -> a[0].matmul(a[1]), a -> {
+            Nd x = a[0], y = a[1];
+            boolean v1 = x.shape.length == 1, v2 = y.shape.length == 1;
+            Nd r = (v1 ? x.insertDim(0) : x).matmul(v2 ? y.insertDim(1) : y);
+            long[] s = r.shape;
+            if (v1 && v2) return r.reshape();
+            if (v1) return r.reshape(dropDim(s, s.length - 2));
+            if (v2) return r.reshape(dropDim(s, s.length - 1));
+            return r;
+        }, true, null)).sample(f(3, 4), f(4, 5)).sample(ft(3, 4), ft(4, 2)).sample(f(4), f(4)).sample(f(4), f(4, 3))
+                .sample(f(3, 4), f(4)).sample(f(2, 3, 4), f(4, 5)).sample(f(2, 1, 3, 4), f(3, 4, 2)).sample(f(0, 3), f(3, 2))
+                .f32Tolerance(1e-4);
+
+        // ---- views
+        add(new OpInfo("reshape", "reshape", Domain.ANY, a -> a[0].reshape(4, -1), a -> a[0].reshape(4, a[0].data.length / 4), true, null))
+                .sample(f(2, 6)).sample(ft(2, 6)).sample(f(2, 2, 3));
+        add(new OpInfo("view", "view", Domain.ANY, a -> a[0].view(3, 2, 2), a -> a[0].reshape(3, 2, 2), true, null)).sample(f(2, 6)).sample(f(12));
+        add(new OpInfo("flatten", "flatten", Domain.ANY, a -> a[0].flatten(), a -> a[0].reshape(a[0].data.length), true, null))
+                .sample(f(2, 3, 2)).sample(ft(3, 4));
+        add(new OpInfo("transpose", "transpose", Domain.ANY, a -> a[0].transpose(0, 2), a -> a[0].transpose(0, 2), true, null))
+                .sample(f(2, 3, 4));
+        add(new OpInfo("t", "t", Domain.ANY, a -> a[0].t(), a -> a[0].shape.length == 2 ? a[0].transpose(0, 1) : a[0], true, null))
+                .sample(f(3, 4)).sample(ft(3, 4)).sample(f(5));
+        add(new OpInfo("permute", "permute", Domain.ANY, a -> a[0].permute(2, 0, 1), a -> a[0].permute(2, 0, 1), true, null))
+                .sample(f(2, 3, 4));
+        add(new OpInfo("narrow", "narrow", Domain.ANY, a -> a[0].narrow(1, 1, 2), a -> a[0].slice(1, 1, 3, 1), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4));
+        add(new OpInfo("slice", "slice", Domain.ANY, a -> a[0].slice(0, 1, 6, 2), a -> a[0].slice(0, 1, 6, 2), true, null))
+                .sample(f(7, 3)).sample(ft(7, 3));
+        add(new OpInfo("select", "select", Domain.ANY, a -> a[0].select(1, -1), a -> {
+            Nd s = a[0].slice(1, a[0].shape[1] - 1, a[0].shape[1], 1);
+            return s.reshape(dropDim(s.shape, 1));
+        }, true, null)).sample(f(3, 4)).sample(ft(3, 4));
+        add(new OpInfo("expand", "expand", Domain.ANY, a -> a[0].expand(2, 3, 4), a -> a[0].expand(2, 3, 4), true, null))
+                .sample(f(3, 1)).sample(f(4)).sample(f());
+        add(new OpInfo("squeeze", "squeeze", Domain.ANY, a -> a[0].squeeze(), a -> a[0].reshape(3, 4), true, null)).sample(f(1, 3, 1, 4));
+        add(new OpInfo("squeeze(dim)", "squeeze", Domain.ANY, a -> a[0].squeeze(2), a -> a[0].reshape(1, 3, 4), true, null)).sample(f(1, 3, 1, 4));
+        add(new OpInfo("unsqueeze", "unsqueeze", Domain.ANY, a -> a[0].unsqueeze(1), a -> a[0].insertDim(1), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4));
+
+        // ---- indexing and joining
+        add(new OpInfo("gather", "gather", Domain.ANY, a -> a[0].gather(1, a[1]), a -> a[0].gather(1, a[1]), true, null))
+                .sample(f(3, 4), idx(4, 3, 6)).sample(ft(3, 4), idx(4, 2, 2));
+        add(new OpInfo("indexSelect", "indexSelect", Domain.ANY, a -> a[0].indexSelect(0, a[1]), a -> {
+            Nd x = a[0], ix = a[1];
+            Nd[] rows = new Nd[ix.data.length];
+            for (int i = 0; i < rows.length; i++) rows[i] = x.slice(0, (long) ix.data[i], (long) ix.data[i] + 1, 1);
+            return Nd.cat(0, rows);
+        }, true, null)).sample(f(4, 3), idx(4, 5)).sample(ft(4, 3), idx(4, 2));
+        add(new OpInfo("cat", "cat", Domain.ANY, a -> Tensor.cat(1, a), a -> Nd.cat(1, a), true, null))
+                .sample(f(2, 3), f(2, 1), f(2, 2)).sample(ft(3, 2), f(3, 4));
+        add(new OpInfo("stack", "stack", Domain.ANY, a -> Tensor.stack(1, a), a -> {
+            Nd[] u = new Nd[a.length];
+            for (int i = 0; i < a.length; i++) u[i] = a[i].insertDim(1);
+            return Nd.cat(1, u);
+        }, true, null)).sample(f(2, 3), f(2, 3)).sample(ft(3, 2), f(3, 2), f(3, 2));
+
+        // ---- losses (org.jgrad.nn.Functional)
+        add(new OpInfo("mseLoss", "mseLoss", Domain.ANY, a -> Functional.mseLoss(a[0], a[1]),
+                a -> mean(a[0].zip(a[1], (x, y) -> (x - y) * (x - y)), null, false), true, null))
+                .sample(f(4, 3), c(4, 3)).sample(ft(4, 3), f(4, 3));
+        add(new OpInfo("crossEntropy", "crossEntropy", Domain.ANY, a -> Functional.crossEntropy(a[0], a[1]), a -> {
+            Nd lsm = a[0].softmax(-1, true);
+            Nd picked = lsm.gather(1, a[1].reshape(a[1].data.length, 1));
+            return picked.map(x -> -x).reduce(null, false, v -> sum(v) / v.length);
+        }, true, null)).sample(f(5, 4), idx(4, 5)).sample(ft(3, 6), idx(6, 3));
+        add(new OpInfo("nllLoss", "nllLoss", Domain.ANY, a -> Functional.nllLoss(a[0], a[1]), a -> {
+            Nd picked = a[0].gather(1, a[1].reshape(a[1].data.length, 1));
+            return picked.map(x -> -x).reduce(null, false, v -> sum(v) / v.length);
+        }, true, null)).sample(f(5, 4), idx(4, 5));
+        add(new OpInfo("binaryCrossEntropy", "binaryCrossEntropy", Domain.UNIT, a -> Functional.binaryCrossEntropy(a[0], a[1]),
+                a -> mean(a[0].zip(a[1], (p, y) -> -(y * Math.log(p) + (1 - y) * Math.log(1 - p))), null, false), true, null))
+                .sample(f(4, 3), f(4, 3)).sample(ft(3, 4), c(3, 4));
+    }
+
+    private static long[] dropDim(long[] s, int d) {
+        long[] out = new long[s.length - 1];
+        for (int i = 0, j = 0; i < s.length; i++) if (i != d) out[j++] = s[i];
+        return out;
+    }
+}
