@@ -22,6 +22,7 @@ final class Node {
     private Tensor[] saved;
     private int[] versions;
     private Storage[] savedStorages;
+    private boolean[] savedIsOutput;
     private volatile boolean freed;
     private final AtomicInteger refs = new AtomicInteger(1);
 
@@ -56,10 +57,26 @@ final class Node {
             node.saved = new Tensor[toSave.length];
             node.versions = new int[toSave.length];
             node.savedStorages = new Storage[toSave.length];
+            node.savedIsOutput = new boolean[toSave.length];
             for (int i = 0; i < toSave.length; i++) {
                 Tensor t = toSave[i];
                 Tensor alias = t.view(t.shape, t.strides, t.offset);
                 Scope.untrack(alias);
+                if (t == out) {
+                    // linking the output's own node here would be a cycle; see saved()
+                    node.savedIsOutput[i] = true;
+                } else if (t.requiresGrad) {
+                    // keep the graph behind an input, so a recorded backward (createGraph) can differentiate through it
+                    alias.requiresGrad = true;
+                    Node fnIn = t.gradFn();
+                    if (fnIn != null) {
+                        fnIn.refs.incrementAndGet();
+                        alias.setGradFn(fnIn);
+                    } else {
+                        if (t.accumulator == null) t.accumulator = accumulator(t);
+                        alias.accumulator = t.accumulator;
+                    }
+                }
                 node.saved[i] = alias;
                 node.versions[i] = t.storage.version;
                 node.savedStorages[i] = t.storage;
@@ -94,6 +111,15 @@ final class Node {
             throw new IllegalStateException(name + ": one of the tensors needed for gradient computation (shape "
                     + Shapes.str(t.shape) + ", " + t.dtype + ") has been modified by an in-place operation: it is at version "
                     + now + "; expected version " + versions[i] + "; compute it out of place or modify a copy");
+        }
+        if (savedIsOutput[i] && GradMode.enabled()) {
+            // a recorded backward that uses this node's own output: link it to this node for as long as
+            // the handle lives (the backward pass's scope closes it)
+            Tensor linked = t.view(t.shape, t.strides, t.offset);
+            linked.requiresGrad = true;
+            refs.incrementAndGet();
+            linked.setGradFn(this);
+            return linked;
         }
         return t;
     }
