@@ -57,7 +57,17 @@ final class Format {
         String f(double x);
     }
 
-    private static String nest(Tensor t, double[] v, int dim, int base, int indent, boolean summarize, Fmt fmt) {
+    private static String nest(Tensor t, double[] v, int dim, int base, int indent, boolean summarize, Fmt raw) {
+        int width = 0;
+        for (double x : v) width = Math.max(width, raw.f(x).length());
+        final int w = width;
+        return nestPadded(t, v, dim, base, indent, summarize, x -> {
+            String s = raw.f(x);
+            return s.length() >= w ? s : " ".repeat(w - s.length()) + s;
+        });
+    }
+
+    private static String nestPadded(Tensor t, double[] v, int dim, int base, int indent, boolean summarize, Fmt fmt) {
         if (t.shape.length == 0) return fmt.f(v[0]);
         long[] shape = t.shape;
         long stride = 1;
@@ -72,7 +82,7 @@ final class Format {
                 continue;
             }
             if (last) sb.append(fmt.f(v[(int) (base + i)]));
-            else sb.append(nest(t, v, dim + 1, (int) (base + i * stride), indent + 1, summarize, fmt));
+            else sb.append(nestPadded(t, v, dim + 1, (int) (base + i * stride), indent + 1, summarize, fmt));
             if (i < n - 1) sb.append(last ? ", " : ",\n" + "\n".repeat(Math.max(0, shape.length - dim - 2)) + " ".repeat(indent + 1));
         }
         return sb.append(']').toString();
