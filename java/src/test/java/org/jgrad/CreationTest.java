@@ -82,7 +82,7 @@ class CreationTest {
         assertEquals("tensor([[1.5000, 2.0000],\n        [3.0000, 4.0000]])", Tensor.of(new float[] {1.5f, 2, 3, 4}, 2, 2).toString());
         assertEquals("tensor([-1.5000,  2.0000])", Tensor.of(new float[] {-1.5f, 2}).toString());
         assertEquals("tensor([1, 2])", Tensor.of(new long[] {1, 2}).toString());
-        assertEquals("tensor([True, False])", Tensor.of(new boolean[] {true, false}).toString());
+        assertEquals("tensor([ True, False])", Tensor.of(new boolean[] {true, false}).toString());
         assertEquals("tensor(2.5000, dtype=torch.float64)", Tensor.scalar(2.5, DType.FLOAT64).toString());
     }
 }
