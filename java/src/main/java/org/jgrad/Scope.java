@@ -57,8 +57,13 @@ public final class Scope implements AutoCloseable {
         for (Tensor t : ts) keep(t);
     }
 
-    static void untrack(Tensor t) {
+    /**
+     * Removes {@code t} from whichever scope owns it, so no scope will close it; the caller now
+     * owns it (an optimizer's state, a cache). Returns {@code t}.
+     */
+    public static Tensor untrack(Tensor t) {
         t.owner = null;
+        return t;
     }
 
     /** Closes every tensor created in this scope and not kept. */

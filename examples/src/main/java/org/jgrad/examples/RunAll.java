@@ -1,0 +1,13 @@
+package org.jgrad.examples;
+
+/** Runs every example in order: the seed's gradient demos, then training. */
+public final class RunAll {
+    private RunAll() {}
+
+    public static void main(String[] args) {
+        SeedGradients.main(args);
+        LinearRegression.main(args);
+        Himmelblau.main(args);
+        MlpClassifier.main(args);
+    }
+}

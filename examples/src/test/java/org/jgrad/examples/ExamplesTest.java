@@ -1,0 +1,39 @@
+package org.jgrad.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ExamplesTest {
+    @Test
+    void gradientDescentReachesTheLocalMinimum() {
+        assertEquals(5.08699, SeedGradients.gradientDescent(), 1e-5);
+    }
+
+    @Test
+    void linearRegressionRecoversTheLine() {
+        double[] r = LinearRegression.fit(false);
+        assertEquals(1.477, r[0], 0.03);
+        assertEquals(0.089, r[1], 0.15);
+        assertTrue(r[2] < 0.02, "loss " + r[2]);
+    }
+
+    @Test
+    void himmelblauFindsAMinimum() {
+        double[] r = Himmelblau.minimise(new double[] {0, 0});
+        assertEquals(3.0, r[0], 1e-3);  // the minimum at (3, 2)
+        assertEquals(2.0, r[1], 1e-3);
+        assertTrue(r[2] < 1e-6);
+    }
+
+    @Test
+    void mlpSeparatesTheBlobs() {
+        assertTrue(MlpClassifier.train(false) > 0.9);
+    }
+
+    @Test
+    void everyExampleRuns() {
+        RunAll.main(new String[0]);
+    }
+}
