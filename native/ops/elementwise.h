@@ -4,11 +4,7 @@
 #include <cmath>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define JG_HD __host__ __device__ __forceinline__
-#else
-#define JG_HD inline
-#endif
+#include "hd.h"
 
 namespace jg {
 namespace ops {
@@ -89,5 +85,16 @@ template <class T> struct Ge { JG_HD bool operator()(T x, T z) const { return x 
 template <class T> struct Lt { JG_HD bool operator()(T x, T z) const { return x < z; } };
 template <class T> struct Le { JG_HD bool operator()(T x, T z) const { return x <= z; } };
 
+}  // namespace ops
+}  // namespace jg
+
+#include "fastmath.h"
+
+namespace jg {
+namespace ops {
+// float32 versions that vectorise (see fastmath.h); float64 keeps libm.
+template <> struct Exp<float> { float a, b; JG_HD float operator()(float x) const { return exp_f32(x); } };
+template <> struct Sigmoid<float> { float a, b; JG_HD float operator()(float x) const { return 1.0f / (1.0f + exp_f32(-x)); } };
+template <> struct Tanh<float> { float a, b; JG_HD float operator()(float x) const { return tanh_f32(x); } };
 }  // namespace ops
 }  // namespace jg

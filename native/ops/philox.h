@@ -4,7 +4,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
-#include "elementwise.h"
+#include "hd.h"
 
 namespace jg {
 namespace ops {

@@ -59,6 +59,8 @@ enum jg_reduce_op { JG_SUM = 0, JG_MAX, JG_MIN, JG_ARGMAX, JG_ARGMIN, JG_REDUCE_
 /* ---- errors and runtime ---------------------------------------------------------------- */
 const char* jg_last_error(void);
 const char* jg_version(void);
+/* The instruction set the elementwise kernels use on this CPU: "avx512", "avx2" or "default". */
+const char* jg_cpu_isa(void);
 int jg_set_num_threads(int n);
 int jg_get_num_threads(void);
 

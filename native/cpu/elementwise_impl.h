@@ -1,13 +1,18 @@
-// CPU loops for the elementwise families (copy/cast, unary, binary, where) and creation kernels.
+// CPU loops for the elementwise families (copy/cast, unary, binary, where, fill, random), compiled once
+// per instruction set (elementwise_*.cpp define JG_ISA_NS) and chosen at run time by dispatch.cpp.
 // The scalar math comes from native/ops; this file only walks memory.
+// Included only by elementwise_<isa>.cpp.
 #include <cmath>
 #include <limits>
+
+#include <type_traits>
 
 #include "common.h"
 #include "ops/elementwise.h"
 #include "ops/philox.h"
 
 namespace jg {
+namespace JG_ISA_NS {
 namespace {
 
 template <class T> inline T& at(char* p) { return *reinterpret_cast<T*>(p); }
@@ -212,24 +217,13 @@ int copy_from(int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t ou
 }
 
 }  // namespace
+}  // namespace JG_ISA_NS
 }  // namespace jg
 
-using namespace jg;
+namespace jg {
+namespace JG_ISA_NS {
 
-template <class T> static void linspace_as(int64_t n, int64_t out, double start, double end) {
-    // Same scheme as PyTorch: the first half counts up from start, the second half down from end,
-    // in the output's own precision.
-    T* o = reinterpret_cast<T*>(out);
-    if (n == 1) { o[0] = static_cast<T>(start); return; }
-    const T s = static_cast<T>(start), e = static_cast<T>(end);
-    const T step = (e - s) / static_cast<T>(n - 1);
-    const int64_t half = n / 2;
-    for (int64_t i = 0; i < n; ++i) o[i] = i < half ? s + step * static_cast<T>(i) : e - step * static_cast<T>(n - 1 - i);
-}
-
-extern "C" {
-
-int jg_copy(int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
+int copy_impl(int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
     int st = JG_OK;
     if (!check_geom("copy", n, ndim, geom, &st)) return st;
     return guarded("copy", [&]() -> int {
@@ -238,7 +232,7 @@ int jg_copy(int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geo
     });
 }
 
-int jg_unary(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, double alpha, double beta) {
+int unary_impl(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, double alpha, double beta) {
     int st = JG_OK;
     if (!check_geom("unary", n, ndim, geom, &st)) return st;
     return guarded("unary", [&]() -> int {
@@ -251,7 +245,7 @@ int jg_unary(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_
     });
 }
 
-int jg_binary(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b, double alpha, double beta) {
+int binary_impl(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b, double alpha, double beta) {
     int st = JG_OK;
     if (!check_geom("binary", n, ndim, geom, &st)) return st;
     return guarded("binary", [&]() -> int {
@@ -268,7 +262,7 @@ int jg_binary(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64
     });
 }
 
-int jg_where(int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a, int64_t b) {
+int where_impl(int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a, int64_t b) {
     int st = JG_OK;
     if (!check_geom("where", n, ndim, geom, &st)) return st;
     return guarded("where", [&]() -> int {
@@ -298,7 +292,7 @@ int jg_where(int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, i
     });
 }
 
-int jg_fill(int dtype, int64_t n, int64_t out, double value) {
+int fill_impl(int dtype, int64_t n, int64_t out, double value) {
     if (n < 0) return fail(JG_ERR_ARGUMENT, "fill: negative element count");
     return guarded("fill", [&]() -> int {
         JG_DISPATCH_ALL(dtype, T, {
@@ -313,31 +307,9 @@ int jg_fill(int dtype, int64_t n, int64_t out, double value) {
     });
 }
 
-int jg_arange(int dtype, int64_t n, int64_t out, double start, double step) {
-    if (n < 0) return fail(JG_ERR_ARGUMENT, "arange: negative element count");
-    return guarded("arange", [&]() -> int {
-        switch (dtype) {
-            case JG_FLOAT32: { float* o = reinterpret_cast<float*>(out); for (int64_t i = 0; i < n; ++i) o[i] = static_cast<float>(start + i * step); return JG_OK; }
-            case JG_FLOAT64: { double* o = reinterpret_cast<double*>(out); for (int64_t i = 0; i < n; ++i) o[i] = start + i * step; return JG_OK; }
-            case JG_INT64: { int64_t* o = reinterpret_cast<int64_t*>(out); for (int64_t i = 0; i < n; ++i) o[i] = static_cast<int64_t>(start + i * step); return JG_OK; }
-            default: return bad_dtype("arange", dtype, "float32, float64 or int64");
-        }
-    });
-}
 
-int jg_linspace(int dtype, int64_t n, int64_t out, double start, double end) {
-    if (n < 0) return fail(JG_ERR_ARGUMENT, "linspace: negative number of steps");
-    if (n == 0) return JG_OK;
-    return guarded("linspace", [&]() -> int {
-        switch (dtype) {
-            case JG_FLOAT32: linspace_as<float>(n, out, start, end); return JG_OK;
-            case JG_FLOAT64: linspace_as<double>(n, out, start, end); return JG_OK;
-            default: return bad_dtype("linspace", dtype, "float32 or float64");
-        }
-    });
-}
 
-int jg_random(int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi) {
+int random_impl(int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi) {
     if (n < 0) return fail(JG_ERR_ARGUMENT, "random: negative element count");
     if (kind != 0 && kind != 1) return fail(JG_ERR_ARGUMENT, "random: kind must be 0 (uniform) or 1 (normal)");
     return guarded("random", [&]() -> int {
@@ -360,4 +332,5 @@ int jg_random(int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t
     });
 }
 
-}
+}  // namespace JG_ISA_NS
+}  // namespace jg

@@ -1,0 +1,2 @@
+#define JG_ISA_NS isa_default
+#include "elementwise_impl.h"
