@@ -1,6 +1,7 @@
 // Errors, dtype facts and the CPU thread pool.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -52,6 +53,7 @@ class Pool {
         stop_workers();
         nthreads_ = std::max(1, n);
         stop_ = false;
+        stop_flag_.store(false);
         const uint64_t gen = generation_;
         for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this, i, gen] { work(i, gen); });
     }
@@ -64,6 +66,7 @@ class Pool {
             chunks_ = chunks;
             pending_ = chunks - 1;
             ++generation_;
+            published_.store(generation_, std::memory_order_release);
         }
         cv_.notify_all();
         job(0);
@@ -76,6 +79,16 @@ class Pool {
     void work(int id, uint64_t seen) {
         for (;;) {
             const std::function<void(int)>* job;
+            // Poll briefly before sleeping: back-to-back ops then start without a futex wake-up.
+            // The window is short (~20 us) so an idle worker does not hold a core that the BLAS
+            // library's threads want.
+            auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+            while (published_.load(std::memory_order_acquire) == seen && !stop_flag_.load(std::memory_order_relaxed) &&
+                   std::chrono::steady_clock::now() < until) {
+#if defined(__x86_64__)
+                __builtin_ia32_pause();
+#endif
+            }
             {
                 std::unique_lock<std::mutex> lk(mu_);
                 cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
@@ -93,6 +106,7 @@ class Pool {
         {
             std::lock_guard<std::mutex> g(mu_);
             stop_ = true;
+            stop_flag_.store(true);
         }
         cv_.notify_all();
         for (auto& t : workers_) t.join();
@@ -106,6 +120,8 @@ class Pool {
     int nthreads_ = 1, chunks_ = 0, pending_ = 0;
     uint64_t generation_ = 0;
     bool stop_ = false;
+    std::atomic<uint64_t> published_{0};
+    std::atomic<bool> stop_flag_{false};
 };
 
 int default_threads() {

@@ -94,7 +94,7 @@ namespace jg {
 namespace ops {
 // float32 versions that vectorise (see fastmath.h); float64 keeps libm.
 template <> struct Exp<float> { float a, b; JG_HD float operator()(float x) const { return exp_f32(x); } };
-template <> struct Sigmoid<float> { float a, b; JG_HD float operator()(float x) const { return 1.0f / (1.0f + exp_f32(-x)); } };
+template <> struct Sigmoid<float> { float a, b; JG_HD float operator()(float x) const { return 1.0f / (1.0f + exp_f32_ftz(-x)); } };
 template <> struct Tanh<float> { float a, b; JG_HD float operator()(float x) const { return tanh_f32(x); } };
 }  // namespace ops
 }  // namespace jg

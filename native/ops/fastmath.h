@@ -45,6 +45,31 @@ JG_HD float exp_f32(float x) {
     return p * s1 * s2;
 }
 
+// e^x for uses where results below about 2^-125 may flush to zero (1 + e^x in sigmoid cannot see
+// them): one power-of-two scale instead of two. Overflow still gives inf and NaN stays NaN.
+JG_HD float exp_f32_ftz(float x) {
+    float xc = x > 88.8f ? 88.8f : x;
+    xc = xc < -88.0f ? -88.0f : xc;
+    const float shifter = 12582912.0f;  // see exp_f32
+    float t = xc * 1.44269504088896341f + shifter;
+    int32_t n = static_cast<int32_t>(float_to_bits(t) - float_to_bits(shifter));
+    float nf = t - shifter;
+    float r = xc - nf * 0.693359375f;
+    r = r - nf * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    // 2^n = 2 * 2^(n-1), so n = 128 near the overflow threshold still scales a p < 1 to a finite value;
+    // n <= -126 gives a zero scale (the flush)
+    int32_t e = n + 126;
+    e = e < 0 ? 0 : e;
+    return (p * 2.0f) * bits_to_float(static_cast<uint32_t>(e) << 23);
+}
+
 // tanh: a polynomial near zero (where 1 - 2/(e^2x + 1) would cancel), the exp form elsewhere.
 JG_HD float tanh_f32(float x) {
     float ax = x < 0 ? -x : x;
