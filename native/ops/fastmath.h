@@ -19,16 +19,12 @@ JG_HD uint32_t float_to_bits(float f) {
     return u;
 }
 
-// e^x = 2^n · e^r with n = round(x / ln 2) and |r| <= ln2 / 2; e^r by a degree-6 polynomial
-// (Cephes' minimax coefficients); 2^n applied as two powers of two so that results down in the
-// subnormal range and up to overflow come out right.
-JG_HD float exp_f32(float x) {
-    const float hi = 88.8f, lo = -104.0f;
-    float xc = x > hi ? hi : x;
-    xc = xc < lo ? lo : xc;  // NaN passes both comparisons unchanged
+// Range reduction shared by the exp variants: x = n·ln2 + r with |r| <= ln2/2 (x already clamped,
+// NaN allowed); returns e^r by a degree-6 polynomial (Cephes' minimax coefficients) and sets n.
+JG_HD float exp_reduced(float xc, int32_t* n) {
     const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer in the low mantissa bits
     float t = xc * 1.44269504088896341f + shifter;
-    int32_t n = static_cast<int32_t>(float_to_bits(t) - float_to_bits(shifter));
+    *n = static_cast<int32_t>(float_to_bits(t) - float_to_bits(shifter));
     float nf = t - shifter;
     float r = xc - nf * 0.693359375f;
     r = r - nf * -2.12194440e-4f;
@@ -38,7 +34,16 @@ JG_HD float exp_f32(float x) {
     p = p * r + 4.1665795894e-2f;
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
+    return p * r * r + r + 1.0f;
+}
+
+// e^x = 2^n · e^r, with 2^n applied as two powers of two so that results down in the subnormal
+// range and up to overflow come out right.
+JG_HD float exp_f32(float x) {
+    float xc = x > 88.8f ? 88.8f : x;
+    xc = xc < -104.0f ? -104.0f : xc;  // NaN passes both comparisons unchanged
+    int32_t n;
+    float p = exp_reduced(xc, &n);
     int32_t n1 = n / 2, n2 = n - n1;
     float s1 = bits_to_float(static_cast<uint32_t>(n1 + 127) << 23);
     float s2 = bits_to_float(static_cast<uint32_t>(n2 + 127) << 23);
@@ -50,19 +55,8 @@ JG_HD float exp_f32(float x) {
 JG_HD float exp_f32_ftz(float x) {
     float xc = x > 88.8f ? 88.8f : x;
     xc = xc < -88.0f ? -88.0f : xc;
-    const float shifter = 12582912.0f;  // see exp_f32
-    float t = xc * 1.44269504088896341f + shifter;
-    int32_t n = static_cast<int32_t>(float_to_bits(t) - float_to_bits(shifter));
-    float nf = t - shifter;
-    float r = xc - nf * 0.693359375f;
-    r = r - nf * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
+    int32_t n;
+    float p = exp_reduced(xc, &n);
     // 2^n = 2 * 2^(n-1), so n = 128 near the overflow threshold still scales a p < 1 to a finite value;
     // n <= -126 gives a zero scale (the flush)
     int32_t e = n + 126;

@@ -2,16 +2,26 @@
 // Built with ASan/UBSan by .ci/run, so out-of-bounds and undefined behaviour fail the run.
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "jgrad/jgrad.h"
+#include "ops/elementwise.h"
+
+namespace jg {
+#define JG_DECLARE_UNARY(ns) \
+    namespace ns { int unary_impl(int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double); }
+JG_DECLARE_UNARY(isa_default)
+JG_DECLARE_UNARY(isa_avx2)
+JG_DECLARE_UNARY(isa_avx512)
+}  // namespace jg
 
 static int failures = 0;
-#define CHECK(cond)                                                        \
+#define CHECK(...)                                                         \
     do {                                                                   \
-        if (!(cond)) {                                                     \
-            std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
+        if (!(__VA_ARGS__)) {                                              \
+            std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #__VA_ARGS__); \
             ++failures;                                                    \
         }                                                                  \
     } while (0)
@@ -134,6 +144,60 @@ static void test_random() {
     CHECK(std::fabs(m2 - 1) < 0.15);
 }
 
+static double ulps(float got, double ref) {
+    float r = static_cast<float>(ref);
+    if (std::isnan(ref)) return std::isnan(got) ? 0 : 1e30;
+    if (std::isinf(r)) return got == r ? 0 : 1e30;
+    float u = std::nextafter(std::fabs(r), INFINITY) - std::fabs(r);
+    return std::fabs(got - ref) / u;
+}
+
+// The vectorisable float32 exp/tanh/sigmoid against libm in double, over a sweep of bit patterns.
+static void test_fast_math_accuracy() {
+    double we = 0, wt = 0, ws = 0;
+    for (uint64_t u = 0; u <= 0xFFFFFFFFull; u += 40009) {
+        uint32_t b = static_cast<uint32_t>(u);
+        float x;
+        std::memcpy(&x, &b, 4);
+        if (std::isnan(x)) continue;
+        if (x > -87.3f && x < 88.7f) we = std::max(we, ulps(jg::ops::Exp<float>{0, 0}(x), std::exp(double(x))));
+        wt = std::max(wt, ulps(jg::ops::Tanh<float>{0, 0}(x), std::tanh(double(x))));
+        if (x > -88.7f) ws = std::max(ws, ulps(jg::ops::Sigmoid<float>{0, 0}(x), 1 / (1 + std::exp(-double(x)))));
+    }
+    std::printf("float32 worst error: exp %.2f ulp, tanh %.2f ulp, sigmoid %.2f ulp\n", we, wt, ws);
+    CHECK(we <= 1.5);
+    CHECK(wt <= 2.0);
+    CHECK(ws <= 3.0);
+    CHECK(std::isnan(jg::ops::Exp<float>{0, 0}(NAN)) && jg::ops::Exp<float>{0, 0}(INFINITY) == INFINITY);
+    CHECK(jg::ops::Exp<float>{0, 0}(-INFINITY) == 0 && jg::ops::Exp<float>{0, 0}(89.0f) == INFINITY);
+    CHECK(jg::ops::Sigmoid<float>{0, 0}(-100.0f) == 0 && jg::ops::Sigmoid<float>{0, 0}(100.0f) == 1);
+    CHECK(std::isnan(jg::ops::Tanh<float>{0, 0}(NAN)) && jg::ops::Tanh<float>{0, 0}(-INFINITY) == -1);
+}
+
+// Every instruction-set variant of the elementwise loops gives bit-identical results.
+static void test_isa_variants_agree() {
+    const int n = 4099;
+    std::vector<float> x(n), ref(n), got(n);
+    for (int i = 0; i < n; ++i) x[i] = (i - n / 2) * 0.037f;
+    const int ops[] = {JG_EXP, JG_SIGMOID, JG_TANH, JG_LOG, JG_SQRT, JG_SIN, JG_RDIV_SCALAR, JG_POW_SCALAR};
+    __builtin_cpu_init();
+    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                  __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+    for (int op : ops) {
+        CHECK(jg::isa_default::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(ref.data()), addr(x.data()), 1.7, 0) == JG_OK);
+        if (avx2) {
+            CHECK(jg::isa_avx2::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(got.data()), addr(x.data()), 1.7, 0) == JG_OK);
+            CHECK(std::memcmp(ref.data(), got.data(), n * sizeof(float)) == 0);
+        }
+        if (avx512) {
+            CHECK(jg::isa_avx512::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(got.data()), addr(x.data()), 1.7, 0) == JG_OK);
+            CHECK(std::memcmp(ref.data(), got.data(), n * sizeof(float)) == 0);
+        }
+    }
+    std::printf("isa %s; variants compared: default%s%s\n", jg_cpu_isa(), avx2 ? ", avx2" : "", avx512 ? ", avx512" : "");
+}
+
 static void test_threads() {
     CHECK(jg_set_num_threads(1) == JG_OK && jg_get_num_threads() == 1);
     test_unary_binary();
@@ -149,6 +213,8 @@ int main() {
     test_reduce_softmax();
     test_index();
     test_random();
+    test_fast_math_accuracy();
+    test_isa_variants_agree();
     test_threads();
     jg_cpu_empty_cache();
     std::printf("%s: %d failures\n", failures == 0 ? "PASS" : "FAIL", failures);
