@@ -670,7 +670,6 @@ public final class Tensor implements AutoCloseable {
         Ops.checkInPlace("copyInPlace", this);
         src.checkOpen();
         Kernels.sameDevice("copyInPlace", this, src);
-        Shapes.broadcast("copyInPlace", shape, src.shape);
         if (!Arrays.equals(Shapes.broadcast("copyInPlace", shape, src.shape), shape)) {
             throw new IllegalArgumentException("copyInPlace: source shape " + Shapes.str(src.shape) + " does not broadcast to " + Shapes.str(shape));
         }

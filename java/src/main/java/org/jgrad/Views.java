@@ -13,7 +13,6 @@ final class Views {
 
     static Tensor alias(Tensor x) {
         Tensor y = x.view(x.shape, x.strides, x.offset);
-        long[] shape = x.shape;
         return recordView(x, y, "AliasBackward0", (ctx, g) -> new Tensor[] {g});
     }
 
