@@ -81,7 +81,7 @@ public class OpsBench {
     public static class Big {
         @Param({"1000000", "16000000"})
         public long n;
-        Tensor a, b, ag;
+        Tensor a, b, ag, ones;
         org.bytedeco.pytorch.Tensor ta, tb, tag, tones;
 
         @Setup
@@ -89,6 +89,7 @@ public class OpsBench {
             a = Tensor.rand(n);
             b = Tensor.rand(n);
             ag = Tensor.rand(n).requiresGrad(true);
+            ones = Tensor.ones(n);
             ta = torch.rand(n);
             tb = torch.rand(n);
             tag = torch.rand(n).set_requires_grad(true);
@@ -100,6 +101,7 @@ public class OpsBench {
             a.close();
             b.close();
             ag.close();
+            ones.close();
             ta.close();
             tb.close();
             tag.close();
@@ -151,8 +153,8 @@ public class OpsBench {
 
     @Benchmark
     public double jgradSigmoidForwardBackward(Big s) {
-        try (Tensor y = s.ag.sigmoid(); Tensor g = Tensor.onesLike(y)) {
-            y.backward(g);
+        try (Tensor y = s.ag.sigmoid()) {
+            y.backward(s.ones);
         }
         s.ag.zeroGrad();
         return 0;
