@@ -9,6 +9,7 @@
 
 #include "common.h"
 #include "ops/elementwise.h"
+#include "ops/op_tables.h"
 #include "ops/philox.h"
 
 namespace jg {
@@ -98,50 +99,26 @@ int unary_as(int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, d
     return JG_OK;
 }
 
+#define JG_UNARY_CASE(code, F) \
+    case code: return unary_as<T, ops::F>(n, ndim, g, out, x, a, b);
+#define JG_BINARY_CASE(code, F) \
+    case code: return binary_as<T, ops::F>(n, ndim, g, out, a, b, al, be);
+#define JG_COMPARE_CASE(code, F) \
+    case code: return compare_as<T, ops::F>(n, ndim, g, out, a, b);
+
 template <class T>
 int unary_float(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t x, double a, double b) {
-    using namespace ops;
     switch (op) {
-        case JG_NEG: return unary_as<T, Neg>(n, ndim, g, out, x, a, b);
-        case JG_ABS: return unary_as<T, Abs>(n, ndim, g, out, x, a, b);
-        case JG_SIGN: return unary_as<T, Sign>(n, ndim, g, out, x, a, b);
-        case JG_ADD_SCALAR: return unary_as<T, AddScalar>(n, ndim, g, out, x, a, b);
-        case JG_MUL_SCALAR: return unary_as<T, MulScalar>(n, ndim, g, out, x, a, b);
-        case JG_RSUB_SCALAR: return unary_as<T, RsubScalar>(n, ndim, g, out, x, a, b);
-        case JG_SQUARE: return unary_as<T, Square>(n, ndim, g, out, x, a, b);
-        case JG_DIV_SCALAR: return unary_as<T, DivScalar>(n, ndim, g, out, x, a, b);
-        case JG_RDIV_SCALAR: return unary_as<T, RdivScalar>(n, ndim, g, out, x, a, b);
-        case JG_RECIPROCAL: return unary_as<T, Reciprocal>(n, ndim, g, out, x, a, b);
-        case JG_POW_SCALAR: return unary_as<T, PowScalar>(n, ndim, g, out, x, a, b);
-        case JG_RPOW_SCALAR: return unary_as<T, RpowScalar>(n, ndim, g, out, x, a, b);
-        case JG_EXP: return unary_as<T, Exp>(n, ndim, g, out, x, a, b);
-        case JG_LOG: return unary_as<T, Log>(n, ndim, g, out, x, a, b);
-        case JG_LOG_CLAMPED: return unary_as<T, LogClamped>(n, ndim, g, out, x, a, b);
-        case JG_SQRT: return unary_as<T, Sqrt>(n, ndim, g, out, x, a, b);
-        case JG_SIN: return unary_as<T, Sin>(n, ndim, g, out, x, a, b);
-        case JG_COS: return unary_as<T, Cos>(n, ndim, g, out, x, a, b);
-        case JG_SIGMOID: return unary_as<T, Sigmoid>(n, ndim, g, out, x, a, b);
-        case JG_TANH: return unary_as<T, Tanh>(n, ndim, g, out, x, a, b);
-        case JG_RELU: return unary_as<T, Relu>(n, ndim, g, out, x, a, b);
-        case JG_LEAKY_RELU: return unary_as<T, LeakyRelu>(n, ndim, g, out, x, a, b);
-        case JG_CLAMP: return unary_as<T, Clamp>(n, ndim, g, out, x, a, b);
+        JG_UNARY_INTEGRAL_OPS(JG_UNARY_CASE)
+        JG_UNARY_FLOAT_OPS(JG_UNARY_CASE)
         default: return fail(JG_ERR_ARGUMENT, "unary: unknown op " + std::to_string(op));
     }
 }
 
 int unary_int(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t x, double a, double b) {
-    using namespace ops;
     using T = int64_t;
     switch (op) {
-        case JG_NEG: return unary_as<T, Neg>(n, ndim, g, out, x, a, b);
-        case JG_ABS: return unary_as<T, Abs>(n, ndim, g, out, x, a, b);
-        case JG_SIGN: return unary_as<T, Sign>(n, ndim, g, out, x, a, b);
-        case JG_ADD_SCALAR: return unary_as<T, AddScalar>(n, ndim, g, out, x, a, b);
-        case JG_MUL_SCALAR: return unary_as<T, MulScalar>(n, ndim, g, out, x, a, b);
-        case JG_RSUB_SCALAR: return unary_as<T, RsubScalar>(n, ndim, g, out, x, a, b);
-        case JG_SQUARE: return unary_as<T, Square>(n, ndim, g, out, x, a, b);
-        case JG_RELU: return unary_as<T, Relu>(n, ndim, g, out, x, a, b);
-        case JG_CLAMP: return unary_as<T, Clamp>(n, ndim, g, out, x, a, b);
+        JG_UNARY_INTEGRAL_OPS(JG_UNARY_CASE)
         default:
             return fail(JG_ERR_ARGUMENT, "unary: op " + std::to_string(op) + " needs a floating dtype (float32 or float64), got int64");
     }
@@ -162,49 +139,27 @@ int compare_as(int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a,
 
 template <class T>
 int compare(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t a, int64_t b) {
-    using namespace ops;
     switch (op) {
-        case JG_EQ: return compare_as<T, Eq>(n, ndim, g, out, a, b);
-        case JG_NE: return compare_as<T, Ne>(n, ndim, g, out, a, b);
-        case JG_GT: return compare_as<T, Gt>(n, ndim, g, out, a, b);
-        case JG_GE: return compare_as<T, Ge>(n, ndim, g, out, a, b);
-        case JG_LT: return compare_as<T, Lt>(n, ndim, g, out, a, b);
-        case JG_LE: return compare_as<T, Le>(n, ndim, g, out, a, b);
+        JG_COMPARE_OPS(JG_COMPARE_CASE)
         default: return fail(JG_ERR_ARGUMENT, "binary: op " + std::to_string(op) + " is not a comparison");
     }
 }
 
 template <class T>
 int binary_float(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t a, int64_t b, double al, double be) {
-    using namespace ops;
     switch (op) {
-        case JG_ADD: return binary_as<T, Add>(n, ndim, g, out, a, b, al, be);
-        case JG_SUB: return binary_as<T, Sub>(n, ndim, g, out, a, b, al, be);
-        case JG_MUL: return binary_as<T, Mul>(n, ndim, g, out, a, b, al, be);
-        case JG_DIV: return binary_as<T, Div>(n, ndim, g, out, a, b, al, be);
-        case JG_POW: return binary_as<T, Pow>(n, ndim, g, out, a, b, al, be);
-        case JG_MAXIMUM: return binary_as<T, Maximum>(n, ndim, g, out, a, b, al, be);
-        case JG_MINIMUM: return binary_as<T, Minimum>(n, ndim, g, out, a, b, al, be);
-        case JG_SIGMOID_BACKWARD: return binary_as<T, SigmoidBackward>(n, ndim, g, out, a, b, al, be);
-        case JG_TANH_BACKWARD: return binary_as<T, TanhBackward>(n, ndim, g, out, a, b, al, be);
-        case JG_RELU_BACKWARD: return binary_as<T, ReluBackward>(n, ndim, g, out, a, b, al, be);
-        case JG_LEAKY_RELU_BACKWARD: return binary_as<T, LeakyReluBackward>(n, ndim, g, out, a, b, al, be);
-        case JG_CLAMP_BACKWARD: return binary_as<T, ClampBackward>(n, ndim, g, out, a, b, al, be);
+        JG_BINARY_INTEGRAL_OPS(JG_BINARY_CASE)
+        JG_BINARY_FLOAT_OPS(JG_BINARY_CASE)
         default: return compare<T>(op, n, ndim, g, out, a, b);
     }
 }
 
 int binary_int(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t a, int64_t b) {
-    using namespace ops;
     using T = int64_t;
+    const double al = 0, be = 0;
     switch (op) {
-        case JG_ADD: return binary_as<T, Add>(n, ndim, g, out, a, b, 0, 0);
-        case JG_SUB: return binary_as<T, Sub>(n, ndim, g, out, a, b, 0, 0);
-        case JG_MUL: return binary_as<T, Mul>(n, ndim, g, out, a, b, 0, 0);
-        case JG_MAXIMUM: return binary_as<T, Maximum>(n, ndim, g, out, a, b, 0, 0);
-        case JG_MINIMUM: return binary_as<T, Minimum>(n, ndim, g, out, a, b, 0, 0);
-        case JG_EQ: case JG_NE: case JG_GT: case JG_GE: case JG_LT: case JG_LE:
-            return compare<T>(op, n, ndim, g, out, a, b);
+        JG_BINARY_INTEGRAL_OPS(JG_BINARY_CASE)
+        JG_COMPARE_OPS(JG_COMPARE_CASE)
         default:
             return fail(JG_ERR_ARGUMENT, "binary: op " + std::to_string(op) + " needs a floating dtype (float32 or float64), got int64");
     }
