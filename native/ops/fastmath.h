@@ -9,14 +9,22 @@ namespace jg {
 namespace ops {
 
 JG_HD float bits_to_float(uint32_t u) {
+#if defined(__CUDA_ARCH__)
+    return __uint_as_float(u);
+#else
     float f;
     std::memcpy(&f, &u, sizeof f);
     return f;
+#endif
 }
 JG_HD uint32_t float_to_bits(float f) {
+#if defined(__CUDA_ARCH__)
+    return __float_as_uint(f);
+#else
     uint32_t u;
     std::memcpy(&u, &f, sizeof u);
     return u;
+#endif
 }
 
 // Range reduction shared by the exp variants: x = n·ln2 + r with |r| <= ln2/2 (x already clamped,

@@ -26,7 +26,8 @@ enum jg_status {
     JG_ERR_ARGUMENT = 1,
     JG_ERR_OUT_OF_MEMORY = 2,
     JG_ERR_UNSUPPORTED = 3,
-    JG_ERR_INTERNAL = 4
+    JG_ERR_INTERNAL = 4,
+    JG_ERR_CUDA = 5 /* a CUDA runtime error; the message starts with its name, e.g. cudaErrorIllegalAddress */
 };
 
 /* The most dims a strided kernel accepts (after the caller coalesced them). */
@@ -115,6 +116,38 @@ int jg_gather(int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_siz
  * src strides, index strides. Indices checked first. */
 int jg_scatter_add(int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t src,
                    int64_t index);
+
+/* ---- CUDA ------------------------------------------------------------------------------
+ * Device memory addresses travel as int64_t like host ones; every call names its device. Work is
+ * queued on the device's default stream; only copies to the host synchronise. In a library built
+ * without CUDA every function below returns JG_ERR_UNSUPPORTED ("not compiled with CUDA"),
+ * except jg_cuda_compiled and jg_cuda_device_count, which answer 0. */
+int jg_cuda_compiled(void);
+/* Devices usable by this process; 0 without a driver or device. Never fails. */
+int jg_cuda_device_count(void);
+/* The device's name, or an empty string with jg_last_error() set. */
+const char* jg_cuda_device_name(int device);
+/* free_total[0] = free bytes, free_total[1] = total bytes */
+int jg_cuda_mem_info(int device, int64_t* free_total);
+/* Caching allocator: returns the address, or 0 with jg_last_error() set (out of memory: after
+ * freeing the cache and retrying once). */
+int64_t jg_cuda_alloc(int device, int64_t nbytes);
+int jg_cuda_free(int device, int64_t address, int64_t nbytes);
+/* stats[0] allocated, [1] reserved (allocated + cached), [2] peak allocated, [3] cached */
+int jg_cuda_memory_stats(int device, int64_t* stats);
+int jg_cuda_empty_cache(int device);
+int jg_cuda_copy_to_device(int device, int64_t dst, int64_t host_src, int64_t nbytes);
+int jg_cuda_copy_to_host(int device, int64_t host_dst, int64_t src, int64_t nbytes);
+int jg_cuda_synchronize(int device);
+/* The elementwise families, with the same arguments and geom layout as their CPU versions. */
+int jg_cuda_fill(int device, int dtype, int64_t n, int64_t out, double value);
+int jg_cuda_copy(int device, int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in);
+int jg_cuda_unary(int device, int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x,
+                  double alpha, double beta);
+int jg_cuda_binary(int device, int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a,
+                   int64_t b, double alpha, double beta);
+int jg_cuda_where(int device, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a,
+                  int64_t b);
 
 #ifdef __cplusplus
 }

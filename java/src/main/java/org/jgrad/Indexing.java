@@ -23,6 +23,7 @@ final class Indexing {
                     + ") but the input has " + n + " (shape " + Shapes.str(x.shape) + "); they must have the same number of dims");
         }
         int d = Shapes.normDim("gather", dim, n);
+        Kernels.requireCpu("gather", x);
         for (int i = 0; i < n; i++) {
             if (i != d && index.shape[i] > x.shape[i]) {
                 throw new IllegalArgumentException("gather: index shape " + Shapes.str(index.shape) + " exceeds input shape "
@@ -50,6 +51,7 @@ final class Indexing {
 
     /** zeros(shape) with src added at index along dim; recorded (its gradient is a gather). */
     static Tensor scatterAdd(long[] shape, int d, Tensor index, Tensor src) {
+        Kernels.requireCpu("scatterAdd", src);
         Tensor out = Tensor.zeros(src.dtype, src.device, shape);
         int n = shape.length;
         if (src.numel > 0) {

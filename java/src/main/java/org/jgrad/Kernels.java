@@ -17,11 +17,36 @@ final class Kernels {
         }
     }
 
+    /** For ops that have no CUDA kernel yet: a clear error instead of a wrong answer. */
+    static void requireCpu(String op, Tensor t) {
+        if (!t.device.isCpu()) {
+            throw new UnsupportedOperationException(op + ": not implemented on " + t.device + " yet (tensor of shape "
+                    + Shapes.str(t.shape) + "); move it to the CPU with cpu() for this op");
+        }
+    }
+
+    static void unaryInto(String op, int code, Tensor out, Tensor x, long[] geom, double alpha, double beta) {
+        int nd = Shapes.geomDims(geom, 2);
+        int st = out.device.isCpu()
+                ? JgradNative.jg_unary(code, x.dtype.code, out.numel, nd, geom, out.address(), x.address(), alpha, beta)
+                : JgradNative.jg_cuda_unary(out.device.index(), code, x.dtype.code, out.numel, nd, geom, out.address(), x.address(),
+                        alpha, beta);
+        NativeLib.check(st, op);
+    }
+
+    static void binaryInto(String op, int code, DType dtype, Tensor out, Tensor a, Tensor b, long[] geom, double alpha, double beta) {
+        int nd = Shapes.geomDims(geom, 3);
+        int st = out.device.isCpu()
+                ? JgradNative.jg_binary(code, dtype.code, out.numel, nd, geom, out.address(), a.address(), b.address(), alpha, beta)
+                : JgradNative.jg_cuda_binary(out.device.index(), code, dtype.code, out.numel, nd, geom, out.address(), a.address(),
+                        b.address(), alpha, beta);
+        NativeLib.check(st, op);
+    }
+
     static Tensor unary(String op, int code, Tensor x, double alpha, double beta) {
         Tensor out = Tensor.empty(x.shape, x.dtype, x.device);
         long[] geom = x.contiguous ? null : Shapes.geom(x.shape, out.strides, x.strides);
-        NativeLib.check(JgradNative.jg_unary(code, x.dtype.code, out.numel, Shapes.geomDims(geom, 2), geom,
-                out.address(), x.address(), alpha, beta), op);
+        unaryInto(op, code, out, x, geom, alpha, beta);
         return out;
     }
 
@@ -34,8 +59,7 @@ final class Kernels {
             geom = Shapes.geom(shape, out.strides, Shapes.expandStrides(a.shape, a.strides, shape),
                     Shapes.expandStrides(b.shape, b.strides, shape));
         }
-        NativeLib.check(JgradNative.jg_binary(code, a.dtype.code, out.numel, Shapes.geomDims(geom, 3), geom,
-                out.address(), a.address(), b.address(), alpha, beta), op);
+        binaryInto(op, code, a.dtype, out, a, b, geom, alpha, beta);
         return out;
     }
 
@@ -44,16 +68,44 @@ final class Kernels {
         Tensor out = Tensor.empty(shape, a.dtype, a.device);
         long[] geom = Shapes.geom(shape, out.strides, Shapes.expandStrides(cond.shape, cond.strides, shape),
                 Shapes.expandStrides(a.shape, a.strides, shape), Shapes.expandStrides(b.shape, b.strides, shape));
-        NativeLib.check(JgradNative.jg_where(a.dtype.code, out.numel, Shapes.geomDims(geom, 4), geom, out.address(),
-                cond.address(), a.address(), b.address()), "where");
+        int nd = Shapes.geomDims(geom, 4);
+        int st = out.device.isCpu()
+                ? JgradNative.jg_where(a.dtype.code, out.numel, nd, geom, out.address(), cond.address(), a.address(), b.address())
+                : JgradNative.jg_cuda_where(out.device.index(), a.dtype.code, out.numel, nd, geom, out.address(), cond.address(),
+                        a.address(), b.address());
+        NativeLib.check(st, "where");
+        return out;
+    }
+
+    /** Copies a tensor to another device: a contiguous copy there, same dtype. */
+    static Tensor toDevice(Tensor x, Device device) {
+        Tensor src = x.contiguous ? x : contiguousCopy(x, x.dtype);
+        Tensor out = Tensor.empty(x.shape, x.dtype, device);
+        long nbytes = x.numel * x.dtype.size;
+        int st;
+        if (device.isCpu()) {
+            st = JgradNative.jg_cuda_copy_to_host(src.device.index(), out.address(), src.address(), nbytes);
+        } else if (src.device.isCpu()) {
+            st = JgradNative.jg_cuda_copy_to_device(device.index(), out.address(), src.address(), nbytes);
+        } else {
+            Tensor host = toDevice(src, Device.CPU);
+            st = JgradNative.jg_cuda_copy_to_device(device.index(), out.address(), host.address(), nbytes);
+            host.close();
+        }
+        if (src != x) src.close();
+        NativeLib.check(st, "to(" + device + ")");
         return out;
     }
 
     /** Copies src into dst elementwise (shapes broadcast src to dst), converting dtype. */
     static void copy(Tensor dst, Tensor src) {
         long[] geom = Shapes.geom(dst.shape, dst.strides, Shapes.expandStrides(src.shape, src.strides, dst.shape));
-        NativeLib.check(JgradNative.jg_copy(dst.dtype.code, src.dtype.code, dst.numel, Shapes.geomDims(geom, 2), geom,
-                dst.address(), src.address()), "copy");
+        int nd = Shapes.geomDims(geom, 2);
+        int st = dst.device.isCpu()
+                ? JgradNative.jg_copy(dst.dtype.code, src.dtype.code, dst.numel, nd, geom, dst.address(), src.address())
+                : JgradNative.jg_cuda_copy(dst.device.index(), dst.dtype.code, src.dtype.code, dst.numel, nd, geom, dst.address(),
+                        src.address());
+        NativeLib.check(st, "copy");
     }
 
     static Tensor contiguousCopy(Tensor x, DType dtype) {
@@ -64,7 +116,9 @@ final class Kernels {
 
     static void fill(Tensor t, double value) {
         if (t.contiguous) {
-            NativeLib.check(JgradNative.jg_fill(t.dtype.code, t.numel, t.address(), value), "fill");
+            int st = t.device.isCpu() ? JgradNative.jg_fill(t.dtype.code, t.numel, t.address(), value)
+                    : JgradNative.jg_cuda_fill(t.device.index(), t.dtype.code, t.numel, t.address(), value);
+            NativeLib.check(st, "fill");
         } else {
             Tensor v = Tensor.full(value, t.dtype, t.device);
             copy(t, v);
@@ -74,6 +128,7 @@ final class Kernels {
 
     /** Reduces a contiguous x viewed as [outer, r, inner] to [outer, inner]. */
     static void reduce(String op, int code, Tensor out, Tensor x, long outer, long r, long inner) {
+        requireCpu(op, x);
         NativeLib.check(JgradNative.jg_reduce(code, x.dtype.code, outer, r, inner, out.address(), x.address()), op);
     }
 }

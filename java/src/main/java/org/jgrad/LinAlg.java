@@ -20,6 +20,7 @@ final class LinAlg {
         a.checkOpen();
         b.checkOpen();
         Kernels.sameDevice("matmul", a, b);
+        Kernels.requireCpu("matmul", a);
         if (!a.dtype.isFloatingPoint() || a.dtype != b.dtype) {
             throw new IllegalArgumentException("matmul: expected both operands FLOAT32 or both FLOAT64, got " + a.dtype + " (shape "
                     + Shapes.str(a.shape) + ") and " + b.dtype + " (shape " + Shapes.str(b.shape) + ")");

@@ -164,6 +164,16 @@ final class Ops {
         return y;
     }
 
+    static Tensor toDevice(Tensor x, Device device) {
+        x.checkOpen();
+        Tensor y = Kernels.toDevice(x, device);
+        if (recording(x)) {
+            Device from = x.device;
+            Node.record(y, "ToCopyBackward0", (ctx, g) -> new Tensor[] {g.to(from)}, new Tensor[] {x});
+        }
+        return y;
+    }
+
     static Tensor contiguousCopy(Tensor x) {
         Tensor y = Kernels.contiguousCopy(x, x.dtype);
         if (recording(x)) Node.record(y, "CloneBackward0", (ctx, g) -> new Tensor[] {g}, new Tensor[] {x});
@@ -196,8 +206,7 @@ final class Ops {
         try (var off = Autograd.noGrad()) {
             Tensor o = other.to(self.dtype);
             long[] geom = Shapes.geom(shape, self.strides, self.strides, Shapes.expandStrides(o.shape, o.strides, shape));
-            org.jgrad.internal.NativeLib.check(org.jgrad.internal.bind.JgradNative.jg_binary(op.code, self.dtype.code, self.numel,
-                    Shapes.geomDims(geom, 3), geom, self.address(), self.address(), o.address(), 0, 0), name);
+            Kernels.binaryInto(name, op.code, self.dtype, self, self, o, geom, 0, 0);
             if (o != other) o.close();
         }
         self.storage.bumpVersion();

@@ -26,9 +26,13 @@ final class Random {
         if (!dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(op + ": dtype " + dtype + " is not supported; expected FLOAT32 or FLOAT64");
         }
-        Tensor t = Tensor.empty(Shapes.checkShape(op, shape), dtype, device);
+        Tensor t = Tensor.empty(Shapes.checkShape(op, shape), dtype, Device.CPU);
         long start = offset.getAndAdd(t.numel);
         NativeLib.check(JgradNative.jg_random(kind, dtype.code, t.numel, t.address(), seed, start, a, b), op);
-        return t;
+        if (device.isCpu()) return t;
+        // drawn on the host and copied, so a seed gives the same numbers on every device
+        Tensor d = Kernels.toDevice(t, device);
+        t.close();
+        return d;
     }
 }

@@ -184,6 +184,7 @@ final class Reductions {
         }
         int n = x.shape.length;
         int d = Shapes.normDim(op, dim, n);
+        Kernels.requireCpu(op, x);
         int last = Math.max(n - 1, 0);
         Tensor y = Autograd.withoutGrad(() -> {
             Tensor xt = n == 0 ? x : x.transpose(d, last);

@@ -23,11 +23,14 @@ final class Storage {
     }
 
     static Storage allocate(long nbytes, Device device) {
-        if (!device.isCpu()) {
-            throw new IllegalArgumentException("allocate: device " + device + " is not available: jgrad was built without CUDA; valid devices: cpu");
-        }
         NativeLib.ensureLoaded();
-        long addr = JgradNative.jg_cpu_alloc(nbytes);
+        long addr;
+        if (device.isCpu()) {
+            addr = JgradNative.jg_cpu_alloc(nbytes);
+        } else {
+            Cuda.require("allocate", device);
+            addr = JgradNative.jg_cuda_alloc(device.index(), nbytes);
+        }
         if (addr == 0) NativeLib.check(JgradNative.JG_ERR_OUT_OF_MEMORY, "allocate(" + nbytes + " bytes on " + device + ")");
         Memory.onAllocate(nbytes);
         return new Storage(addr, nbytes, device);
@@ -39,7 +42,8 @@ final class Storage {
 
     void release() {
         if (refs.decrementAndGet() == 0) {
-            JgradNative.jg_cpu_free(address, nbytes);
+            if (device.isCpu()) JgradNative.jg_cpu_free(address, nbytes);
+            else JgradNative.jg_cuda_free(device.index(), address, nbytes);
             Memory.onFree(nbytes);
         }
     }

@@ -349,9 +349,17 @@ public final class Tensor implements AutoCloseable {
         return contiguous;
     }
 
+    /** This tensor's values, contiguous, as {@code as}, in host memory (this tensor itself if it already is). */
     private Tensor dense(DType as) {
         checkOpen();
-        return contiguous && dtype == as ? this : Autograd.withoutGrad(() -> Kernels.contiguousCopy(this, as));
+        if (contiguous && dtype == as && device.isCpu()) return this;
+        return Autograd.withoutGrad(() -> {
+            Tensor c = contiguous && dtype == as ? this : Kernels.contiguousCopy(this, as);
+            if (c.device.isCpu()) return c;
+            Tensor h = Kernels.toDevice(c, Device.CPU);
+            if (c != this) c.close();
+            return h;
+        });
     }
 
     /** The elements in row-major order as floats (converting from any dtype). */
@@ -398,6 +406,7 @@ public final class Tensor implements AutoCloseable {
         if (numel != 1) {
             throw new IllegalArgumentException("item: only a one-element tensor can be converted to a number, got shape " + Shapes.str(shape));
         }
+        if (!device.isCpu()) return toDoubleArray()[0];
         long a = address();
         switch (dtype) {
             case FLOAT32: return new FloatPointer(new Raw(a, 1)).get(0);
@@ -492,13 +501,16 @@ public final class Tensor implements AutoCloseable {
     public Tensor to(Device device) {
         checkOpen();
         if (device.equals(this.device)) return this;
-        throw new IllegalArgumentException("to: device " + device + " is not available: jgrad was built without CUDA; valid devices: cpu");
+        if (!device.isCpu()) Cuda.require("to", device);
+        return Ops.toDevice(this, device);
     }
 
+    /** Moves to the CPU; returns this if already there. */
     public Tensor cpu() {
         return to(Device.CPU);
     }
 
+    /** Moves to the first CUDA device; returns this if already there. */
     public Tensor cuda() {
         return to(Device.CUDA);
     }

@@ -22,8 +22,10 @@ public final class NativeLib {
         switch (status) {
             case JgradNative.JG_ERR_ARGUMENT:
                 throw new IllegalArgumentException(text);
-            case JgradNative.JG_ERR_OUT_OF_MEMORY:
-                throw new NativeException(text, status);
+            case JgradNative.JG_ERR_CUDA:
+                throw new CudaException(text, status);
+            case JgradNative.JG_ERR_UNSUPPORTED:
+                throw new UnsupportedOperationException(text);
             default:
                 throw new NativeException(text, status);
         }

@@ -1,0 +1,105 @@
+package org.jgrad;
+
+import org.jgrad.internal.NativeLib;
+import org.jgrad.internal.bind.JgradNative;
+
+/**
+ * CUDA devices as this process sees them. Probing never throws: without a driver, a GPU or a
+ * CUDA-enabled build, {@link #isAvailable()} is simply false.
+ *
+ * <pre>{@code
+ * Device d = Cuda.isAvailable() ? Device.CUDA : Device.CPU;
+ * Tensor x = Tensor.randn(1024, 1024).to(d);
+ * }</pre>
+ */
+public final class Cuda {
+    private Cuda() {}
+
+    /** True if jgrad was compiled with CUDA kernels and at least one device can be used. */
+    public static boolean isAvailable() {
+        return deviceCount() > 0;
+    }
+
+    /** True if this build of jgrad contains CUDA kernels (whether or not a device is present). */
+    public static boolean isCompiled() {
+        NativeLib.ensureLoaded();
+        return JgradNative.jg_cuda_compiled() != 0;
+    }
+
+    /** Number of usable CUDA devices; 0 without a driver or device. */
+    public static int deviceCount() {
+        NativeLib.ensureLoaded();
+        return JgradNative.jg_cuda_device_count();
+    }
+
+    /** Why CUDA devices cannot be used, or null if they can. */
+    static String unavailableReason(Device d) {
+        if (!isCompiled()) return "jgrad was built without CUDA";
+        int n = deviceCount();
+        if (n == 0) return "no CUDA device was found (no NVIDIA driver, or no GPU visible to this process)";
+        if (d.index() >= n) return "only " + n + " CUDA device(s) exist (cuda:0.." + "cuda:" + (n - 1) + ")";
+        return null;
+    }
+
+    static void require(String op, Device d) {
+        String why = unavailableReason(d);
+        if (why != null) {
+            throw new IllegalArgumentException(op + ": device " + d + " is not available: " + why + "; valid devices: cpu"
+                    + (deviceCount() > 0 ? ", cuda:0..cuda:" + (deviceCount() - 1) : ""));
+        }
+    }
+
+    /** Waits until all queued work on {@code device} has finished. */
+    public static void synchronize(Device device) {
+        require("synchronize", device);
+        NativeLib.check(JgradNative.jg_cuda_synchronize(device.index()), "synchronize");
+    }
+
+    public static void synchronize() {
+        synchronize(Device.CUDA);
+    }
+
+    /** The device's name, e.g. "NVIDIA H100 80GB HBM3". */
+    public static String deviceName(Device device) {
+        require("deviceName", device);
+        String name = JgradNative.jg_cuda_device_name(device.index()).getString();
+        if (name.isEmpty()) NativeLib.check(JgradNative.JG_ERR_CUDA, "deviceName");
+        return name;
+    }
+
+    /** {free, total} bytes of device memory, as the driver reports them. */
+    public static long[] memGetInfo(Device device) {
+        require("memGetInfo", device);
+        long[] ft = new long[2];
+        NativeLib.check(JgradNative.jg_cuda_mem_info(device.index(), ft), "memGetInfo");
+        return ft;
+    }
+
+    private static long[] stats(Device device) {
+        require("memory stats", device);
+        long[] s = new long[4];
+        NativeLib.check(JgradNative.jg_cuda_memory_stats(device.index(), s), "memory stats");
+        return s;
+    }
+
+    /** Bytes of device memory held by live tensors (in allocator blocks). */
+    public static long memoryAllocated(Device device) {
+        return stats(device)[0];
+    }
+
+    /** Bytes reserved from the driver: allocated plus cached for reuse. */
+    public static long memoryReserved(Device device) {
+        return stats(device)[1];
+    }
+
+    /** The most bytes allocated at once so far. */
+    public static long maxMemoryAllocated(Device device) {
+        return stats(device)[2];
+    }
+
+    /** Returns cached blocks to the driver. */
+    public static void emptyCache(Device device) {
+        require("emptyCache", device);
+        NativeLib.check(JgradNative.jg_cuda_empty_cache(device.index()), "emptyCache");
+    }
+}

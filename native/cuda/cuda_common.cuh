@@ -1,0 +1,36 @@
+// Shared by the CUDA translation units: CUDA errors as jgrad statuses, device selection.
+#pragma once
+#include <cuda_runtime.h>
+
+#include <string>
+
+#include "cpu/common.h"
+
+namespace jg {
+namespace cuda {
+
+inline int cuda_fail(const char* op, cudaError_t e) {
+    return fail(JG_ERR_CUDA, std::string(cudaGetErrorName(e)) + ": " + op + ": " + cudaGetErrorString(e));
+}
+
+// Selects the device for this thread; a bad index is the caller's error.
+inline int use_device(const char* op, int device) {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) count = 0;
+    if (device < 0 || device >= count) {
+        cudaGetLastError();
+        return fail(JG_ERR_ARGUMENT, std::string(op) + ": cuda:" + std::to_string(device) + " does not exist; " +
+                                         std::to_string(count) + " CUDA device(s) are available");
+    }
+    cudaError_t e = cudaSetDevice(device);
+    return e == cudaSuccess ? JG_OK : cuda_fail(op, e);
+}
+
+// After a launch: a configuration or earlier asynchronous error becomes a status.
+inline int check_launch(const char* op) {
+    cudaError_t e = cudaGetLastError();
+    return e == cudaSuccess ? JG_OK : cuda_fail(op, e);
+}
+
+}  // namespace cuda
+}  // namespace jg

@@ -1,0 +1,247 @@
+// CUDA kernels for the elementwise families, instantiated from the same functors (native/ops) and
+// the same op table as the CPU loops. One kernel shape per arity: a grid-stride loop with a
+// contiguous fast path and a strided/broadcast path (offsets from the flat index, stride 0 for
+// broadcast dims, as coalesced by the Java side).
+#include <cstdint>
+
+#include "cuda_common.cuh"
+#include "ops/elementwise.h"
+#include "ops/op_tables.h"
+
+namespace jg {
+namespace cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+// Shape and per-operand element strides, passed by value to the kernel.
+template <int NARGS> struct Geom {
+    int ndim;
+    int64_t shape[JG_MAX_DIMS];
+    int64_t strides[NARGS][JG_MAX_DIMS];
+};
+
+template <int NARGS> Geom<NARGS> make_geom(int ndim, const int64_t* geom) {
+    Geom<NARGS> g{};
+    g.ndim = ndim;
+    for (int d = 0; d < ndim; ++d) g.shape[d] = geom[d];
+    for (int k = 0; k < NARGS; ++k)
+        for (int d = 0; d < ndim; ++d) g.strides[k][d] = geom[ndim * (k + 1) + d];
+    return g;
+}
+
+template <int NARGS> __device__ __forceinline__ void offsets(const Geom<NARGS>& g, int64_t i, int64_t* off) {
+#pragma unroll
+    for (int k = 0; k < NARGS; ++k) off[k] = 0;
+    for (int d = g.ndim - 1; d >= 0; --d) {
+        int64_t idx = i % g.shape[d];
+        i /= g.shape[d];
+#pragma unroll
+        for (int k = 0; k < NARGS; ++k) off[k] += idx * g.strides[k][d];
+    }
+}
+
+int blocks_for(int64_t n) {
+    int64_t b = (n + kThreads - 1) / kThreads;
+    return static_cast<int>(b < (1 << 20) ? (b < 1 ? 1 : b) : (1 << 20));
+}
+
+template <class TO, class TI, class F> __global__ void map1_contig(int64_t n, TO* o, const TI* x, F f) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) o[i] = f(x[i]);
+}
+
+template <class TO, class TI, class F> __global__ void map1_strided(int64_t n, TO* o, const TI* x, F f, Geom<2> g) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
+        int64_t off[2];
+        offsets(g, i, off);
+        o[off[0]] = f(x[off[1]]);
+    }
+}
+
+template <class TO, class T, class F> __global__ void map2_contig(int64_t n, TO* o, const T* a, const T* b, F f) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) o[i] = f(a[i], b[i]);
+}
+
+template <class TO, class T, class F> __global__ void map2_strided(int64_t n, TO* o, const T* a, const T* b, F f, Geom<3> g) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
+        int64_t off[3];
+        offsets(g, i, off);
+        o[off[0]] = f(a[off[1]], b[off[2]]);
+    }
+}
+
+template <class T> __global__ void where_kernel(int64_t n, T* o, const bool* c, const T* a, const T* b, Geom<4> g, bool contig) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
+        if (contig) {
+            o[i] = c[i] ? a[i] : b[i];
+        } else {
+            int64_t off[4];
+            offsets(g, i, off);
+            o[off[0]] = c[off[1]] ? a[off[2]] : b[off[3]];
+        }
+    }
+}
+
+template <class T> __global__ void fill_kernel(int64_t n, T* o, T v) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) o[i] = v;
+}
+
+template <class TO, class TI> struct Cast {
+    __device__ __forceinline__ TO operator()(TI v) const { return static_cast<TO>(v); }
+};
+
+template <class TO, class TI, class F> int launch1(const char* op, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, F f) {
+    if (n == 0) return JG_OK;
+    TO* o = reinterpret_cast<TO*>(out);
+    const TI* xi = reinterpret_cast<const TI*>(x);
+    if (ndim == 0) map1_contig<<<blocks_for(n), kThreads>>>(n, o, xi, f);
+    else map1_strided<<<blocks_for(n), kThreads>>>(n, o, xi, f, make_geom<2>(ndim, geom));
+    return check_launch(op);
+}
+
+template <class TO, class T, class F>
+int launch2(const char* op, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b, F f) {
+    if (n == 0) return JG_OK;
+    TO* o = reinterpret_cast<TO*>(out);
+    const T* pa = reinterpret_cast<const T*>(a);
+    const T* pb = reinterpret_cast<const T*>(b);
+    if (ndim == 0) map2_contig<<<blocks_for(n), kThreads>>>(n, o, pa, pb, f);
+    else map2_strided<<<blocks_for(n), kThreads>>>(n, o, pa, pb, f, make_geom<3>(ndim, geom));
+    return check_launch(op);
+}
+
+#define JG_CUDA_UNARY_CASE(code, F) \
+    case code: return launch1<T, T>("unary", n, ndim, g, out, x, ops::F<T>{static_cast<T>(a), static_cast<T>(b)});
+#define JG_CUDA_BINARY_CASE(code, F) \
+    case code: return launch2<T, T>("binary", n, ndim, g, out, pa, pb, ops::F<T>{static_cast<T>(al), static_cast<T>(be)});
+#define JG_CUDA_COMPARE_CASE(code, F) \
+    case code: return launch2<bool, T>("binary", n, ndim, g, out, pa, pb, ops::F<T>{});
+
+template <class T> int unary_float(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t x, double a, double b) {
+    switch (op) {
+        JG_UNARY_INTEGRAL_OPS(JG_CUDA_UNARY_CASE)
+        JG_UNARY_FLOAT_OPS(JG_CUDA_UNARY_CASE)
+        default: return fail(JG_ERR_ARGUMENT, "unary: unknown op " + std::to_string(op));
+    }
+}
+
+int unary_int(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t x, double a, double b) {
+    using T = int64_t;
+    switch (op) {
+        JG_UNARY_INTEGRAL_OPS(JG_CUDA_UNARY_CASE)
+        default: return fail(JG_ERR_ARGUMENT, "unary: op " + std::to_string(op) + " needs a floating dtype (float32 or float64), got int64");
+    }
+}
+
+template <class T>
+int binary_float(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t pa, int64_t pb, double al, double be) {
+    switch (op) {
+        JG_BINARY_INTEGRAL_OPS(JG_CUDA_BINARY_CASE)
+        JG_BINARY_FLOAT_OPS(JG_CUDA_BINARY_CASE)
+        JG_COMPARE_OPS(JG_CUDA_COMPARE_CASE)
+        default: return fail(JG_ERR_ARGUMENT, "binary: unknown op " + std::to_string(op));
+    }
+}
+
+int binary_int(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t pa, int64_t pb) {
+    using T = int64_t;
+    const double al = 0, be = 0;
+    switch (op) {
+        JG_BINARY_INTEGRAL_OPS(JG_CUDA_BINARY_CASE)
+        JG_COMPARE_OPS(JG_CUDA_COMPARE_CASE)
+        default: return fail(JG_ERR_ARGUMENT, "binary: op " + std::to_string(op) + " needs a floating dtype (float32 or float64), got int64");
+    }
+}
+
+template <class TO> int copy_from(int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
+    JG_DISPATCH_ALL(in_dtype, TI, return launch1<TO, TI>("copy", n, ndim, geom, out, in, Cast<TO, TI>{}));
+    return fail(JG_ERR_ARGUMENT, "copy: unknown input dtype " + std::to_string(in_dtype));
+}
+
+bool geom_ok(const char* op, int64_t n, int ndim, const int64_t* geom, int* st) {
+    if (n < 0 || ndim < 0 || ndim > JG_MAX_DIMS || (ndim > 0 && geom == nullptr)) {
+        *st = fail(JG_ERR_ARGUMENT, std::string(op) + ": bad element count or ndim");
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+}  // namespace cuda
+}  // namespace jg
+
+using namespace jg;
+using namespace jg::cuda;
+
+extern "C" {
+
+int jg_cuda_fill(int device, int dtype, int64_t n, int64_t out, double value) {
+    int st = use_device("fill", device);
+    if (st != JG_OK) return st;
+    if (n <= 0) return n < 0 ? fail(JG_ERR_ARGUMENT, "fill: negative element count") : JG_OK;
+    JG_DISPATCH_ALL(dtype, T, {
+        fill_kernel<<<blocks_for(n), kThreads>>>(n, reinterpret_cast<T*>(out), static_cast<T>(value));
+        return check_launch("fill");
+    });
+    return fail(JG_ERR_ARGUMENT, "fill: unknown dtype " + std::to_string(dtype));
+}
+
+int jg_cuda_copy(int device, int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
+    int st = use_device("copy", device);
+    if (st != JG_OK || !geom_ok("copy", n, ndim, geom, &st)) return st;
+    return guarded("copy", [&]() -> int {
+        JG_DISPATCH_ALL(out_dtype, TO, return copy_from<TO>(in_dtype, n, ndim, geom, out, in));
+        return fail(JG_ERR_ARGUMENT, "copy: unknown output dtype " + std::to_string(out_dtype));
+    });
+}
+
+int jg_cuda_unary(int device, int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, double alpha,
+                  double beta) {
+    int st = use_device("unary", device);
+    if (st != JG_OK || !geom_ok("unary", n, ndim, geom, &st)) return st;
+    return guarded("unary", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32: return unary_float<float>(op, n, ndim, geom, out, x, alpha, beta);
+            case JG_FLOAT64: return unary_float<double>(op, n, ndim, geom, out, x, alpha, beta);
+            case JG_INT64: return unary_int(op, n, ndim, geom, out, x, alpha, beta);
+            default: return fail(JG_ERR_ARGUMENT, std::string("unary: dtype ") + dtype_name(dtype) + " is not supported");
+        }
+    });
+}
+
+int jg_cuda_binary(int device, int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b,
+                   double alpha, double beta) {
+    int st = use_device("binary", device);
+    if (st != JG_OK || !geom_ok("binary", n, ndim, geom, &st)) return st;
+    return guarded("binary", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32: return binary_float<float>(op, n, ndim, geom, out, a, b, alpha, beta);
+            case JG_FLOAT64: return binary_float<double>(op, n, ndim, geom, out, a, b, alpha, beta);
+            case JG_INT64: return binary_int(op, n, ndim, geom, out, a, b);
+            case JG_BOOL: {
+                using T = bool;
+                const int64_t pa = a, pb = b;
+                const int64_t* g = geom;
+                if (op == JG_EQ) return launch2<bool, T>("binary", n, ndim, g, out, pa, pb, ops::Eq<T>{});
+                if (op == JG_NE) return launch2<bool, T>("binary", n, ndim, g, out, pa, pb, ops::Ne<T>{});
+                return fail(JG_ERR_ARGUMENT, "binary: bool supports eq and ne only");
+            }
+            default: return fail(JG_ERR_ARGUMENT, std::string("binary: dtype ") + dtype_name(dtype) + " is not supported");
+        }
+    });
+}
+
+int jg_cuda_where(int device, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a, int64_t b) {
+    int st = use_device("where", device);
+    if (st != JG_OK || !geom_ok("where", n, ndim, geom, &st)) return st;
+    if (n == 0) return JG_OK;
+    JG_DISPATCH_ALL(dtype, T, {
+        Geom<4> g = ndim == 0 ? Geom<4>{} : make_geom<4>(ndim, geom);
+        where_kernel<<<blocks_for(n), kThreads>>>(n, reinterpret_cast<T*>(out), reinterpret_cast<const bool*>(cond),
+                                                  reinterpret_cast<const T*>(a), reinterpret_cast<const T*>(b), g, ndim == 0);
+        return check_launch("where");
+    });
+    return fail(JG_ERR_ARGUMENT, "where: unknown dtype " + std::to_string(dtype));
+}
+
+}

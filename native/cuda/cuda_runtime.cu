@@ -1,0 +1,194 @@
+// Device queries, the caching allocator and host<->device copies.
+//
+// The allocator keeps freed blocks per device and size class (powers of two up to 1 MiB, then
+// multiples of 2 MiB) and hands them out again: cudaMalloc/cudaFree synchronise the device and
+// cost far more than a kernel. All work runs on the device's default stream, so a block freed by
+// the host can be reused by the next kernel without an event: stream order keeps them apart.
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "cuda_common.cuh"
+
+namespace jg {
+namespace cuda {
+namespace {
+
+constexpr int64_t kMiB = 1 << 20;
+
+struct DeviceCache {
+    std::unordered_map<int64_t, std::vector<void*>> free_blocks;
+    int64_t allocated = 0, cached = 0, peak = 0;
+};
+
+std::mutex g_mu;
+std::unordered_map<int, DeviceCache>& caches() {
+    static auto* c = new std::unordered_map<int, DeviceCache>();  // never destroyed: frees may come at exit
+    return *c;
+}
+
+int64_t size_class(int64_t n) {
+    if (n <= 512) return 512;
+    if (n <= kMiB) {
+        int64_t c = 512;
+        while (c < n) c <<= 1;
+        return c;
+    }
+    return (n + 2 * kMiB - 1) / (2 * kMiB) * (2 * kMiB);
+}
+
+void release_cached(int device) {
+    std::vector<void*> blocks;
+    {
+        std::lock_guard<std::mutex> g(g_mu);
+        DeviceCache& c = caches()[device];
+        for (auto& kv : c.free_blocks)
+            for (void* p : kv.second) blocks.push_back(p);
+        c.free_blocks.clear();
+        c.cached = 0;
+    }
+    for (void* p : blocks) cudaFree(p);
+}
+
+thread_local std::string g_name;
+
+}  // namespace
+}  // namespace cuda
+}  // namespace jg
+
+using namespace jg;
+using namespace jg::cuda;
+
+extern "C" {
+
+int jg_cuda_compiled(void) { return 1; }
+
+int jg_cuda_device_count(void) {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) {
+        cudaGetLastError();  // no driver or no device: clear the sticky-free error and answer 0
+        return 0;
+    }
+    return count;
+}
+
+const char* jg_cuda_device_name(int device) {
+    g_name.clear();
+    if (use_device("device_name", device) != JG_OK) return g_name.c_str();
+    cudaDeviceProp prop;
+    cudaError_t e = cudaGetDeviceProperties(&prop, device);
+    if (e != cudaSuccess) {
+        cuda_fail("device_name", e);
+        return g_name.c_str();
+    }
+    g_name = prop.name;
+    return g_name.c_str();
+}
+
+int jg_cuda_mem_info(int device, int64_t* free_total) {
+    int st = use_device("mem_info", device);
+    if (st != JG_OK) return st;
+    size_t f = 0, t = 0;
+    cudaError_t e = cudaMemGetInfo(&f, &t);
+    if (e != cudaSuccess) return cuda_fail("mem_info", e);
+    free_total[0] = static_cast<int64_t>(f);
+    free_total[1] = static_cast<int64_t>(t);
+    return JG_OK;
+}
+
+int64_t jg_cuda_alloc(int device, int64_t nbytes) {
+    if (nbytes < 0) {
+        set_error("cuda alloc: negative size " + std::to_string(nbytes));
+        return 0;
+    }
+    if (use_device("cuda alloc", device) != JG_OK) return 0;
+    int64_t cls = size_class(nbytes);
+    {
+        std::lock_guard<std::mutex> g(g_mu);
+        DeviceCache& c = caches()[device];
+        auto it = c.free_blocks.find(cls);
+        if (it != c.free_blocks.end() && !it->second.empty()) {
+            void* p = it->second.back();
+            it->second.pop_back();
+            c.cached -= cls;
+            c.allocated += cls;
+            if (c.allocated > c.peak) c.peak = c.allocated;
+            return reinterpret_cast<int64_t>(p);
+        }
+    }
+    void* p = nullptr;
+    cudaError_t e = cudaMalloc(&p, static_cast<size_t>(cls));
+    if (e == cudaErrorMemoryAllocation) {
+        cudaGetLastError();
+        release_cached(device);  // free the cache and retry once
+        e = cudaMalloc(&p, static_cast<size_t>(cls));
+    }
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        size_t f = 0, t = 0;
+        cudaMemGetInfo(&f, &t);
+        set_error(std::string(cudaGetErrorName(e)) + ": CUDA out of memory: tried to allocate " + std::to_string(nbytes) +
+                  " bytes on cuda:" + std::to_string(device) + "; " + std::to_string(f) + " bytes free of " + std::to_string(t));
+        return 0;
+    }
+    std::lock_guard<std::mutex> g(g_mu);
+    DeviceCache& c = caches()[device];
+    c.allocated += cls;
+    if (c.allocated > c.peak) c.peak = c.allocated;
+    return reinterpret_cast<int64_t>(p);
+}
+
+int jg_cuda_free(int device, int64_t address, int64_t nbytes) {
+    if (address == 0) return JG_OK;
+    int64_t cls = size_class(nbytes);
+    std::lock_guard<std::mutex> g(g_mu);
+    DeviceCache& c = caches()[device];
+    c.allocated -= cls;
+    c.cached += cls;
+    c.free_blocks[cls].push_back(reinterpret_cast<void*>(address));
+    return JG_OK;
+}
+
+int jg_cuda_memory_stats(int device, int64_t* stats) {
+    std::lock_guard<std::mutex> g(g_mu);
+    DeviceCache& c = caches()[device];
+    stats[0] = c.allocated;
+    stats[1] = c.allocated + c.cached;
+    stats[2] = c.peak;
+    stats[3] = c.cached;
+    return JG_OK;
+}
+
+int jg_cuda_empty_cache(int device) {
+    int st = use_device("empty_cache", device);
+    if (st != JG_OK) return st;
+    release_cached(device);
+    return JG_OK;
+}
+
+int jg_cuda_copy_to_device(int device, int64_t dst, int64_t host_src, int64_t nbytes) {
+    int st = use_device("copy_to_device", device);
+    if (st != JG_OK) return st;
+    if (nbytes == 0) return JG_OK;
+    cudaError_t e = cudaMemcpy(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(host_src), static_cast<size_t>(nbytes),
+                               cudaMemcpyHostToDevice);
+    return e == cudaSuccess ? JG_OK : cuda_fail("copy_to_device", e);
+}
+
+int jg_cuda_copy_to_host(int device, int64_t host_dst, int64_t src, int64_t nbytes) {
+    int st = use_device("copy_to_host", device);
+    if (st != JG_OK) return st;
+    if (nbytes == 0) return JG_OK;
+    cudaError_t e = cudaMemcpy(reinterpret_cast<void*>(host_dst), reinterpret_cast<const void*>(src), static_cast<size_t>(nbytes),
+                               cudaMemcpyDeviceToHost);
+    return e == cudaSuccess ? JG_OK : cuda_fail("copy_to_host", e);
+}
+
+int jg_cuda_synchronize(int device) {
+    int st = use_device("synchronize", device);
+    if (st != JG_OK) return st;
+    cudaError_t e = cudaDeviceSynchronize();
+    return e == cudaSuccess ? JG_OK : cuda_fail("synchronize", e);
+}
+
+}

@@ -1,0 +1,36 @@
+// The CUDA entry points of a library built without CUDA (-DJGRAD_CUDA=OFF, or no nvcc found):
+// they answer "not compiled with CUDA" and report no devices.
+#include "cpu/common.h"
+
+namespace {
+int no_cuda(const char* op) {
+    return jg::fail(JG_ERR_UNSUPPORTED, std::string(op) + ": jgrad was not compiled with CUDA; rebuild with -DJGRAD_CUDA=ON and a CUDA toolkit");
+}
+}  // namespace
+
+extern "C" {
+
+int jg_cuda_compiled(void) { return 0; }
+int jg_cuda_device_count(void) { return 0; }
+const char* jg_cuda_device_name(int) {
+    no_cuda("device_name");
+    return "";
+}
+int jg_cuda_mem_info(int, int64_t*) { return no_cuda("mem_info"); }
+int64_t jg_cuda_alloc(int, int64_t) {
+    no_cuda("cuda alloc");
+    return 0;
+}
+int jg_cuda_free(int, int64_t, int64_t) { return no_cuda("cuda free"); }
+int jg_cuda_memory_stats(int, int64_t*) { return no_cuda("memory_stats"); }
+int jg_cuda_empty_cache(int) { return no_cuda("empty_cache"); }
+int jg_cuda_copy_to_device(int, int64_t, int64_t, int64_t) { return no_cuda("copy_to_device"); }
+int jg_cuda_copy_to_host(int, int64_t, int64_t, int64_t) { return no_cuda("copy_to_host"); }
+int jg_cuda_synchronize(int) { return no_cuda("synchronize"); }
+int jg_cuda_fill(int, int, int64_t, int64_t, double) { return no_cuda("fill"); }
+int jg_cuda_copy(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t) { return no_cuda("copy"); }
+int jg_cuda_unary(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double) { return no_cuda("unary"); }
+int jg_cuda_binary(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t, int64_t, double, double) { return no_cuda("binary"); }
+int jg_cuda_where(int, int, int64_t, int, const int64_t*, int64_t, int64_t, int64_t, int64_t) { return no_cuda("where"); }
+
+}
