@@ -32,5 +32,10 @@ int jg_cuda_copy(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t) 
 int jg_cuda_unary(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double) { return no_cuda("unary"); }
 int jg_cuda_binary(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t, int64_t, double, double) { return no_cuda("binary"); }
 int jg_cuda_where(int, int, int64_t, int, const int64_t*, int64_t, int64_t, int64_t, int64_t) { return no_cuda("where"); }
+int jg_cuda_reduce(int, int, int, int64_t, int64_t, int64_t, int64_t, int64_t) { return no_cuda("reduce"); }
+int jg_cuda_softmax(int, int, int, int64_t, int64_t, int64_t, int64_t) { return no_cuda("softmax"); }
+int jg_cuda_softmax_backward(int, int, int, int64_t, int64_t, int64_t, int64_t, int64_t) { return no_cuda("softmax_backward"); }
+int jg_cuda_gather(int, int, int, const int64_t*, int, int64_t, int64_t, int64_t, int64_t) { return no_cuda("gather"); }
+int jg_cuda_scatter_add(int, int, int, const int64_t*, int, int64_t, int64_t, int64_t, int64_t) { return no_cuda("scatter_add"); }
 
 }

@@ -148,6 +148,14 @@ int jg_cuda_binary(int device, int op, int dtype, int64_t n, int ndim, const int
                    int64_t b, double alpha, double beta);
 int jg_cuda_where(int device, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a,
                   int64_t b);
+/* Reductions, softmax and indexing with the same contracts as their CPU versions. */
+int jg_cuda_reduce(int device, int op, int dtype, int64_t outer, int64_t r, int64_t inner, int64_t out, int64_t x);
+int jg_cuda_softmax(int device, int log, int dtype, int64_t rows, int64_t cols, int64_t out, int64_t x);
+int jg_cuda_softmax_backward(int device, int log, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t y, int64_t dy);
+int jg_cuda_gather(int device, int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t x,
+                   int64_t index);
+int jg_cuda_scatter_add(int device, int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out,
+                        int64_t src, int64_t index);
 
 #ifdef __cplusplus
 }

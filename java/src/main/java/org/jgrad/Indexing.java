@@ -3,8 +3,6 @@ package org.jgrad;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.jgrad.internal.NativeLib;
-import org.jgrad.internal.bind.JgradNative;
 
 /** gather, indexSelect, cat and stack with their gradients. */
 final class Indexing {
@@ -23,7 +21,6 @@ final class Indexing {
                     + ") but the input has " + n + " (shape " + Shapes.str(x.shape) + "); they must have the same number of dims");
         }
         int d = Shapes.normDim("gather", dim, n);
-        Kernels.requireCpu("gather", x);
         for (int i = 0; i < n; i++) {
             if (i != d && index.shape[i] > x.shape[i]) {
                 throw new IllegalArgumentException("gather: index shape " + Shapes.str(index.shape) + " exceeds input shape "
@@ -40,7 +37,7 @@ final class Indexing {
             if (x.shape[d] == 0) {
                 throw new IllegalArgumentException("gather: dim " + d + " of the input (shape " + Shapes.str(x.shape) + ") is empty; no index is valid");
             }
-            NativeLib.check(JgradNative.jg_gather(x.dtype.code, n, geom, d, x.shape[d], out.address(), x.address(), index.address()), "gather");
+            Kernels.gather(out, x, index, geom, d);
         }
         if (Ops.recording(x)) {
             long[] in = x.shape;
@@ -51,7 +48,6 @@ final class Indexing {
 
     /** zeros(shape) with src added at index along dim; recorded (its gradient is a gather). */
     static Tensor scatterAdd(long[] shape, int d, Tensor index, Tensor src) {
-        Kernels.requireCpu("scatterAdd", src);
         Tensor out = Tensor.zeros(src.dtype, src.device, shape);
         int n = shape.length;
         if (src.numel > 0) {
@@ -61,8 +57,7 @@ final class Indexing {
             long[] ss = Shapes.expandStrides(src.shape, src.strides, index.shape);
             System.arraycopy(ss, 0, geom, 2 * n, n);
             System.arraycopy(index.strides, 0, geom, 3 * n, n);
-            NativeLib.check(JgradNative.jg_scatter_add(src.dtype.code, n, geom, d, shape[d], out.address(), src.address(), index.address()),
-                    "scatter_add");
+            Kernels.scatterAdd(out, src, index, geom, d);
         }
         if (Ops.recording(src)) {
             Node.record(out, "ScatterAddBackward0", (ctx, g) -> new Tensor[] {g.gather(d, ctx.saved(0))}, new Tensor[] {src}, index);

@@ -77,6 +77,38 @@ final class Kernels {
         return out;
     }
 
+    static void softmax(String op, boolean log, Tensor out, Tensor x, long rows, long cols) {
+        int st = x.device.isCpu() ? JgradNative.jg_softmax(log ? 1 : 0, x.dtype.code, rows, cols, out.address(), x.address())
+                : JgradNative.jg_cuda_softmax(x.device.index(), log ? 1 : 0, x.dtype.code, rows, cols, out.address(), x.address());
+        NativeLib.check(st, op);
+    }
+
+    static void softmaxBackward(String op, boolean log, Tensor dx, Tensor y, Tensor dy, long rows, long cols) {
+        int st = y.device.isCpu()
+                ? JgradNative.jg_softmax_backward(log ? 1 : 0, y.dtype.code, rows, cols, dx.address(), y.address(), dy.address())
+                : JgradNative.jg_cuda_softmax_backward(y.device.index(), log ? 1 : 0, y.dtype.code, rows, cols, dx.address(),
+                        y.address(), dy.address());
+        NativeLib.check(st, op);
+    }
+
+    static void gather(Tensor out, Tensor x, Tensor index, long[] geom, int d) {
+        int n = x.shape.length;
+        int st = x.device.isCpu()
+                ? JgradNative.jg_gather(x.dtype.code, n, geom, d, x.shape[d], out.address(), x.address(), index.address())
+                : JgradNative.jg_cuda_gather(x.device.index(), x.dtype.code, n, geom, d, x.shape[d], out.address(), x.address(),
+                        index.address());
+        NativeLib.check(st, "gather");
+    }
+
+    static void scatterAdd(Tensor out, Tensor src, Tensor index, long[] geom, int d) {
+        int n = out.shape.length;
+        int st = out.device.isCpu()
+                ? JgradNative.jg_scatter_add(src.dtype.code, n, geom, d, out.shape[d], out.address(), src.address(), index.address())
+                : JgradNative.jg_cuda_scatter_add(out.device.index(), src.dtype.code, n, geom, d, out.shape[d], out.address(),
+                        src.address(), index.address());
+        NativeLib.check(st, "scatter_add");
+    }
+
     /** Copies a tensor to another device: a contiguous copy there, same dtype. */
     static Tensor toDevice(Tensor x, Device device) {
         Tensor src = x.contiguous ? x : contiguousCopy(x, x.dtype);
@@ -128,7 +160,8 @@ final class Kernels {
 
     /** Reduces a contiguous x viewed as [outer, r, inner] to [outer, inner]. */
     static void reduce(String op, int code, Tensor out, Tensor x, long outer, long r, long inner) {
-        requireCpu(op, x);
-        NativeLib.check(JgradNative.jg_reduce(code, x.dtype.code, outer, r, inner, out.address(), x.address()), op);
+        int st = x.device.isCpu() ? JgradNative.jg_reduce(code, x.dtype.code, outer, r, inner, out.address(), x.address())
+                : JgradNative.jg_cuda_reduce(x.device.index(), code, x.dtype.code, outer, r, inner, out.address(), x.address());
+        NativeLib.check(st, op);
     }
 }

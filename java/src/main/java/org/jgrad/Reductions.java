@@ -1,7 +1,6 @@
 package org.jgrad;
 
 import java.util.Arrays;
-import org.jgrad.internal.NativeLib;
 import org.jgrad.internal.bind.JgradNative;
 
 /** sum/mean/max/min/argmax/argmin and softmax/logSoftmax, with their gradients. */
@@ -184,7 +183,6 @@ final class Reductions {
         }
         int n = x.shape.length;
         int d = Shapes.normDim(op, dim, n);
-        Kernels.requireCpu(op, x);
         int last = Math.max(n - 1, 0);
         Tensor y = Autograd.withoutGrad(() -> {
             Tensor xt = n == 0 ? x : x.transpose(d, last);
@@ -192,7 +190,7 @@ final class Reductions {
             Tensor out = Tensor.empty(src.shape, src.dtype, src.device);
             long cols = n == 0 ? 1 : src.shape[last];
             long rows = cols == 0 ? 0 : src.numel / cols;
-            NativeLib.check(JgradNative.jg_softmax(log ? 1 : 0, src.dtype.code, rows, cols, out.address(), src.address()), op);
+            Kernels.softmax(op, log, out, src, rows, cols);
             if (src != xt) src.close();
             if (xt != x) xt.close();
             if (n == 0 || d == last) return out;
@@ -212,8 +210,7 @@ final class Reductions {
                 Tensor dx = Tensor.empty(yt.shape, yt.dtype, yt.device);
                 long cols = n == 0 ? 1 : yt.shape[last];
                 long rows = cols == 0 ? 0 : yt.numel / cols;
-                NativeLib.check(JgradNative.jg_softmax_backward(log ? 1 : 0, yt.dtype.code, rows, cols, dx.address(), yt.address(),
-                        gt.address()), op + " backward");
+                Kernels.softmaxBackward(op + " backward", log, dx, yt, gt, rows, cols);
                 return new Tensor[] {n == 0 || d == last ? dx : dx.transpose(d, last)};
             }, new Tensor[] {x}, y);
         }
