@@ -26,6 +26,13 @@ inline int use_device(const char* op, int device) {
     return e == cudaSuccess ? JG_OK : cuda_fail(op, e);
 }
 
+// Threads per block for every kernel, and a grid for n elements handled by grid-stride loops.
+constexpr int kBlock = 256;
+inline int grid_for(int64_t n) {
+    int64_t b = (n + kBlock - 1) / kBlock;
+    return static_cast<int>(b < 1 ? 1 : (b > (1 << 20) ? (1 << 20) : b));
+}
+
 // After a launch: a configuration or earlier asynchronous error becomes a status.
 inline int check_launch(const char* op) {
     cudaError_t e = cudaGetLastError();

@@ -12,8 +12,6 @@ namespace jg {
 namespace cuda {
 namespace {
 
-constexpr int kThreads = 256;
-
 // Shape and per-operand element strides, passed by value to the kernel.
 template <int NARGS> struct Geom {
     int ndim;
@@ -39,11 +37,6 @@ template <int NARGS> __device__ __forceinline__ void offsets(const Geom<NARGS>& 
 #pragma unroll
         for (int k = 0; k < NARGS; ++k) off[k] += idx * g.strides[k][d];
     }
-}
-
-int blocks_for(int64_t n) {
-    int64_t b = (n + kThreads - 1) / kThreads;
-    return static_cast<int>(b < (1 << 20) ? (b < 1 ? 1 : b) : (1 << 20));
 }
 
 template <class TO, class TI, class F> __global__ void map1_contig(int64_t n, TO* o, const TI* x, F f) {
@@ -94,8 +87,8 @@ template <class TO, class TI, class F> int launch1(const char* op, int64_t n, in
     if (n == 0) return JG_OK;
     TO* o = reinterpret_cast<TO*>(out);
     const TI* xi = reinterpret_cast<const TI*>(x);
-    if (ndim == 0) map1_contig<<<blocks_for(n), kThreads>>>(n, o, xi, f);
-    else map1_strided<<<blocks_for(n), kThreads>>>(n, o, xi, f, make_geom<2>(ndim, geom));
+    if (ndim == 0) map1_contig<<<grid_for(n), kBlock>>>(n, o, xi, f);
+    else map1_strided<<<grid_for(n), kBlock>>>(n, o, xi, f, make_geom<2>(ndim, geom));
     return check_launch(op);
 }
 
@@ -105,8 +98,8 @@ int launch2(const char* op, int64_t n, int ndim, const int64_t* geom, int64_t ou
     TO* o = reinterpret_cast<TO*>(out);
     const T* pa = reinterpret_cast<const T*>(a);
     const T* pb = reinterpret_cast<const T*>(b);
-    if (ndim == 0) map2_contig<<<blocks_for(n), kThreads>>>(n, o, pa, pb, f);
-    else map2_strided<<<blocks_for(n), kThreads>>>(n, o, pa, pb, f, make_geom<3>(ndim, geom));
+    if (ndim == 0) map2_contig<<<grid_for(n), kBlock>>>(n, o, pa, pb, f);
+    else map2_strided<<<grid_for(n), kBlock>>>(n, o, pa, pb, f, make_geom<3>(ndim, geom));
     return check_launch(op);
 }
 
@@ -180,7 +173,7 @@ int jg_cuda_fill(int device, int dtype, int64_t n, int64_t out, double value) {
     if (st != JG_OK) return st;
     if (n <= 0) return n < 0 ? fail(JG_ERR_ARGUMENT, "fill: negative element count") : JG_OK;
     JG_DISPATCH_ALL(dtype, T, {
-        fill_kernel<<<blocks_for(n), kThreads>>>(n, reinterpret_cast<T*>(out), static_cast<T>(value));
+        fill_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<T*>(out), static_cast<T>(value));
         return check_launch("fill");
     });
     return fail(JG_ERR_ARGUMENT, "fill: unknown dtype " + std::to_string(dtype));
@@ -237,7 +230,7 @@ int jg_cuda_where(int device, int dtype, int64_t n, int ndim, const int64_t* geo
     if (n == 0) return JG_OK;
     JG_DISPATCH_ALL(dtype, T, {
         Geom<4> g = ndim == 0 ? Geom<4>{} : make_geom<4>(ndim, geom);
-        where_kernel<<<blocks_for(n), kThreads>>>(n, reinterpret_cast<T*>(out), reinterpret_cast<const bool*>(cond),
+        where_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<T*>(out), reinterpret_cast<const bool*>(cond),
                                                   reinterpret_cast<const T*>(a), reinterpret_cast<const T*>(b), g, ndim == 0);
         return check_launch("where");
     });

@@ -8,8 +8,6 @@ namespace jg {
 namespace cuda {
 namespace {
 
-constexpr int kBlock = 256;
-
 struct IndexGeom {
     int ndim;
     int64_t shape[JG_MAX_DIMS];
@@ -74,11 +72,6 @@ __global__ void scatter_add_kernel(int64_t total, IndexGeom g, int dim, int64_t 
     }
 }
 
-int grid(int64_t n) {
-    int64_t b = (n + kBlock - 1) / kBlock;
-    return static_cast<int>(b < 1 ? 1 : (b > (1 << 20) ? (1 << 20) : b));
-}
-
 int64_t total_of(const IndexGeom& g) {
     int64_t t = 1;
     for (int d = 0; d < g.ndim; ++d) t *= g.shape[d];
@@ -91,7 +84,7 @@ int check_indices(const char* op, const IndexGeom& g, int64_t total, const int64
     cudaError_t e = cudaMalloc(&bad, 2 * sizeof(unsigned long long));
     if (e != cudaSuccess) return cuda_fail(op, e);
     cudaMemset(bad, 0, 2 * sizeof(unsigned long long));
-    check_kernel<<<grid(total), kBlock>>>(total, g, index, dim_size, bad);
+    check_kernel<<<grid_for(total), kBlock>>>(total, g, index, dim_size, bad);
     unsigned long long host[2] = {0, 0};
     e = cudaMemcpy(host, bad, sizeof host, cudaMemcpyDeviceToHost);
     cudaFree(bad);
@@ -138,7 +131,7 @@ int jg_cuda_gather(int device, int dtype, int ndim, const int64_t* geom, int dim
     const int64_t* idx = reinterpret_cast<const int64_t*>(index);
     if ((st = check_indices("gather", g, total, idx, dim, dim_size)) != JG_OK) return st;
     JG_DISPATCH_ALL(dtype, T, {
-        gather_kernel<T><<<grid(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const T*>(x), idx, reinterpret_cast<T*>(out));
+        gather_kernel<T><<<grid_for(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const T*>(x), idx, reinterpret_cast<T*>(out));
         return check_launch("gather");
     });
     return fail(JG_ERR_ARGUMENT, "gather: unknown dtype");
@@ -154,9 +147,9 @@ int jg_cuda_scatter_add(int device, int dtype, int ndim, const int64_t* geom, in
     const int64_t* idx = reinterpret_cast<const int64_t*>(index);
     if ((st = check_indices("scatter_add", g, total, idx, dim, dim_size)) != JG_OK) return st;
     switch (dtype) {
-        case JG_FLOAT32: scatter_add_kernel<float><<<grid(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const float*>(src), idx, reinterpret_cast<float*>(out)); break;
-        case JG_FLOAT64: scatter_add_kernel<double><<<grid(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const double*>(src), idx, reinterpret_cast<double*>(out)); break;
-        case JG_INT64: scatter_add_kernel<int64_t><<<grid(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const int64_t*>(src), idx, reinterpret_cast<int64_t*>(out)); break;
+        case JG_FLOAT32: scatter_add_kernel<float><<<grid_for(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const float*>(src), idx, reinterpret_cast<float*>(out)); break;
+        case JG_FLOAT64: scatter_add_kernel<double><<<grid_for(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const double*>(src), idx, reinterpret_cast<double*>(out)); break;
+        case JG_INT64: scatter_add_kernel<int64_t><<<grid_for(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const int64_t*>(src), idx, reinterpret_cast<int64_t*>(out)); break;
         default: return fail(JG_ERR_ARGUMENT, "scatter_add: needs float32, float64 or int64");
     }
     return check_launch("scatter_add");

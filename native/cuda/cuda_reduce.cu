@@ -11,8 +11,6 @@ namespace jg {
 namespace cuda {
 namespace {
 
-constexpr int kBlock = 256;
-
 template <class T> struct SumAcc { using type = double; };
 template <> struct SumAcc<int64_t> { using type = int64_t; };
 template <> struct SumAcc<bool> { using type = int64_t; };
@@ -156,11 +154,6 @@ template <class T> __global__ void softmax_backward_rows(bool log, int64_t cols,
     for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) dr[j] = log ? gr[j] - static_cast<T>(exp(static_cast<double>(yr[j]))) * st : yr[j] * (gr[j] - st);
 }
 
-int grid(int64_t n) {
-    int64_t b = (n + kBlock - 1) / kBlock;
-    return static_cast<int>(b < 1 ? 1 : (b > (1 << 20) ? (1 << 20) : b));
-}
-
 }  // namespace
 }  // namespace cuda
 }  // namespace jg
@@ -185,7 +178,7 @@ int jg_cuda_reduce(int device, int op, int dtype, int64_t outer, int64_t r, int6
         JG_DISPATCH_ALL(dtype, T, {
             using O = typename SumOut<T>::type;
             if (inner == 1) sum_rows<T><<<static_cast<unsigned>(outer), kBlock>>>(r, reinterpret_cast<const T*>(x), reinterpret_cast<O*>(out));
-            else sum_cols<T><<<grid(outer * inner), kBlock>>>(outer, r, inner, reinterpret_cast<const T*>(x), reinterpret_cast<O*>(out));
+            else sum_cols<T><<<grid_for(outer * inner), kBlock>>>(outer, r, inner, reinterpret_cast<const T*>(x), reinterpret_cast<O*>(out));
             return check_launch("reduce");
         });
         return fail(JG_ERR_ARGUMENT, "reduce: unknown dtype");
@@ -196,7 +189,7 @@ int jg_cuda_reduce(int device, int op, int dtype, int64_t outer, int64_t r, int6
         const T* px = reinterpret_cast<const T*>(x);
         void* po = reinterpret_cast<void*>(out);
         if (inner == 1) extreme_rows<T><<<static_cast<unsigned>(outer), kBlock>>>(want_max, want_index, r, px, po);
-        else extreme_cols<T><<<grid(outer * inner), kBlock>>>(want_max, want_index, outer, r, inner, px, po);
+        else extreme_cols<T><<<grid_for(outer * inner), kBlock>>>(want_max, want_index, outer, r, inner, px, po);
         return check_launch("reduce");
     };
     switch (dtype) {
