@@ -184,6 +184,8 @@ int jg_cuda_copy_to_host(int device, int64_t host_dst, int64_t src, int64_t nbyt
     return e == cudaSuccess ? JG_OK : cuda_fail("copy_to_host", e);
 }
 
+int jg_cuda_set_device(int device) { return use_device("set_device", device); }
+
 int jg_cuda_synchronize(int device) {
     int st = use_device("synchronize", device);
     if (st != JG_OK) return st;

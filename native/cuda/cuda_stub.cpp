@@ -27,6 +27,7 @@ int jg_cuda_empty_cache(int) { return no_cuda("empty_cache"); }
 int jg_cuda_copy_to_device(int, int64_t, int64_t, int64_t) { return no_cuda("copy_to_device"); }
 int jg_cuda_copy_to_host(int, int64_t, int64_t, int64_t) { return no_cuda("copy_to_host"); }
 int jg_cuda_synchronize(int) { return no_cuda("synchronize"); }
+int jg_cuda_set_device(int) { return no_cuda("set_device"); }
 int jg_cuda_fill(int, int, int64_t, int64_t, double) { return no_cuda("fill"); }
 int jg_cuda_copy(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t) { return no_cuda("copy"); }
 int jg_cuda_unary(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double) { return no_cuda("unary"); }

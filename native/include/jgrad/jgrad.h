@@ -139,6 +139,8 @@ int jg_cuda_empty_cache(int device);
 int jg_cuda_copy_to_device(int device, int64_t dst, int64_t host_src, int64_t nbytes);
 int jg_cuda_copy_to_host(int device, int64_t host_dst, int64_t src, int64_t nbytes);
 int jg_cuda_synchronize(int device);
+/* Makes the device current on the calling thread (before calling a vendor library on it). */
+int jg_cuda_set_device(int device);
 /* The elementwise families, with the same arguments and geom layout as their CPU versions. */
 int jg_cuda_fill(int device, int dtype, int64_t n, int64_t out, double value);
 int jg_cuda_copy(int device, int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in);

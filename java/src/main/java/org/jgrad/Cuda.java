@@ -97,6 +97,20 @@ public final class Cuda {
         return stats(device)[2];
     }
 
+    private static volatile boolean allowTf32;
+
+    /**
+     * Lets cuBLAS use TF32 tensor cores for FLOAT32 matmul (faster, ~10 mantissa bits), like
+     * torch.backends.cuda.matmul.allow_tf32. Off by default.
+     */
+    public static void setAllowTf32(boolean allow) {
+        allowTf32 = allow;
+    }
+
+    public static boolean allowTf32() {
+        return allowTf32;
+    }
+
     /** Returns cached blocks to the driver. */
     public static void emptyCache(Device device) {
         require("emptyCache", device);

@@ -17,14 +17,6 @@ final class Kernels {
         }
     }
 
-    /** For ops that have no CUDA kernel yet: a clear error instead of a wrong answer. */
-    static void requireCpu(String op, Tensor t) {
-        if (!t.device.isCpu()) {
-            throw new UnsupportedOperationException(op + ": not implemented on " + t.device + " yet (tensor of shape "
-                    + Shapes.str(t.shape) + "); move it to the CPU with cpu() for this op");
-        }
-    }
-
     static void unaryInto(String op, int code, Tensor out, Tensor x, long[] geom, double alpha, double beta) {
         int nd = Shapes.geomDims(geom, 2);
         int st = out.device.isCpu()

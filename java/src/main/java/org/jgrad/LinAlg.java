@@ -6,7 +6,7 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas;
 
-/** Matrix products through OpenBLAS (cblas_sgemm/dgemm), never hand-written. */
+/** Matrix products through OpenBLAS (cblas_sgemm/dgemm) on the CPU and cuBLAS on CUDA, never hand-written. */
 final class LinAlg {
     private LinAlg() {}
 
@@ -20,7 +20,6 @@ final class LinAlg {
         a.checkOpen();
         b.checkOpen();
         Kernels.sameDevice("matmul", a, b);
-        Kernels.requireCpu("matmul", a);
         if (!a.dtype.isFloatingPoint() || a.dtype != b.dtype) {
             throw new IllegalArgumentException("matmul: expected both operands FLOAT32 or both FLOAT64, got " + a.dtype + " (shape "
                     + Shapes.str(a.shape) + ") and " + b.dtype + " (shape " + Shapes.str(b.shape) + ")");
@@ -129,7 +128,9 @@ final class LinAlg {
             view.close();
             return;
         }
-        if (a.dtype == DType.FLOAT32) {
+        if (!a.device.isCpu()) {
+            CudaBlas.gemm(a.device, a.dtype, pa, aRow, lda, pb, bRow, ldb, pc, m, n, k);
+        } else if (a.dtype == DType.FLOAT32) {
             openblas.cblas_sgemm(openblas.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1f,
                     new FloatPointer(new At(pa)), (int) lda, new FloatPointer(new At(pb)), (int) ldb, 0f,
                     new FloatPointer(new At(pc)), (int) n);

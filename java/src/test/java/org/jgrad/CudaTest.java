@@ -183,10 +183,14 @@ class CudaTest {
     }
 
     @Test
-    void opsWithoutCudaKernelsSaySo() {
-        Tensor x = Tensor.ones(DType.FLOAT32, D, 4, 4);
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> x.matmul(x));
-        assertTrue(e.getMessage().contains("cuda:0") && e.getMessage().contains("cpu()"), e.getMessage());
-        assertFalse(x.isClosed());
+    void matmulThroughCublasMatchesTheCpuWithoutTf32() {
+        Tensor.manualSeed(9);
+        Tensor a = Tensor.randn(256, 512), b = Tensor.randn(512, 128);
+        float[] cpu = a.matmul(b).toFloatArray();
+        float[] gpu = a.to(D).matmul(b.to(D)).toFloatArray();
+        for (int i = 0; i < cpu.length; i++) assertEquals(cpu[i], gpu[i], 1e-4 * (1 + Math.abs(cpu[i])), "element " + i);
+        float[] gpuT = a.to(D).t().contiguous().t().matmul(b.to(D).t().contiguous().t()).toFloatArray();  // column-major operands
+        for (int i = 0; i < cpu.length; i++) assertEquals(cpu[i], gpuT[i], 1e-4 * (1 + Math.abs(cpu[i])), "transposed element " + i);
+        assertFalse(Cuda.allowTf32());
     }
 }

@@ -1,0 +1,66 @@
+package org.jgrad;
+
+import java.util.concurrent.ConcurrentHashMap;
+import org.bytedeco.cuda.cublas.cublasContext;
+import org.bytedeco.cuda.global.cublas;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.jgrad.internal.CudaException;
+import org.jgrad.internal.NativeLib;
+import org.jgrad.internal.bind.JgradNative;
+
+/**
+ * Matrix products on CUDA through cuBLAS (org.bytedeco:cuda presets), on the device pointers of our
+ * own allocator. Loaded on first use only, so machines without CUDA never touch the presets. One
+ * handle per device, on the default stream like every jgrad kernel.
+ */
+final class CudaBlas {
+    private CudaBlas() {}
+
+    private static final ConcurrentHashMap<Integer, cublasContext> HANDLES = new ConcurrentHashMap<>();
+    private static final FloatPointer ONE_F = new FloatPointer(1f), ZERO_F = new FloatPointer(0f);
+    private static final DoublePointer ONE_D = new DoublePointer(1.0), ZERO_D = new DoublePointer(0.0);
+
+    private static final class At extends Pointer {
+        At(long address) {
+            this.address = address;
+        }
+    }
+
+    private static void check(int status, String what) {
+        if (status != cublas.CUBLAS_STATUS_SUCCESS) {
+            throw new CudaException("matmul: " + what + " failed with cuBLAS status " + status, JgradNative.JG_ERR_CUDA);
+        }
+    }
+
+    private static cublasContext handle(int device) {
+        return HANDLES.computeIfAbsent(device, d -> {
+            cublasContext h = new cublasContext();
+            check(cublas.cublasCreate_v2(h), "cublasCreate");
+            return h;
+        });
+    }
+
+    /**
+     * Row-major C[m×n] = A[m×k]·B[k×n] at the given element offsets, each operand row-major (unit
+     * column stride) or column-major (unit row stride) with leading dimension ld. cuBLAS is
+     * column-major, so it computes Cᵀ = Bᵀ·Aᵀ.
+     */
+    static void gemm(Device device, DType dtype, long pa, boolean aRow, long lda, long pb, boolean bRow, long ldb, long pc,
+                     long m, long n, long k) {
+        NativeLib.check(JgradNative.jg_cuda_set_device(device.index()), "matmul");
+        cublasContext h = handle(device.index());
+        check(cublas.cublasSetMathMode(h, Cuda.allowTf32() ? cublas.CUBLAS_TF32_TENSOR_OP_MATH : cublas.CUBLAS_DEFAULT_MATH),
+                "cublasSetMathMode");
+        int opB = bRow ? cublas.CUBLAS_OP_N : cublas.CUBLAS_OP_T;
+        int opA = aRow ? cublas.CUBLAS_OP_N : cublas.CUBLAS_OP_T;
+        if (dtype == DType.FLOAT32) {
+            check(cublas.cublasSgemm_v2(h, opB, opA, (int) n, (int) m, (int) k, ONE_F, new FloatPointer(new At(pb)), (int) ldb,
+                    new FloatPointer(new At(pa)), (int) lda, ZERO_F, new FloatPointer(new At(pc)), (int) n), "cublasSgemm");
+        } else {
+            check(cublas.cublasDgemm_v2(h, opB, opA, (int) n, (int) m, (int) k, ONE_D, new DoublePointer(new At(pb)), (int) ldb,
+                    new DoublePointer(new At(pa)), (int) lda, ZERO_D, new DoublePointer(new At(pc)), (int) n), "cublasDgemm");
+        }
+    }
+}
