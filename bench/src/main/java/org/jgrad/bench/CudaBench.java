@@ -1,0 +1,91 @@
+package org.jgrad.bench;
+
+import java.util.Locale;
+import org.jgrad.Autograd;
+import org.jgrad.Cuda;
+import org.jgrad.DType;
+import org.jgrad.Device;
+import org.jgrad.Scope;
+import org.jgrad.Tensor;
+import org.jgrad.nn.Functional;
+
+/**
+ * GPU benchmark main, the jgrad half of bench/gpu/run.sh (bench/gpu/torch_bench.py is the PyTorch
+ * half, same cases, same output format). Prints one line per case: name, time per op, and GB/s or
+ * TFLOP/s where that is the natural unit.
+ */
+public final class CudaBench {
+    private CudaBench() {}
+
+    static final Device D = Device.CUDA;
+
+    interface Op {
+        void run();
+    }
+
+    /** Mean seconds per call over enough calls to fill ~0.5 s, after a warm-up, synchronising at the ends. */
+    static double time(Op op) {
+        for (int i = 0; i < 3; i++) op.run();
+        Cuda.synchronize();
+        int n = 1;
+        while (true) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) op.run();
+            Cuda.synchronize();
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (s > 0.5 || n >= 1 << 20) return s / n;
+            n *= 4;
+        }
+    }
+
+    /** amount per op in the unit's own scale (GB, TFLOP), so amount / seconds is the rate; null unit prints time only. */
+    static void report(String name, double sec, String unit, double amount) {
+        if (unit == null) System.out.printf(Locale.ROOT, "jgrad  %-28s %12.3f us%n", name, sec * 1e6);
+        else System.out.printf(Locale.ROOT, "jgrad  %-28s %12.3f us  %10.1f %s%n", name, sec * 1e6, amount / sec, unit);
+    }
+
+    public static void main(String[] args) {
+        if (!Cuda.isAvailable()) {
+            System.out.println("CudaBench: no CUDA device; nothing to measure");
+            return;
+        }
+        System.out.println("device: " + Cuda.deviceName(D));
+        for (int log2 : new int[] {24, 28}) {
+            long n = 1L << log2;
+            try (Tensor a = Tensor.rand(DType.FLOAT32, D, n); Tensor b = Tensor.rand(DType.FLOAT32, D, n)) {
+                report("add 2^" + log2, time(() -> a.add(b).close()), "GB/s", 12e-9 * n);
+                report("sigmoid 2^" + log2, time(() -> a.sigmoid().close()), "GB/s", 8e-9 * n);
+                report("sum 2^" + log2, time(() -> a.sum().close()), "GB/s", 4e-9 * n);
+            }
+            Cuda.emptyCache(D);
+        }
+        try (Tensor a = Tensor.randn(DType.FLOAT32, D, 4096, 4096); Tensor b = Tensor.randn(DType.FLOAT32, D, 4096, 4096)) {
+            report("sgemm 4096", time(() -> a.matmul(b).close()), "TFLOP/s", 2.0 * 4096 * 4096 * 4096 * 1e-12);
+        }
+        try (Tensor a = Tensor.ones(DType.FLOAT32, D, 1); Tensor b = Tensor.ones(DType.FLOAT32, D, 1)) {
+            report("tiny add", time(() -> a.add(b).close()), null, 0);
+        }
+        for (int batch : new int[] {64, 1024}) {
+            Tensor x = Tensor.randn(DType.FLOAT32, D, batch, 784);
+            long[] labels = new long[batch];
+            for (int i = 0; i < batch; i++) labels[i] = i % 10;
+            Tensor y = Tensor.of(labels).to(D);
+            Tensor w1 = Tensor.randn(DType.FLOAT32, D, 784, 256).mul(0.03).requiresGrad(true);
+            Tensor b1 = Tensor.zeros(DType.FLOAT32, D, 256).requiresGrad(true);
+            Tensor w2 = Tensor.randn(DType.FLOAT32, D, 256, 10).mul(0.06).requiresGrad(true);
+            Tensor b2 = Tensor.zeros(DType.FLOAT32, D, 10).requiresGrad(true);
+            Tensor[] params = {w1, b1, w2, b2};
+            report("MLP step batch " + batch, time(() -> {
+                try (Scope s = Scope.open()) {
+                    Functional.crossEntropy(x.matmul(w1).add(b1).relu().matmul(w2).add(b2), y).backward();
+                    try (var off = Autograd.noGrad()) {
+                        for (Tensor p : params) {
+                            p.subInPlace(p.grad().mul(0.01));
+                            p.zeroGrad();
+                        }
+                    }
+                }
+            }), null, 0);
+        }
+    }
+}
