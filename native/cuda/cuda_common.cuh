@@ -13,12 +13,23 @@ inline int cuda_fail(const char* op, cudaError_t e) {
     return fail(JG_ERR_CUDA, std::string(cudaGetErrorName(e)) + ": " + op + ": " + cudaGetErrorString(e));
 }
 
+// Devices visible to the process, asked once (0 without a driver).
+inline int device_count() {
+    static const int count = [] {
+        int n = 0;
+        if (cudaGetDeviceCount(&n) != cudaSuccess) {
+            cudaGetLastError();
+            n = 0;
+        }
+        return n;
+    }();
+    return count;
+}
+
 // Selects the device for this thread; a bad index is the caller's error.
 inline int use_device(const char* op, int device) {
-    int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess) count = 0;
+    int count = device_count();
     if (device < 0 || device >= count) {
-        cudaGetLastError();
         return fail(JG_ERR_ARGUMENT, std::string(op) + ": cuda:" + std::to_string(device) + " does not exist; " +
                                          std::to_string(count) + " CUDA device(s) are available");
     }

@@ -63,14 +63,7 @@ extern "C" {
 
 int jg_cuda_compiled(void) { return 1; }
 
-int jg_cuda_device_count(void) {
-    int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess) {
-        cudaGetLastError();  // no driver or no device: clear the sticky-free error and answer 0
-        return 0;
-    }
-    return count;
-}
+int jg_cuda_device_count(void) { return device_count(); }
 
 const char* jg_cuda_device_name(int device) {
     g_name.clear();

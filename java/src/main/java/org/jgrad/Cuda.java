@@ -26,10 +26,16 @@ public final class Cuda {
         return JgradNative.jg_cuda_compiled() != 0;
     }
 
-    /** Number of usable CUDA devices; 0 without a driver or device. */
+    private static volatile int count = -1;
+
+    /** Number of usable CUDA devices; 0 without a driver or device. Asked once per process. */
     public static int deviceCount() {
-        NativeLib.ensureLoaded();
-        return JgradNative.jg_cuda_device_count();
+        int c = count;
+        if (c < 0) {
+            NativeLib.ensureLoaded();
+            count = c = JgradNative.jg_cuda_device_count();
+        }
+        return c;
     }
 
     /** Why CUDA devices cannot be used, or null if they can. */
@@ -42,6 +48,7 @@ public final class Cuda {
     }
 
     static void require(String op, Device d) {
+        if (d.index() < deviceCount()) return;
         String why = unavailableReason(d);
         if (why != null) {
             throw new IllegalArgumentException(op + ": device " + d + " is not available: " + why + "; valid devices: cpu"
