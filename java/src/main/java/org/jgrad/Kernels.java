@@ -1,11 +1,16 @@
 package org.jgrad;
 
+import java.lang.ref.Reference;
 import org.jgrad.internal.NativeLib;
 import org.jgrad.internal.bind.JgradNative;
 
 /**
  * The one place that turns tensors into native calls: it allocates outputs, computes geometry
  * and checks status codes. Nothing here knows about autograd.
+ *
+ * Every tensor whose address goes to native code is kept reachable until the call returns
+ * ({@link #fence}): otherwise the collector could run its Cleaner, and free the memory, while a
+ * kernel still reads it.
  */
 final class Kernels {
     private Kernels() {}
@@ -17,12 +22,20 @@ final class Kernels {
         }
     }
 
+    static void fence(Tensor a, Tensor b, Tensor c, Tensor d) {
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(c);
+        Reference.reachabilityFence(d);
+    }
+
     static void unaryInto(String op, int code, Tensor out, Tensor x, long[] geom, double alpha, double beta) {
         int nd = Shapes.geomDims(geom, 2);
         int st = out.device.isCpu()
                 ? JgradNative.jg_unary(code, x.dtype.code, out.numel, nd, geom, out.address(), x.address(), alpha, beta)
                 : JgradNative.jg_cuda_unary(out.device.index(), code, x.dtype.code, out.numel, nd, geom, out.address(), x.address(),
                         alpha, beta);
+        fence(out, x, null, null);
         NativeLib.check(st, op);
     }
 
@@ -32,6 +45,7 @@ final class Kernels {
                 ? JgradNative.jg_binary(code, dtype.code, out.numel, nd, geom, out.address(), a.address(), b.address(), alpha, beta)
                 : JgradNative.jg_cuda_binary(out.device.index(), code, dtype.code, out.numel, nd, geom, out.address(), a.address(),
                         b.address(), alpha, beta);
+        fence(out, a, b, null);
         NativeLib.check(st, op);
     }
 
@@ -65,6 +79,7 @@ final class Kernels {
                 ? JgradNative.jg_where(a.dtype.code, out.numel, nd, geom, out.address(), cond.address(), a.address(), b.address())
                 : JgradNative.jg_cuda_where(out.device.index(), a.dtype.code, out.numel, nd, geom, out.address(), cond.address(),
                         a.address(), b.address());
+        fence(out, cond, a, b);
         NativeLib.check(st, "where");
         return out;
     }
@@ -72,6 +87,7 @@ final class Kernels {
     static void softmax(String op, boolean log, Tensor out, Tensor x, long rows, long cols) {
         int st = x.device.isCpu() ? JgradNative.jg_softmax(log ? 1 : 0, x.dtype.code, rows, cols, out.address(), x.address())
                 : JgradNative.jg_cuda_softmax(x.device.index(), log ? 1 : 0, x.dtype.code, rows, cols, out.address(), x.address());
+        fence(out, x, null, null);
         NativeLib.check(st, op);
     }
 
@@ -80,6 +96,7 @@ final class Kernels {
                 ? JgradNative.jg_softmax_backward(log ? 1 : 0, y.dtype.code, rows, cols, dx.address(), y.address(), dy.address())
                 : JgradNative.jg_cuda_softmax_backward(y.device.index(), log ? 1 : 0, y.dtype.code, rows, cols, dx.address(),
                         y.address(), dy.address());
+        fence(dx, y, dy, null);
         NativeLib.check(st, op);
     }
 
@@ -89,6 +106,7 @@ final class Kernels {
                 ? JgradNative.jg_gather(x.dtype.code, n, geom, d, x.shape[d], out.address(), x.address(), index.address())
                 : JgradNative.jg_cuda_gather(x.device.index(), x.dtype.code, n, geom, d, x.shape[d], out.address(), x.address(),
                         index.address());
+        fence(out, x, index, null);
         NativeLib.check(st, "gather");
     }
 
@@ -98,6 +116,7 @@ final class Kernels {
                 ? JgradNative.jg_scatter_add(src.dtype.code, n, geom, d, out.shape[d], out.address(), src.address(), index.address())
                 : JgradNative.jg_cuda_scatter_add(out.device.index(), src.dtype.code, n, geom, d, out.shape[d], out.address(),
                         src.address(), index.address());
+        fence(out, src, index, null);
         NativeLib.check(st, "scatter_add");
     }
 
@@ -116,6 +135,7 @@ final class Kernels {
             st = JgradNative.jg_cuda_copy_to_device(device.index(), out.address(), host.address(), nbytes);
             host.close();
         }
+        fence(x, src, out, null);
         if (src != x) src.close();
         NativeLib.check(st, "to(" + device + ")");
         return out;
@@ -129,6 +149,7 @@ final class Kernels {
                 ? JgradNative.jg_copy(dst.dtype.code, src.dtype.code, dst.numel, nd, geom, dst.address(), src.address())
                 : JgradNative.jg_cuda_copy(dst.device.index(), dst.dtype.code, src.dtype.code, dst.numel, nd, geom, dst.address(),
                         src.address());
+        fence(dst, src, null, null);
         NativeLib.check(st, "copy");
     }
 
@@ -142,6 +163,7 @@ final class Kernels {
         if (t.contiguous) {
             int st = t.device.isCpu() ? JgradNative.jg_fill(t.dtype.code, t.numel, t.address(), value)
                     : JgradNative.jg_cuda_fill(t.device.index(), t.dtype.code, t.numel, t.address(), value);
+            fence(t, null, null, null);
             NativeLib.check(st, "fill");
         } else {
             Tensor v = Tensor.full(value, t.dtype, t.device);
@@ -154,6 +176,7 @@ final class Kernels {
     static void reduce(String op, int code, Tensor out, Tensor x, long outer, long r, long inner) {
         int st = x.device.isCpu() ? JgradNative.jg_reduce(code, x.dtype.code, outer, r, inner, out.address(), x.address())
                 : JgradNative.jg_cuda_reduce(x.device.index(), code, x.dtype.code, outer, r, inner, out.address(), x.address());
+        fence(out, x, null, null);
         NativeLib.check(st, op);
     }
 }

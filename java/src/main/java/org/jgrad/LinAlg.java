@@ -139,5 +139,6 @@ final class LinAlg {
                     new DoublePointer(new At(pa)), (int) lda, new DoublePointer(new At(pb)), (int) ldb, 0.0,
                     new DoublePointer(new At(pc)), (int) n);
         }
+        Kernels.fence(a, b, c, null);
     }
 }

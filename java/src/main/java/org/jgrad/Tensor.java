@@ -367,6 +367,7 @@ public final class Tensor implements AutoCloseable {
         Tensor d = dense(DType.FLOAT32);
         float[] out = new float[(int) numel];
         new FloatPointer(new Raw(d.address(), numel)).get(out);
+        Kernels.fence(d, this, null, null);
         if (d != this) d.close();
         return out;
     }
@@ -376,6 +377,7 @@ public final class Tensor implements AutoCloseable {
         Tensor d = dense(DType.FLOAT64);
         double[] out = new double[(int) numel];
         new DoublePointer(new Raw(d.address(), numel)).get(out);
+        Kernels.fence(d, this, null, null);
         if (d != this) d.close();
         return out;
     }
@@ -385,6 +387,7 @@ public final class Tensor implements AutoCloseable {
         Tensor d = dense(DType.INT64);
         long[] out = new long[(int) numel];
         new LongPointer(new Raw(d.address(), numel)).get(out);
+        Kernels.fence(d, this, null, null);
         if (d != this) d.close();
         return out;
     }
@@ -394,6 +397,7 @@ public final class Tensor implements AutoCloseable {
         Tensor d = dense(DType.BOOL);
         byte[] b = new byte[(int) numel];
         new BytePointer(new Raw(d.address(), numel)).get(b);
+        Kernels.fence(d, this, null, null);
         if (d != this) d.close();
         boolean[] out = new boolean[b.length];
         for (int i = 0; i < b.length; i++) out[i] = b[i] != 0;
@@ -408,12 +412,15 @@ public final class Tensor implements AutoCloseable {
         }
         if (!device.isCpu()) return toDoubleArray()[0];
         long a = address();
+        double v;
         switch (dtype) {
-            case FLOAT32: return new FloatPointer(new Raw(a, 1)).get(0);
-            case FLOAT64: return new DoublePointer(new Raw(a, 1)).get(0);
-            case INT64: return new LongPointer(new Raw(a, 1)).get(0);
-            default: return new BytePointer(new Raw(a, 1)).get(0) != 0 ? 1 : 0;
+            case FLOAT32: v = new FloatPointer(new Raw(a, 1)).get(0); break;
+            case FLOAT64: v = new DoublePointer(new Raw(a, 1)).get(0); break;
+            case INT64: v = new LongPointer(new Raw(a, 1)).get(0); break;
+            default: v = new BytePointer(new Raw(a, 1)).get(0) != 0 ? 1 : 0;
         }
+        Kernels.fence(this, null, null, null);
+        return v;
     }
 
     @Override
