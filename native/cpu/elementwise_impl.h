@@ -9,7 +9,7 @@
 
 #include "common.h"
 #include "ops/elementwise.h"
-#include "ops/op_tables.h"
+#include "op_dispatch.h"
 #include "ops/philox.h"
 
 namespace jg {
@@ -92,79 +92,6 @@ bool check_geom(const char* op, int64_t n, int ndim, const int64_t* geom, int* s
     return true;
 }
 
-template <class T, template <class> class F>
-int unary_as(int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, double a, double b) {
-    F<T> f{static_cast<T>(a), static_cast<T>(b)};
-    map1<T, T>(n, ndim, geom, out, x, f);
-    return JG_OK;
-}
-
-#define JG_UNARY_CASE(code, F) \
-    case code: return unary_as<T, ops::F>(n, ndim, g, out, x, a, b);
-#define JG_BINARY_CASE(code, F) \
-    case code: return binary_as<T, ops::F>(n, ndim, g, out, a, b, al, be);
-#define JG_COMPARE_CASE(code, F) \
-    case code: return compare_as<T, ops::F>(n, ndim, g, out, a, b);
-
-template <class T>
-int unary_float(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t x, double a, double b) {
-    switch (op) {
-        JG_UNARY_INTEGRAL_OPS(JG_UNARY_CASE)
-        JG_UNARY_FLOAT_OPS(JG_UNARY_CASE)
-        default: return fail(JG_ERR_ARGUMENT, "unary: unknown op " + std::to_string(op));
-    }
-}
-
-int unary_int(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t x, double a, double b) {
-    using T = int64_t;
-    switch (op) {
-        JG_UNARY_INTEGRAL_OPS(JG_UNARY_CASE)
-        default:
-            return fail(JG_ERR_ARGUMENT, "unary: op " + std::to_string(op) + " needs a floating dtype (float32 or float64), got int64");
-    }
-}
-
-template <class T, template <class> class F>
-int binary_as(int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b, double al, double be) {
-    F<T> f{static_cast<T>(al), static_cast<T>(be)};
-    map2<T, T>(n, ndim, geom, out, a, b, f);
-    return JG_OK;
-}
-template <class T, template <class> class F>
-int compare_as(int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b) {
-    F<T> f{};
-    map2<bool, T>(n, ndim, geom, out, a, b, f);
-    return JG_OK;
-}
-
-template <class T>
-int compare(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t a, int64_t b) {
-    switch (op) {
-        JG_COMPARE_OPS(JG_COMPARE_CASE)
-        default: return fail(JG_ERR_ARGUMENT, "binary: op " + std::to_string(op) + " is not a comparison");
-    }
-}
-
-template <class T>
-int binary_float(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t a, int64_t b, double al, double be) {
-    switch (op) {
-        JG_BINARY_INTEGRAL_OPS(JG_BINARY_CASE)
-        JG_BINARY_FLOAT_OPS(JG_BINARY_CASE)
-        default: return compare<T>(op, n, ndim, g, out, a, b);
-    }
-}
-
-int binary_int(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t a, int64_t b) {
-    using T = int64_t;
-    const double al = 0, be = 0;
-    switch (op) {
-        JG_BINARY_INTEGRAL_OPS(JG_BINARY_CASE)
-        JG_COMPARE_OPS(JG_COMPARE_CASE)
-        default:
-            return fail(JG_ERR_ARGUMENT, "binary: op " + std::to_string(op) + " needs a floating dtype (float32 or float64), got int64");
-    }
-}
-
 template <class TO>
 int copy_from(int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
     JG_DISPATCH_ALL(in_dtype, TI, map1<TO, TI>(n, ndim, geom, out, in, [](TI v) { return static_cast<TO>(v); }); return JG_OK);
@@ -191,12 +118,11 @@ int unary_impl(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int6
     int st = JG_OK;
     if (!check_geom("unary", n, ndim, geom, &st)) return st;
     return guarded("unary", [&]() -> int {
-        switch (dtype) {
-            case JG_FLOAT32: return unary_float<float>(op, n, ndim, geom, out, x, alpha, beta);
-            case JG_FLOAT64: return unary_float<double>(op, n, ndim, geom, out, x, alpha, beta);
-            case JG_INT64: return unary_int(op, n, ndim, geom, out, x, alpha, beta);
-            default: return bad_dtype("unary", dtype, "float32, float64 or int64");
-        }
+        return dispatch_unary(op, dtype, alpha, beta, [&](auto f, auto tag) {
+            using T = decltype(tag);
+            map1<T, T>(n, ndim, geom, out, x, f);
+            return static_cast<int>(JG_OK);
+        });
     });
 }
 
@@ -204,16 +130,18 @@ int binary_impl(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int
     int st = JG_OK;
     if (!check_geom("binary", n, ndim, geom, &st)) return st;
     return guarded("binary", [&]() -> int {
-        switch (dtype) {
-            case JG_FLOAT32: return binary_float<float>(op, n, ndim, geom, out, a, b, alpha, beta);
-            case JG_FLOAT64: return binary_float<double>(op, n, ndim, geom, out, a, b, alpha, beta);
-            case JG_INT64: return binary_int(op, n, ndim, geom, out, a, b);
-            case JG_BOOL:
-                if (op == JG_EQ) return compare_as<bool, ops::Eq>(n, ndim, geom, out, a, b);
-                if (op == JG_NE) return compare_as<bool, ops::Ne>(n, ndim, geom, out, a, b);
-                return bad_dtype("binary", dtype, "float32, float64 or int64 (bool supports eq and ne)");
-            default: return bad_dtype("binary", dtype, "float32, float64 or int64");
-        }
+        return dispatch_binary(
+            op, dtype, alpha, beta,
+            [&](auto f, auto tag) {
+                using T = decltype(tag);
+                map2<T, T>(n, ndim, geom, out, a, b, f);
+                return static_cast<int>(JG_OK);
+            },
+            [&](auto f, auto tag) {
+                using T = decltype(tag);
+                map2<bool, T>(n, ndim, geom, out, a, b, f);
+                return static_cast<int>(JG_OK);
+            });
     });
 }
 

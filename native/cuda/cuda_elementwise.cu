@@ -5,8 +5,7 @@
 #include <cstdint>
 
 #include "cuda_common.cuh"
-#include "ops/elementwise.h"
-#include "ops/op_tables.h"
+#include "cpu/op_dispatch.h"
 
 namespace jg {
 namespace cuda {
@@ -103,49 +102,6 @@ int launch2(const char* op, int64_t n, int ndim, const int64_t* geom, int64_t ou
     return check_launch(op);
 }
 
-#define JG_CUDA_UNARY_CASE(code, F) \
-    case code: return launch1<T, T>("unary", n, ndim, g, out, x, ops::F<T>{static_cast<T>(a), static_cast<T>(b)});
-#define JG_CUDA_BINARY_CASE(code, F) \
-    case code: return launch2<T, T>("binary", n, ndim, g, out, pa, pb, ops::F<T>{static_cast<T>(al), static_cast<T>(be)});
-#define JG_CUDA_COMPARE_CASE(code, F) \
-    case code: return launch2<bool, T>("binary", n, ndim, g, out, pa, pb, ops::F<T>{});
-
-template <class T> int unary_float(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t x, double a, double b) {
-    switch (op) {
-        JG_UNARY_INTEGRAL_OPS(JG_CUDA_UNARY_CASE)
-        JG_UNARY_FLOAT_OPS(JG_CUDA_UNARY_CASE)
-        default: return fail(JG_ERR_ARGUMENT, "unary: unknown op " + std::to_string(op));
-    }
-}
-
-int unary_int(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t x, double a, double b) {
-    using T = int64_t;
-    switch (op) {
-        JG_UNARY_INTEGRAL_OPS(JG_CUDA_UNARY_CASE)
-        default: return fail(JG_ERR_ARGUMENT, "unary: op " + std::to_string(op) + " needs a floating dtype (float32 or float64), got int64");
-    }
-}
-
-template <class T>
-int binary_float(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t pa, int64_t pb, double al, double be) {
-    switch (op) {
-        JG_BINARY_INTEGRAL_OPS(JG_CUDA_BINARY_CASE)
-        JG_BINARY_FLOAT_OPS(JG_CUDA_BINARY_CASE)
-        JG_COMPARE_OPS(JG_CUDA_COMPARE_CASE)
-        default: return fail(JG_ERR_ARGUMENT, "binary: unknown op " + std::to_string(op));
-    }
-}
-
-int binary_int(int op, int64_t n, int ndim, const int64_t* g, int64_t out, int64_t pa, int64_t pb) {
-    using T = int64_t;
-    const double al = 0, be = 0;
-    switch (op) {
-        JG_BINARY_INTEGRAL_OPS(JG_CUDA_BINARY_CASE)
-        JG_COMPARE_OPS(JG_CUDA_COMPARE_CASE)
-        default: return fail(JG_ERR_ARGUMENT, "binary: op " + std::to_string(op) + " needs a floating dtype (float32 or float64), got int64");
-    }
-}
-
 template <class TO> int copy_from(int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
     JG_DISPATCH_ALL(in_dtype, TI, return launch1<TO, TI>("copy", n, ndim, geom, out, in, Cast<TO, TI>{}));
     return fail(JG_ERR_ARGUMENT, "copy: unknown input dtype " + std::to_string(in_dtype));
@@ -193,12 +149,10 @@ int jg_cuda_unary(int device, int op, int dtype, int64_t n, int ndim, const int6
     int st = use_device("unary", device);
     if (st != JG_OK || !geom_ok("unary", n, ndim, geom, &st)) return st;
     return guarded("unary", [&]() -> int {
-        switch (dtype) {
-            case JG_FLOAT32: return unary_float<float>(op, n, ndim, geom, out, x, alpha, beta);
-            case JG_FLOAT64: return unary_float<double>(op, n, ndim, geom, out, x, alpha, beta);
-            case JG_INT64: return unary_int(op, n, ndim, geom, out, x, alpha, beta);
-            default: return fail(JG_ERR_ARGUMENT, std::string("unary: dtype ") + dtype_name(dtype) + " is not supported");
-        }
+        return dispatch_unary(op, dtype, alpha, beta, [&](auto f, auto tag) {
+            using T = decltype(tag);
+            return launch1<T, T>("unary", n, ndim, geom, out, x, f);
+        });
     });
 }
 
@@ -207,20 +161,16 @@ int jg_cuda_binary(int device, int op, int dtype, int64_t n, int ndim, const int
     int st = use_device("binary", device);
     if (st != JG_OK || !geom_ok("binary", n, ndim, geom, &st)) return st;
     return guarded("binary", [&]() -> int {
-        switch (dtype) {
-            case JG_FLOAT32: return binary_float<float>(op, n, ndim, geom, out, a, b, alpha, beta);
-            case JG_FLOAT64: return binary_float<double>(op, n, ndim, geom, out, a, b, alpha, beta);
-            case JG_INT64: return binary_int(op, n, ndim, geom, out, a, b);
-            case JG_BOOL: {
-                using T = bool;
-                const int64_t pa = a, pb = b;
-                const int64_t* g = geom;
-                if (op == JG_EQ) return launch2<bool, T>("binary", n, ndim, g, out, pa, pb, ops::Eq<T>{});
-                if (op == JG_NE) return launch2<bool, T>("binary", n, ndim, g, out, pa, pb, ops::Ne<T>{});
-                return fail(JG_ERR_ARGUMENT, "binary: bool supports eq and ne only");
-            }
-            default: return fail(JG_ERR_ARGUMENT, std::string("binary: dtype ") + dtype_name(dtype) + " is not supported");
-        }
+        return dispatch_binary(
+            op, dtype, alpha, beta,
+            [&](auto f, auto tag) {
+                using T = decltype(tag);
+                return launch2<T, T>("binary", n, ndim, geom, out, a, b, f);
+            },
+            [&](auto f, auto tag) {
+                using T = decltype(tag);
+                return launch2<bool, T>("binary", n, ndim, geom, out, a, b, f);
+            });
     });
 }
 
