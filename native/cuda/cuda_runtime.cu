@@ -1,53 +1,31 @@
 // Device queries, the caching allocator and host<->device copies.
 //
-// The allocator keeps freed blocks per device and size class (powers of two up to 1 MiB, then
-// multiples of 2 MiB) and hands them out again: cudaMalloc/cudaFree synchronise the device and
+// The allocator keeps freed blocks per device and size class (block_cache.h: powers of two from
+// 512 bytes up to 1 MiB, then multiples of 2 MiB) and hands them out again: cudaMalloc/cudaFree synchronise the device and
 // cost far more than a kernel. All work runs on the device's default stream, so a block freed by
 // the host can be reused by the next kernel without an event: stream order keeps them apart.
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
+#include "cpu/block_cache.h"
 #include "cuda_common.cuh"
 
 namespace jg {
 namespace cuda {
 namespace {
 
-constexpr int64_t kMiB = 1 << 20;
-
-struct DeviceCache {
-    std::unordered_map<int64_t, std::vector<void*>> free_blocks;
-    int64_t allocated = 0, cached = 0, peak = 0;
-};
-
 std::mutex g_mu;
-std::unordered_map<int, DeviceCache>& caches() {
-    static auto* c = new std::unordered_map<int, DeviceCache>();  // never destroyed: frees may come at exit
-    return *c;
+BlockCache& cache(int device) {
+    static auto* caches = new std::unordered_map<int, BlockCache>();  // never destroyed: frees may come at exit
+    std::lock_guard<std::mutex> g(g_mu);
+    return (*caches)[device];
 }
 
-int64_t size_class(int64_t n) {
-    if (n <= 512) return 512;
-    if (n <= kMiB) {
-        int64_t c = 512;
-        while (c < n) c <<= 1;
-        return c;
-    }
-    return (n + 2 * kMiB - 1) / (2 * kMiB) * (2 * kMiB);
-}
+int64_t cls_of(int64_t n) { return size_class(n, 512, int64_t(2) << 20); }
 
 void release_cached(int device) {
-    std::vector<void*> blocks;
-    {
-        std::lock_guard<std::mutex> g(g_mu);
-        DeviceCache& c = caches()[device];
-        for (auto& kv : c.free_blocks)
-            for (void* p : kv.second) blocks.push_back(p);
-        c.free_blocks.clear();
-        c.cached = 0;
-    }
-    for (void* p : blocks) cudaFree(p);
+    for (void* p : cache(device).drain()) cudaFree(p);
 }
 
 thread_local std::string g_name;
@@ -95,20 +73,8 @@ int64_t jg_cuda_alloc(int device, int64_t nbytes) {
         return 0;
     }
     if (use_device("cuda alloc", device) != JG_OK) return 0;
-    int64_t cls = size_class(nbytes);
-    {
-        std::lock_guard<std::mutex> g(g_mu);
-        DeviceCache& c = caches()[device];
-        auto it = c.free_blocks.find(cls);
-        if (it != c.free_blocks.end() && !it->second.empty()) {
-            void* p = it->second.back();
-            it->second.pop_back();
-            c.cached -= cls;
-            c.allocated += cls;
-            if (c.allocated > c.peak) c.peak = c.allocated;
-            return reinterpret_cast<int64_t>(p);
-        }
-    }
+    int64_t cls = cls_of(nbytes);
+    if (void* p = cache(device).take(cls)) return reinterpret_cast<int64_t>(p);
     void* p = nullptr;
     cudaError_t e = cudaMalloc(&p, static_cast<size_t>(cls));
     if (e == cudaErrorMemoryAllocation) {
@@ -124,31 +90,24 @@ int64_t jg_cuda_alloc(int device, int64_t nbytes) {
                   " bytes on cuda:" + std::to_string(device) + "; " + std::to_string(f) + " bytes free of " + std::to_string(t));
         return 0;
     }
-    std::lock_guard<std::mutex> g(g_mu);
-    DeviceCache& c = caches()[device];
-    c.allocated += cls;
-    if (c.allocated > c.peak) c.peak = c.allocated;
+    cache(device).added(cls);
     return reinterpret_cast<int64_t>(p);
 }
 
 int jg_cuda_free(int device, int64_t address, int64_t nbytes) {
     if (address == 0) return JG_OK;
-    int64_t cls = size_class(nbytes);
-    std::lock_guard<std::mutex> g(g_mu);
-    DeviceCache& c = caches()[device];
-    c.allocated -= cls;
-    c.cached += cls;
-    c.free_blocks[cls].push_back(reinterpret_cast<void*>(address));
+    // no cache limit on the device: blocks go back to the driver only through emptyCache or OOM
+    cache(device).give(reinterpret_cast<void*>(address), cls_of(nbytes), INT64_MAX);
     return JG_OK;
 }
 
 int jg_cuda_memory_stats(int device, int64_t* stats) {
-    std::lock_guard<std::mutex> g(g_mu);
-    DeviceCache& c = caches()[device];
-    stats[0] = c.allocated;
-    stats[1] = c.allocated + c.cached;
-    stats[2] = c.peak;
-    stats[3] = c.cached;
+    BlockCache& c = cache(device);
+    int64_t allocated = c.allocated(), cached = c.cached();
+    stats[0] = allocated;
+    stats[1] = allocated + cached;
+    stats[2] = c.peak();
+    stats[3] = cached;
     return JG_OK;
 }
 
