@@ -21,11 +21,9 @@ template <class T> struct Sign {
 template <class T> struct AddScalar { T a, b; JG_HD T operator()(T x) const { return x + a; } };
 template <class T> struct MulScalar { T a, b; JG_HD T operator()(T x) const { return x * a; } };
 template <class T> struct RsubScalar { T a, b; JG_HD T operator()(T x) const { return a - x; } };
-template <class T> struct Square { T a, b; JG_HD T operator()(T x) const { return x * x; } };
 // floating point only from here
 template <class T> struct DivScalar { T a, b; JG_HD T operator()(T x) const { return x / a; } };
 template <class T> struct RdivScalar { T a, b; JG_HD T operator()(T x) const { return a / x; } };
-template <class T> struct Reciprocal { T a, b; JG_HD T operator()(T x) const { return T(1) / x; } };
 template <class T> struct PowScalar {
     T a, b;
     JG_HD T operator()(T x) const {
@@ -34,14 +32,8 @@ template <class T> struct PowScalar {
         return std::pow(x, a);
     }
 };
-template <class T> struct RpowScalar { T a, b; JG_HD T operator()(T x) const { return std::pow(a, x); } };
 template <class T> struct Exp { T a, b; JG_HD T operator()(T x) const { return std::exp(x); } };
 template <class T> struct Log { T a, b; JG_HD T operator()(T x) const { return std::log(x); } };
-// log clamped below at a (binary cross-entropy clamps log at -100 like PyTorch)
-template <class T> struct LogClamped {
-    T a, b;
-    JG_HD T operator()(T x) const { T l = std::log(x); return l < a ? a : l; }
-};
 template <class T> struct Sqrt { T a, b; JG_HD T operator()(T x) const { return std::sqrt(x); } };
 template <class T> struct Sin { T a, b; JG_HD T operator()(T x) const { return std::sin(x); } };
 template <class T> struct Cos { T a, b; JG_HD T operator()(T x) const { return std::cos(x); } };
@@ -58,14 +50,6 @@ template <class T> struct Clamp {
 template <class T> struct Add { T a, b; JG_HD T operator()(T x, T z) const { return x + z; } };
 template <class T> struct Sub { T a, b; JG_HD T operator()(T x, T z) const { return x - z; } };
 template <class T> struct Mul { T a, b; JG_HD T operator()(T x, T z) const { return x * z; } };
-template <class T> struct Maximum {
-    T a, b;
-    JG_HD T operator()(T x, T z) const { return is_nan(x) ? x : (is_nan(z) ? z : (x > z ? x : z)); }
-};
-template <class T> struct Minimum {
-    T a, b;
-    JG_HD T operator()(T x, T z) const { return is_nan(x) ? x : (is_nan(z) ? z : (x < z ? x : z)); }
-};
 template <class T> struct Div { T a, b; JG_HD T operator()(T x, T z) const { return x / z; } };
 template <class T> struct Pow { T a, b; JG_HD T operator()(T x, T z) const { return std::pow(x, z); } };
 template <class T> struct SigmoidBackward { T a, b; JG_HD T operator()(T g, T y) const { return g * (T(1) - y) * y; } };

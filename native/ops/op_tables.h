@@ -7,17 +7,17 @@
 // unary ops defined for int64 as well as floating types
 #define JG_UNARY_INTEGRAL_OPS(X) \
     X(JG_NEG, Neg) X(JG_ABS, Abs) X(JG_SIGN, Sign) X(JG_ADD_SCALAR, AddScalar) X(JG_MUL_SCALAR, MulScalar) \
-    X(JG_RSUB_SCALAR, RsubScalar) X(JG_SQUARE, Square) X(JG_RELU, Relu) X(JG_CLAMP, Clamp)
+    X(JG_RSUB_SCALAR, RsubScalar) X(JG_RELU, Relu) X(JG_CLAMP, Clamp)
 
 // unary ops defined for floating types only
 #define JG_UNARY_FLOAT_OPS(X) \
-    X(JG_DIV_SCALAR, DivScalar) X(JG_RDIV_SCALAR, RdivScalar) X(JG_RECIPROCAL, Reciprocal) \
-    X(JG_POW_SCALAR, PowScalar) X(JG_RPOW_SCALAR, RpowScalar) X(JG_EXP, Exp) X(JG_LOG, Log) \
-    X(JG_LOG_CLAMPED, LogClamped) X(JG_SQRT, Sqrt) X(JG_SIN, Sin) X(JG_COS, Cos) X(JG_SIGMOID, Sigmoid) \
+    X(JG_DIV_SCALAR, DivScalar) X(JG_RDIV_SCALAR, RdivScalar) \
+    X(JG_POW_SCALAR, PowScalar) X(JG_EXP, Exp) X(JG_LOG, Log) \
+    X(JG_SQRT, Sqrt) X(JG_SIN, Sin) X(JG_COS, Cos) X(JG_SIGMOID, Sigmoid) \
     X(JG_TANH, Tanh) X(JG_LEAKY_RELU, LeakyRelu)
 
 #define JG_BINARY_INTEGRAL_OPS(X) \
-    X(JG_ADD, Add) X(JG_SUB, Sub) X(JG_MUL, Mul) X(JG_MAXIMUM, Maximum) X(JG_MINIMUM, Minimum)
+    X(JG_ADD, Add) X(JG_SUB, Sub) X(JG_MUL, Mul)
 
 #define JG_BINARY_FLOAT_OPS(X) \
     X(JG_DIV, Div) X(JG_POW, Pow) X(JG_SIGMOID_BACKWARD, SigmoidBackward) X(JG_TANH_BACKWARD, TanhBackward) \

@@ -36,16 +36,16 @@ enum jg_limits { JG_MAX_DIMS = 12 };
 /* Unary elementwise ops: out = f(x; alpha, beta). */
 enum jg_unary_op {
     JG_NEG = 0, JG_ABS, JG_SIGN, JG_ADD_SCALAR, JG_MUL_SCALAR, JG_RSUB_SCALAR,
-    JG_DIV_SCALAR, JG_RDIV_SCALAR, JG_POW_SCALAR, JG_RPOW_SCALAR,
+    JG_DIV_SCALAR, JG_RDIV_SCALAR, JG_POW_SCALAR,
     JG_EXP, JG_LOG, JG_SQRT, JG_SIN, JG_COS, JG_SIGMOID, JG_TANH, JG_RELU,
-    JG_LEAKY_RELU, JG_CLAMP, JG_SQUARE, JG_RECIPROCAL, JG_LOG_CLAMPED,
+    JG_LEAKY_RELU, JG_CLAMP,
     JG_UNARY_OP_COUNT
 };
 
 /* Binary elementwise ops: out = f(a, b; alpha, beta). Comparisons write JG_BOOL.
  * The *_BACKWARD ops are fused gradient kernels: a is the incoming gradient. */
 enum jg_binary_op {
-    JG_ADD = 0, JG_SUB, JG_MUL, JG_DIV, JG_POW, JG_MAXIMUM, JG_MINIMUM,
+    JG_ADD = 0, JG_SUB, JG_MUL, JG_DIV, JG_POW,
     JG_EQ, JG_NE, JG_GT, JG_GE, JG_LT, JG_LE,
     JG_SIGMOID_BACKWARD, /* a * (1 - b) * b, b = sigmoid output  */
     JG_TANH_BACKWARD,    /* a * (1 - b * b), b = tanh output     */

@@ -86,11 +86,6 @@ enum UnaryOp {
             Tensor inside = x.ge(a).mul(x.le(b).to(DType.INT64)).to(g.dtype);
             return g.mul(inside);
         }
-    },
-    LOG_CLAMPED(JgradNative.JG_LOG_CLAMPED, "LogClamped", Saves.INPUT, false) {
-        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
-            return g.div(x).mul(y.gt(a).to(g.dtype));
-        }
     };
 
     enum Saves { NOTHING, INPUT, OUTPUT, BOTH }
