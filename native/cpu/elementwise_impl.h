@@ -199,12 +199,8 @@ int random_impl(int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64
         auto gen = [&](auto* o) {
             using T = std::remove_pointer_t<decltype(o)>;
             parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
-                for (int64_t i = b; i < e; ++i) {
-                    double u = ops::random_value(kind, static_cast<uint64_t>(seed), static_cast<uint64_t>(offset), i);
-                    T v = kind == 0 ? static_cast<T>(lo + (hi - lo) * u) : static_cast<T>(lo + hi * u);
-                    if (kind == 0 && v >= static_cast<T>(hi) && hi > lo) v = std::nextafter(static_cast<T>(hi), static_cast<T>(lo));
-                    o[i] = v;
-                }
+                for (int64_t i = b; i < e; ++i)
+                    o[i] = ops::random_sample<T>(kind, static_cast<uint64_t>(seed), static_cast<uint64_t>(offset), i, lo, hi);
             });
         };
         switch (dtype) {

@@ -50,5 +50,19 @@ inline int check_launch(const char* op) {
     return e == cudaSuccess ? JG_OK : cuda_fail(op, e);
 }
 
+// Scratch memory from the caching allocator, returned when the scope ends. All work runs on the
+// device's default stream, so the block cannot be reused before the kernels queued on it ran.
+struct Scratch {
+    int device;
+    int64_t bytes;
+    int64_t addr;
+    Scratch(int d, int64_t n) : device(d), bytes(n), addr(jg_cuda_alloc(d, n)) {}
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    ~Scratch() {
+        if (addr != 0) jg_cuda_free(device, addr, bytes);
+    }
+};
+
 }  // namespace cuda
 }  // namespace jg

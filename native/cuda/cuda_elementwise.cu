@@ -1,11 +1,18 @@
 // CUDA kernels for the elementwise families, instantiated from the same functors (native/ops) and
-// the same op table as the CPU loops. One kernel shape per arity: a grid-stride loop with a
-// contiguous fast path and a strided/broadcast path (offsets from the flat index, stride 0 for
-// broadcast dims, as coalesced by the Java side).
+// the same op table as the CPU loops. One kernel shape per arity and layout, all grid-stride loops:
+//  - contiguous and 16-byte aligned: each thread moves 128-bit vectors (4 floats, 2 doubles);
+//  - contiguous otherwise: one element per thread;
+//  - strided/broadcast: offsets from the flat index (stride 0 for broadcast dims, as coalesced by
+//    the Java side).
+// Random numbers and arange/linspace use the element formulas of the CPU loops (ops/philox.h,
+// ops/sequence.h), so both backends write the same bits.
+#include <algorithm>
 #include <cstdint>
 
 #include "cuda_common.cuh"
 #include "cpu/op_dispatch.h"
+#include "ops/philox.h"
+#include "ops/sequence.h"
 
 namespace jg {
 namespace cuda {
@@ -40,6 +47,44 @@ template <int NARGS> __device__ __forceinline__ void offsets(const Geom<NARGS>& 
 
 template <class TO, class TI, class F> __global__ void map1_contig(int64_t n, TO* o, const TI* x, F f) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) o[i] = f(x[i]);
+}
+
+// N elements of T moved as one aligned access (N * sizeof(T) == 16 for the widest operand).
+template <class T, int N> struct alignas(sizeof(T) * N) Vec {
+    T v[N];
+};
+
+// Elements per thread so that the widest operand moves 16 bytes at a time.
+template <class... Ts> constexpr int vec_width() {
+    constexpr size_t widest = std::max({sizeof(Ts)...});
+    return static_cast<int>(16 / widest);
+}
+
+inline bool aligned_to(int64_t address, int64_t bytes) { return address % bytes == 0; }
+
+template <int N, class TO, class TI, class F> __global__ void map1_vec(int64_t n, TO* o, const TI* x, F f) {
+    const int64_t nv = n / N, stride = int64_t(blockDim.x) * gridDim.x, tid = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+    for (int64_t v = tid; v < nv; v += stride) {
+        const Vec<TI, N> a = reinterpret_cast<const Vec<TI, N>*>(x)[v];
+        Vec<TO, N> r;
+#pragma unroll
+        for (int k = 0; k < N; ++k) r.v[k] = f(a.v[k]);
+        reinterpret_cast<Vec<TO, N>*>(o)[v] = r;
+    }
+    for (int64_t i = nv * N + tid; i < n; i += stride) o[i] = f(x[i]);
+}
+
+template <int N, class TO, class T, class F> __global__ void map2_vec(int64_t n, TO* o, const T* a, const T* b, F f) {
+    const int64_t nv = n / N, stride = int64_t(blockDim.x) * gridDim.x, tid = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+    for (int64_t v = tid; v < nv; v += stride) {
+        const Vec<T, N> x = reinterpret_cast<const Vec<T, N>*>(a)[v];
+        const Vec<T, N> z = reinterpret_cast<const Vec<T, N>*>(b)[v];
+        Vec<TO, N> r;
+#pragma unroll
+        for (int k = 0; k < N; ++k) r.v[k] = f(x.v[k], z.v[k]);
+        reinterpret_cast<Vec<TO, N>*>(o)[v] = r;
+    }
+    for (int64_t i = nv * N + tid; i < n; i += stride) o[i] = f(a[i], b[i]);
 }
 
 template <class TO, class TI, class F> __global__ void map1_strided(int64_t n, TO* o, const TI* x, F f, Geom<2> g) {
@@ -78,6 +123,21 @@ template <class T> __global__ void fill_kernel(int64_t n, T* o, T v) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) o[i] = v;
 }
 
+template <class T> __global__ void random_kernel(int64_t n, T* o, int kind, uint64_t seed, uint64_t offset, double lo, double hi) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x)
+        o[i] = ops::random_sample<T>(kind, seed, offset, static_cast<uint64_t>(i), lo, hi);
+}
+
+template <class T> __global__ void arange_kernel(int64_t n, T* o, double start, double step) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x)
+        o[i] = ops::arange_value<T>(i, start, step);
+}
+
+template <class T> __global__ void linspace_kernel(int64_t n, T* o, double start, double end) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x)
+        o[i] = ops::linspace_value<T>(i, n, start, end);
+}
+
 template <class TO, class TI> struct Cast {
     __device__ __forceinline__ TO operator()(TI v) const { return static_cast<TO>(v); }
 };
@@ -86,7 +146,10 @@ template <class TO, class TI, class F> int launch1(const char* op, int64_t n, in
     if (n == 0) return JG_OK;
     TO* o = reinterpret_cast<TO*>(out);
     const TI* xi = reinterpret_cast<const TI*>(x);
-    if (ndim == 0) map1_contig<<<grid_for(n), kBlock>>>(n, o, xi, f);
+    constexpr int N = vec_width<TO, TI>();
+    if (ndim == 0 && N > 1 && aligned_to(out, N * sizeof(TO)) && aligned_to(x, N * sizeof(TI)))
+        map1_vec<N><<<grid_for((n + N - 1) / N), kBlock>>>(n, o, xi, f);
+    else if (ndim == 0) map1_contig<<<grid_for(n), kBlock>>>(n, o, xi, f);
     else map1_strided<<<grid_for(n), kBlock>>>(n, o, xi, f, make_geom<2>(ndim, geom));
     return check_launch(op);
 }
@@ -97,7 +160,10 @@ int launch2(const char* op, int64_t n, int ndim, const int64_t* geom, int64_t ou
     TO* o = reinterpret_cast<TO*>(out);
     const T* pa = reinterpret_cast<const T*>(a);
     const T* pb = reinterpret_cast<const T*>(b);
-    if (ndim == 0) map2_contig<<<grid_for(n), kBlock>>>(n, o, pa, pb, f);
+    constexpr int N = vec_width<TO, T>();
+    if (ndim == 0 && N > 1 && aligned_to(out, N * sizeof(TO)) && aligned_to(a, N * sizeof(T)) && aligned_to(b, N * sizeof(T)))
+        map2_vec<N><<<grid_for((n + N - 1) / N), kBlock>>>(n, o, pa, pb, f);
+    else if (ndim == 0) map2_contig<<<grid_for(n), kBlock>>>(n, o, pa, pb, f);
     else map2_strided<<<grid_for(n), kBlock>>>(n, o, pa, pb, f, make_geom<3>(ndim, geom));
     return check_launch(op);
 }
@@ -185,6 +251,48 @@ int jg_cuda_where(int device, int dtype, int64_t n, int ndim, const int64_t* geo
         return check_launch("where");
     });
     return fail(JG_ERR_ARGUMENT, "where: unknown dtype " + std::to_string(dtype));
+}
+
+int jg_cuda_random(int device, int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi) {
+    int st = use_device("random", device);
+    if (st != JG_OK) return st;
+    if (n < 0) return fail(JG_ERR_ARGUMENT, "random: negative element count");
+    if (kind != 0 && kind != 1) return fail(JG_ERR_ARGUMENT, "random: kind must be 0 (uniform) or 1 (normal)");
+    if (n == 0) return JG_OK;
+    const uint64_t s = static_cast<uint64_t>(seed), off = static_cast<uint64_t>(offset);
+    switch (dtype) {
+        case JG_FLOAT32: random_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<float*>(out), kind, s, off, lo, hi); break;
+        case JG_FLOAT64: random_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<double*>(out), kind, s, off, lo, hi); break;
+        default: return fail(JG_ERR_ARGUMENT, std::string("random: dtype ") + dtype_name(dtype) + " is not supported; expected float32 or float64");
+    }
+    return check_launch("random");
+}
+
+int jg_cuda_arange(int device, int dtype, int64_t n, int64_t out, double start, double step) {
+    int st = use_device("arange", device);
+    if (st != JG_OK) return st;
+    if (n < 0) return fail(JG_ERR_ARGUMENT, "arange: negative element count");
+    if (n == 0) return JG_OK;
+    switch (dtype) {
+        case JG_FLOAT32: arange_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<float*>(out), start, step); break;
+        case JG_FLOAT64: arange_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<double*>(out), start, step); break;
+        case JG_INT64: arange_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<int64_t*>(out), start, step); break;
+        default: return fail(JG_ERR_ARGUMENT, std::string("arange: dtype ") + dtype_name(dtype) + " is not supported; expected float32, float64 or int64");
+    }
+    return check_launch("arange");
+}
+
+int jg_cuda_linspace(int device, int dtype, int64_t n, int64_t out, double start, double end) {
+    int st = use_device("linspace", device);
+    if (st != JG_OK) return st;
+    if (n < 0) return fail(JG_ERR_ARGUMENT, "linspace: negative number of steps");
+    if (n == 0) return JG_OK;
+    switch (dtype) {
+        case JG_FLOAT32: linspace_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<float*>(out), start, end); break;
+        case JG_FLOAT64: linspace_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<double*>(out), start, end); break;
+        default: return fail(JG_ERR_ARGUMENT, std::string("linspace: dtype ") + dtype_name(dtype) + " is not supported; expected float32 or float64");
+    }
+    return check_launch("linspace");
 }
 
 }

@@ -79,15 +79,17 @@ int64_t total_of(const IndexGeom& g) {
 }
 
 // Runs the index check; returns JG_OK or JG_ERR_ARGUMENT with the message set.
-int check_indices(const char* op, const IndexGeom& g, int64_t total, const int64_t* index, int dim, int64_t dim_size) {
-    unsigned long long* bad = nullptr;
-    cudaError_t e = cudaMalloc(&bad, 2 * sizeof(unsigned long long));
+int check_indices(const char* op, int device, const IndexGeom& g, int64_t total, const int64_t* index, int dim, int64_t dim_size) {
+    Scratch flag(device, 2 * sizeof(unsigned long long));
+    if (flag.addr == 0) return JG_ERR_OUT_OF_MEMORY;
+    unsigned long long* bad = reinterpret_cast<unsigned long long*>(flag.addr);
+    cudaError_t e = cudaMemsetAsync(bad, 0, 2 * sizeof(unsigned long long));
     if (e != cudaSuccess) return cuda_fail(op, e);
-    cudaMemset(bad, 0, 2 * sizeof(unsigned long long));
     check_kernel<<<grid_for(total), kBlock>>>(total, g, index, dim_size, bad);
+    int st = check_launch(op);
+    if (st != JG_OK) return st;
     unsigned long long host[2] = {0, 0};
-    e = cudaMemcpy(host, bad, sizeof host, cudaMemcpyDeviceToHost);
-    cudaFree(bad);
+    e = cudaMemcpy(host, bad, sizeof host, cudaMemcpyDeviceToHost);  // the one synchronisation of gather/scatter
     if (e != cudaSuccess) return cuda_fail(op, e);
     if (host[0] != 0) {
         int64_t v = static_cast<int64_t>(host[1]);
@@ -129,7 +131,7 @@ int jg_cuda_gather(int device, int dtype, int ndim, const int64_t* geom, int dim
     int64_t total = total_of(g);
     if (total == 0) return JG_OK;
     const int64_t* idx = reinterpret_cast<const int64_t*>(index);
-    if ((st = check_indices("gather", g, total, idx, dim, dim_size)) != JG_OK) return st;
+    if ((st = check_indices("gather", device, g, total, idx, dim, dim_size)) != JG_OK) return st;
     JG_DISPATCH_ALL(dtype, T, {
         gather_kernel<T><<<grid_for(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const T*>(x), idx, reinterpret_cast<T*>(out));
         return check_launch("gather");
@@ -145,7 +147,7 @@ int jg_cuda_scatter_add(int device, int dtype, int ndim, const int64_t* geom, in
     int64_t total = total_of(g);
     if (total == 0) return JG_OK;
     const int64_t* idx = reinterpret_cast<const int64_t*>(index);
-    if ((st = check_indices("scatter_add", g, total, idx, dim, dim_size)) != JG_OK) return st;
+    if ((st = check_indices("scatter_add", device, g, total, idx, dim, dim_size)) != JG_OK) return st;
     switch (dtype) {
         case JG_FLOAT32: scatter_add_kernel<float><<<grid_for(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const float*>(src), idx, reinterpret_cast<float*>(out)); break;
         case JG_FLOAT64: scatter_add_kernel<double><<<grid_for(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const double*>(src), idx, reinterpret_cast<double*>(out)); break;

@@ -1,7 +1,16 @@
 // CUDA reductions over a contiguous [outer, r, inner] input and row softmax, mirroring the CPU
 // kernels' contracts (double accumulation for floating sums, NaN propagation, first index on ties).
-// Rows (inner == 1) get one block each and a warp-shuffle tree; columns (inner > 1) one thread per
-// output, whose neighbours read neighbouring addresses.
+//
+// One generic kernel pair per layout, parameterised by a reduction policy (sum, or extreme with
+// its index):
+//  - rows (inner == 1): a block reduces a chunk of a row with a warp-shuffle tree. Long rows with
+//    few of them (a sum over all elements) are cut into up to 1024 chunks so the whole GPU works;
+//    a second kernel combines each row's chunk results in a fixed order.
+//  - columns (inner > 1): one thread per output, whose neighbours read neighbouring addresses;
+//    long reduced dims over few outputs are cut into chunks the same way.
+// The chunking depends on the shape only, never on the GPU, so a result has the same bits on every
+// device and every run.
+#include <algorithm>
 #include <cfloat>
 #include <cstdint>
 
@@ -11,102 +20,192 @@ namespace jg {
 namespace cuda {
 namespace {
 
+template <class T> __device__ __forceinline__ bool nan_of(T v) { return v != v; }
+
 template <class T> struct SumAcc { using type = double; };
 template <> struct SumAcc<int64_t> { using type = int64_t; };
 template <> struct SumAcc<bool> { using type = int64_t; };
 template <class T> struct SumOut { using type = T; };
 template <> struct SumOut<bool> { using type = int64_t; };
 
-template <class A> __device__ A block_sum(A v) {
-    __shared__ A warp_sums[kBlock / 32];
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    if (lane == 0) warp_sums[warp] = v;
+// Sum: accumulates in double (floating) or int64 (integers and bool).
+template <class T> struct SumPolicy {
+    using Acc = typename SumAcc<T>::type;
+    using Out = typename SumOut<T>::type;
+    __device__ __forceinline__ Acc init() const { return Acc(0); }
+    __device__ __forceinline__ Acc load(T v, int64_t) const { return static_cast<Acc>(v); }
+    __device__ __forceinline__ Acc combine(Acc a, Acc b) const { return a + b; }
+    __device__ __forceinline__ void store(void* out, int64_t j, Acc a) const { static_cast<Out*>(out)[j] = static_cast<Out>(a); }
+};
+
+template <class T> struct ValueIndex {
+    T v;
+    int64_t i;  // -1: empty
+};
+
+// Max/min and their indices: NaN wins, then the extreme, then the lower index. That is a total
+// order, so any combination order gives the same answer.
+template <class T> struct ExtremePolicy {
+    using Acc = ValueIndex<T>;
+    bool want_max, want_index;
+    __device__ __forceinline__ Acc init() const { return Acc{T(0), -1}; }
+    __device__ __forceinline__ Acc load(T v, int64_t k) const { return Acc{v, k}; }
+    __device__ __forceinline__ bool better(const Acc& a, const Acc& b) const {  // a before b?
+        if (nan_of(b.v)) return nan_of(a.v) && a.i < b.i;
+        if (nan_of(a.v)) return true;
+        if (a.v == b.v) return a.i < b.i;
+        return want_max ? a.v > b.v : a.v < b.v;
+    }
+    __device__ __forceinline__ Acc combine(const Acc& a, const Acc& b) const {
+        if (a.i < 0) return b;
+        if (b.i < 0) return a;
+        return better(b, a) ? b : a;
+    }
+    __device__ __forceinline__ void store(void* out, int64_t j, const Acc& a) const {
+        if (want_index) static_cast<int64_t*>(out)[j] = a.i;
+        else static_cast<T*>(out)[j] = a.v;
+    }
+};
+
+template <class A> __device__ __forceinline__ A shfl_down(A v, int o) { return __shfl_down_sync(0xffffffffu, v, o); }
+template <class T> __device__ __forceinline__ ValueIndex<T> shfl_down(ValueIndex<T> v, int o) {
+    return ValueIndex<T>{__shfl_down_sync(0xffffffffu, v.v, o), __shfl_down_sync(0xffffffffu, v.i, o)};
+}
+
+// Reduces one value per thread of a kBlock-thread block; every thread gets the result.
+template <class P> __device__ typename P::Acc block_reduce(const P& p, typename P::Acc v) {
+    using Acc = typename P::Acc;
+    __shared__ Acc warp_acc[kBlock / 32];
+    for (int o = 16; o > 0; o >>= 1) v = p.combine(v, shfl_down(v, o));
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    if (lane == 0) warp_acc[warp] = v;
     __syncthreads();
     if (warp == 0) {
-        v = lane < kBlock / 32 ? warp_sums[lane] : A(0);
-        for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
-        if (lane == 0) warp_sums[0] = v;
+        v = lane < kBlock / 32 ? warp_acc[lane] : p.init();
+        for (int o = 16; o > 0; o >>= 1) v = p.combine(v, shfl_down(v, o));
+        if (lane == 0) warp_acc[0] = v;
     }
     __syncthreads();
-    A r = warp_sums[0];
+    Acc r = warp_acc[0];
     __syncthreads();
     return r;
 }
 
-template <class T> __global__ void sum_rows(int64_t r, const T* x, typename SumOut<T>::type* out) {
-    using A = typename SumAcc<T>::type;
-    const T* row = x + blockIdx.x * r;
-    A acc = 0;
-    for (int64_t k = threadIdx.x; k < r; k += blockDim.x) acc += static_cast<A>(row[k]);
-    acc = block_sum(acc);
-    if (threadIdx.x == 0) out[blockIdx.x] = static_cast<typename SumOut<T>::type>(acc);
-}
-
-template <class T> __global__ void sum_cols(int64_t outer, int64_t r, int64_t inner, const T* x, typename SumOut<T>::type* out) {
-    using A = typename SumAcc<T>::type;
-    for (int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; c < outer * inner; c += int64_t(blockDim.x) * gridDim.x) {
-        int64_t o = c / inner, i = c % inner;
-        const T* p = x + o * r * inner + i;
-        A acc = 0;
-        for (int64_t k = 0; k < r; ++k) acc += static_cast<A>(p[k * inner]);
-        out[c] = static_cast<typename SumOut<T>::type>(acc);
+// Block b reduces chunk (b % chunks) of row (b / chunks): elements [c * chunk, min(r, (c + 1) * chunk)).
+// With one chunk per row it writes the row's result, else the chunk's accumulator to part.
+template <class T, class P>
+__global__ void reduce_rows(P p, int64_t r, int64_t chunks, int64_t chunk, const T* x, void* out, typename P::Acc* part) {
+    using Acc = typename P::Acc;
+    const int64_t row = blockIdx.x / chunks, c = blockIdx.x % chunks;
+    const T* xr = x + row * r;
+    const int64_t end = min(r, (c + 1) * chunk);
+    const int64_t B = blockDim.x;
+    // four independent accumulators keep four loads in flight per thread
+    Acc a0 = p.init(), a1 = p.init(), a2 = p.init(), a3 = p.init();
+    int64_t k = c * chunk + threadIdx.x;
+    for (; k + 3 * B < end; k += 4 * B) {
+        a0 = p.combine(a0, p.load(xr[k], k));
+        a1 = p.combine(a1, p.load(xr[k + B], k + B));
+        a2 = p.combine(a2, p.load(xr[k + 2 * B], k + 2 * B));
+        a3 = p.combine(a3, p.load(xr[k + 3 * B], k + 3 * B));
     }
-}
-
-template <class T> __device__ __forceinline__ bool nan_of(T v) { return v != v; }
-
-// (value, index) pairs: NaN wins, then the extreme, then the lower index.
-template <class T> __device__ __forceinline__ bool better(bool want_max, T v, int64_t i, T bv, int64_t bi) {
-    if (nan_of(bv)) return nan_of(v) && i < bi;
-    if (nan_of(v)) return true;
-    if (v == bv) return i < bi;
-    return want_max ? v > bv : v < bv;
-}
-
-template <class T> __global__ void extreme_rows(bool want_max, bool want_index, int64_t r, const T* x, void* out) {
-    __shared__ T sv[kBlock];
-    __shared__ int64_t si[kBlock];
-    const T* row = x + blockIdx.x * r;
-    T bv = row[0];
-    int64_t bi = 0;
-    for (int64_t k = threadIdx.x; k < r; k += blockDim.x)
-        if (better(want_max, row[k], k, bv, bi)) {
-            bv = row[k];
-            bi = k;
-        }
-    sv[threadIdx.x] = bv;
-    si[threadIdx.x] = bi;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-        if (threadIdx.x < s && better(want_max, sv[threadIdx.x + s], si[threadIdx.x + s], sv[threadIdx.x], si[threadIdx.x])) {
-            sv[threadIdx.x] = sv[threadIdx.x + s];
-            si[threadIdx.x] = si[threadIdx.x + s];
-        }
-        __syncthreads();
-    }
+    for (; k < end; k += B) a0 = p.combine(a0, p.load(xr[k], k));
+    Acc acc = block_reduce(p, p.combine(p.combine(a0, a1), p.combine(a2, a3)));
     if (threadIdx.x == 0) {
-        if (want_index) static_cast<int64_t*>(out)[blockIdx.x] = si[0];
-        else static_cast<T*>(out)[blockIdx.x] = sv[0];
+        if (chunks == 1) p.store(out, row, acc);
+        else part[blockIdx.x] = acc;
     }
 }
 
-template <class T>
-__global__ void extreme_cols(bool want_max, bool want_index, int64_t outer, int64_t r, int64_t inner, const T* x, void* out) {
-    for (int64_t c = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; c < outer * inner; c += int64_t(blockDim.x) * gridDim.x) {
-        int64_t o = c / inner, i = c % inner;
-        const T* p = x + o * r * inner + i;
-        T bv = p[0];
-        int64_t bi = 0;
-        for (int64_t k = 1; k < r; ++k)
-            if (better(want_max, p[k * inner], k, bv, bi)) {
-                bv = p[k * inner];
-                bi = k;
-            }
-        if (want_index) static_cast<int64_t*>(out)[c] = bi;
-        else static_cast<T*>(out)[c] = bv;
+// One block per row combines that row's chunk accumulators.
+template <class P> __global__ void combine_rows(P p, int64_t chunks, const typename P::Acc* part, void* out) {
+    using Acc = typename P::Acc;
+    const Acc* pr = part + blockIdx.x * chunks;
+    Acc a = p.init();
+    for (int64_t c = threadIdx.x; c < chunks; c += blockDim.x) a = p.combine(a, pr[c]);
+    a = block_reduce(p, a);
+    if (threadIdx.x == 0) p.store(out, blockIdx.x, a);
+}
+
+// Thread j of chunk blockIdx.y reduces output j = (o, i) over k in that chunk of [0, r).
+template <class T, class P>
+__global__ void reduce_cols(P p, int64_t outer, int64_t r, int64_t inner, int64_t chunk, const T* x, void* out,
+                            typename P::Acc* part) {
+    using Acc = typename P::Acc;
+    const int64_t m = outer * inner, c = blockIdx.y;
+    const int64_t k0 = c * chunk, k1 = min(r, k0 + chunk);
+    for (int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; j < m; j += int64_t(blockDim.x) * gridDim.x) {
+        const int64_t o = j / inner, i = j % inner;
+        const T* pj = x + o * r * inner + i;
+        Acc a = p.init();
+        for (int64_t k = k0; k < k1; ++k) a = p.combine(a, p.load(pj[k * inner], k));
+        if (gridDim.y == 1) p.store(out, j, a);
+        else part[c * m + j] = a;
     }
 }
+
+// Output j combines the chunk accumulators part[c * m + j] in chunk order.
+template <class P> __global__ void combine_cols(P p, int64_t m, int64_t chunks, const typename P::Acc* part, void* out) {
+    using Acc = typename P::Acc;
+    for (int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; j < m; j += int64_t(blockDim.x) * gridDim.x) {
+        Acc a = p.init();
+        for (int64_t c = 0; c < chunks; ++c) a = p.combine(a, part[c * m + j]);
+        p.store(out, j, a);
+    }
+}
+
+constexpr int64_t kRowChunk = 16384;   // elements a block takes of a long row
+constexpr int64_t kMaxChunks = 1024;   // chunks of one row
+constexpr int64_t kColChunk = 256;     // reduced-dim length a thread takes when columns are split
+constexpr int64_t kColThreads = 1 << 18;  // threads worth splitting columns for
+
+template <class T, class P> int run_reduce(const char* op, int device, const P& p, int64_t outer, int64_t r, int64_t inner, int64_t out,
+                                          int64_t in) {
+    using Acc = typename P::Acc;
+    const T* x = reinterpret_cast<const T*>(in);
+    void* o = reinterpret_cast<void*>(out);
+    if (inner == 1) {
+        int64_t chunks = 1;
+        if (outer < 1024 && r > kRowChunk) chunks = std::min(kMaxChunks, (r + kRowChunk - 1) / kRowChunk);
+        const int64_t chunk = (r + chunks - 1) / chunks;
+        const int64_t blocks = outer * chunks;
+        if (blocks > INT32_MAX) return fail(JG_ERR_UNSUPPORTED, std::string(op) + ": more than 2^31 - 1 rows");
+        if (chunks == 1) {
+            reduce_rows<T><<<static_cast<unsigned>(blocks), kBlock>>>(p, r, int64_t(1), chunk, x, o, static_cast<Acc*>(nullptr));
+            return check_launch(op);
+        }
+        Scratch s(device, blocks * static_cast<int64_t>(sizeof(Acc)));
+        if (s.addr == 0) return JG_ERR_OUT_OF_MEMORY;
+        Acc* part = reinterpret_cast<Acc*>(s.addr);
+        reduce_rows<T><<<static_cast<unsigned>(blocks), kBlock>>>(p, r, chunks, chunk, x, o, part);
+        int st = check_launch(op);
+        if (st != JG_OK) return st;
+        combine_rows<<<static_cast<unsigned>(outer), kBlock>>>(p, chunks, part, o);
+        return check_launch(op);
+    }
+    const int64_t m = outer * inner;
+    int64_t chunks = 1;
+    if (m < kColThreads && r > 2 * kColChunk) {
+        chunks = std::min((r + kColChunk - 1) / kColChunk, (kColThreads + m - 1) / m);
+        chunks = std::min(chunks, int64_t(65535));
+    }
+    const int64_t chunk = (r + chunks - 1) / chunks;
+    dim3 grid(static_cast<unsigned>(grid_for(m)), static_cast<unsigned>(chunks));
+    if (chunks == 1) {
+        reduce_cols<T><<<grid, kBlock>>>(p, outer, r, inner, chunk, x, o, static_cast<Acc*>(nullptr));
+        return check_launch(op);
+    }
+    Scratch s(device, chunks * m * static_cast<int64_t>(sizeof(Acc)));
+    if (s.addr == 0) return JG_ERR_OUT_OF_MEMORY;
+    Acc* part = reinterpret_cast<Acc*>(s.addr);
+    reduce_cols<T><<<grid, kBlock>>>(p, outer, r, inner, chunk, x, o, part);
+    int st = check_launch(op);
+    if (st != JG_OK) return st;
+    combine_cols<<<grid_for(m), kBlock>>>(p, m, chunks, part, o);
+    return check_launch(op);
+}
+
+template <class A> __device__ A block_sum(A v) { return block_reduce(SumPolicy<A>{}, v); }
 
 template <class T> __device__ T block_max(T v) {
     __shared__ T s[kBlock];
@@ -167,6 +266,7 @@ int jg_cuda_reduce(int device, int op, int dtype, int64_t outer, int64_t r, int6
     int st = use_device("reduce", device);
     if (st != JG_OK) return st;
     if (outer < 0 || r < 0 || inner < 0) return fail(JG_ERR_ARGUMENT, "reduce: negative extent");
+    if (op < 0 || op >= JG_REDUCE_OP_COUNT) return fail(JG_ERR_ARGUMENT, "reduce: unknown op " + std::to_string(op));
     if (op != JG_SUM && r == 0) return fail(JG_ERR_ARGUMENT, "reduce: max/min/argmax/argmin of an empty dimension has no identity");
     if (outer * inner == 0) return JG_OK;
     if (op == JG_SUM) {
@@ -175,29 +275,21 @@ int jg_cuda_reduce(int device, int op, int dtype, int64_t outer, int64_t r, int6
             cudaError_t e = cudaMemsetAsync(reinterpret_cast<void*>(out), 0, static_cast<size_t>(bytes));
             return e == cudaSuccess ? JG_OK : cuda_fail("reduce", e);
         }
-        JG_DISPATCH_ALL(dtype, T, {
-            using O = typename SumOut<T>::type;
-            if (inner == 1) sum_rows<T><<<static_cast<unsigned>(outer), kBlock>>>(r, reinterpret_cast<const T*>(x), reinterpret_cast<O*>(out));
-            else sum_cols<T><<<grid_for(outer * inner), kBlock>>>(outer, r, inner, reinterpret_cast<const T*>(x), reinterpret_cast<O*>(out));
-            return check_launch("reduce");
+        return guarded("reduce", [&]() -> int {
+            JG_DISPATCH_ALL(dtype, T, return run_reduce<T>("reduce", device, SumPolicy<T>{}, outer, r, inner, out, x));
+            return fail(JG_ERR_ARGUMENT, "reduce: unknown dtype " + std::to_string(dtype));
         });
-        return fail(JG_ERR_ARGUMENT, "reduce: unknown dtype");
     }
     const bool want_max = op == JG_MAX || op == JG_ARGMAX, want_index = op == JG_ARGMAX || op == JG_ARGMIN;
-    auto launch = [&](auto* tag) -> int {
-        using T = std::remove_pointer_t<decltype(tag)>;
-        const T* px = reinterpret_cast<const T*>(x);
-        void* po = reinterpret_cast<void*>(out);
-        if (inner == 1) extreme_rows<T><<<static_cast<unsigned>(outer), kBlock>>>(want_max, want_index, r, px, po);
-        else extreme_cols<T><<<grid_for(outer * inner), kBlock>>>(want_max, want_index, outer, r, inner, px, po);
-        return check_launch("reduce");
-    };
-    switch (dtype) {
-        case JG_FLOAT32: return launch(static_cast<float*>(nullptr));
-        case JG_FLOAT64: return launch(static_cast<double*>(nullptr));
-        case JG_INT64: return launch(static_cast<int64_t*>(nullptr));
-        default: return fail(JG_ERR_ARGUMENT, "reduce: max/min need float32, float64 or int64");
-    }
+    return guarded("reduce", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32: return run_reduce<float>("reduce", device, ExtremePolicy<float>{want_max, want_index}, outer, r, inner, out, x);
+            case JG_FLOAT64: return run_reduce<double>("reduce", device, ExtremePolicy<double>{want_max, want_index}, outer, r, inner, out, x);
+            case JG_INT64: return run_reduce<int64_t>("reduce", device, ExtremePolicy<int64_t>{want_max, want_index}, outer, r, inner, out, x);
+            default: return fail(JG_ERR_ARGUMENT, std::string("reduce: max/min/argmax/argmin of dtype ") + dtype_name(dtype) +
+                                                      " is not supported; expected float32, float64 or int64");
+        }
+    });
 }
 
 int jg_cuda_softmax(int device, int log, int dtype, int64_t rows, int64_t cols, int64_t out, int64_t x) {

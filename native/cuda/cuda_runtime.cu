@@ -136,6 +136,18 @@ int jg_cuda_copy_to_host(int device, int64_t host_dst, int64_t src, int64_t nbyt
     return e == cudaSuccess ? JG_OK : cuda_fail("copy_to_host", e);
 }
 
+int jg_cuda_copy_peer(int dst_device, int64_t dst, int src_device, int64_t src, int64_t nbytes) {
+    int st = use_device("copy_peer", src_device);
+    if (st != JG_OK || (st = use_device("copy_peer", dst_device)) != JG_OK) return st;
+    if (nbytes == 0) return JG_OK;
+    cudaError_t e = dst_device == src_device
+                        ? cudaMemcpyAsync(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(src), static_cast<size_t>(nbytes),
+                                          cudaMemcpyDeviceToDevice)
+                        : cudaMemcpyPeer(reinterpret_cast<void*>(dst), dst_device, reinterpret_cast<const void*>(src), src_device,
+                                         static_cast<size_t>(nbytes));
+    return e == cudaSuccess ? JG_OK : cuda_fail("copy_peer", e);
+}
+
 int jg_cuda_set_device(int device) { return use_device("set_device", device); }
 
 int jg_cuda_synchronize(int device) {

@@ -26,6 +26,7 @@ int jg_cuda_memory_stats(int, int64_t*) { return no_cuda("memory_stats"); }
 int jg_cuda_empty_cache(int) { return no_cuda("empty_cache"); }
 int jg_cuda_copy_to_device(int, int64_t, int64_t, int64_t) { return no_cuda("copy_to_device"); }
 int jg_cuda_copy_to_host(int, int64_t, int64_t, int64_t) { return no_cuda("copy_to_host"); }
+int jg_cuda_copy_peer(int, int64_t, int, int64_t, int64_t) { return no_cuda("copy_peer"); }
 int jg_cuda_synchronize(int) { return no_cuda("synchronize"); }
 int jg_cuda_set_device(int) { return no_cuda("set_device"); }
 int jg_cuda_fill(int, int, int64_t, int64_t, double) { return no_cuda("fill"); }
@@ -33,6 +34,9 @@ int jg_cuda_copy(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t) 
 int jg_cuda_unary(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double) { return no_cuda("unary"); }
 int jg_cuda_binary(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t, int64_t, double, double) { return no_cuda("binary"); }
 int jg_cuda_where(int, int, int64_t, int, const int64_t*, int64_t, int64_t, int64_t, int64_t) { return no_cuda("where"); }
+int jg_cuda_random(int, int, int, int64_t, int64_t, int64_t, int64_t, double, double) { return no_cuda("random"); }
+int jg_cuda_arange(int, int, int64_t, int64_t, double, double) { return no_cuda("arange"); }
+int jg_cuda_linspace(int, int, int64_t, int64_t, double, double) { return no_cuda("linspace"); }
 int jg_cuda_reduce(int, int, int, int64_t, int64_t, int64_t, int64_t, int64_t) { return no_cuda("reduce"); }
 int jg_cuda_softmax(int, int, int, int64_t, int64_t, int64_t, int64_t) { return no_cuda("softmax"); }
 int jg_cuda_softmax_backward(int, int, int, int64_t, int64_t, int64_t, int64_t, int64_t) { return no_cuda("softmax_backward"); }

@@ -4,6 +4,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include "hd.h"
 
 namespace jg {
@@ -41,7 +42,75 @@ JG_HD double uniform_double(uint32_t hi, uint32_t lo) {
     return static_cast<double>(bits & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
 }
 
-// Element i of a draw: one Philox block per element pair keeps float and double draws simple.
+// log and cos for the normal draws, from +, -, *, / and exact bit operations only. libm's log and
+// cos differ between glibc and the CUDA math library in the last bit; these give the same double on
+// every backend (both compile without contraction into fused multiply-adds), which is what lets
+// manualSeed promise identical randn values on CPU and GPU. Accurate to a few ulp.
+JG_HD uint64_t double_to_bits(double d) {
+#if defined(__CUDA_ARCH__)
+    return static_cast<uint64_t>(__double_as_longlong(d));
+#else
+    uint64_t u;
+    std::memcpy(&u, &d, sizeof u);
+    return u;
+#endif
+}
+JG_HD double bits_to_double(uint64_t u) {
+#if defined(__CUDA_ARCH__)
+    return __longlong_as_double(static_cast<long long>(u));
+#else
+    double d;
+    std::memcpy(&d, &u, sizeof d);
+    return d;
+#endif
+}
+
+// Natural log of a positive normal double: x = m * 2^e with m in [sqrt(1/2), sqrt(2)), and
+// log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.1716, by its Taylor series to s^23.
+JG_HD double portable_log(double x) {
+    uint64_t b = double_to_bits(x);
+    int e = static_cast<int>((b >> 52) & 0x7FF) - 1023;
+    double m = bits_to_double((b & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);  // [1, 2)
+    if (m > 1.4142135623730951) {
+        m *= 0.5;
+        e += 1;
+    }
+    const double s = (m - 1.0) / (m + 1.0), z = s * s;
+    double p = 1.0 / 23;
+    for (int k = 21; k >= 3; k -= 2) p = p * z + 1.0 / k;
+    p = p * z * s;  // s^3/3 + s^5/5 + ...
+    const double ln2 = 0.6931471805599453094;
+    return static_cast<double>(e) * ln2 + (2.0 * s + 2.0 * p);
+}
+
+// cos(2 pi u) for u in [0, 1): the quadrant comes exactly from 4u, the rest is |t| <= pi/4.
+JG_HD double portable_cos_2pi(double u) {
+    double v = 4.0 * u;  // exact
+    int q = static_cast<int>(v);
+    double r = v - static_cast<double>(q);  // exact, in [0, 1)
+    if (r > 0.5) {
+        r -= 1.0;
+        q += 1;
+    }
+    const double t = r * 1.5707963267948966192, w = -(t * t);
+    // Taylor series of cos and sin to t^18 and t^19 by Horner's rule; k! is exact in double here
+    double fact[20];
+    fact[0] = 1.0;
+    for (int k = 1; k < 20; ++k) fact[k] = fact[k - 1] * k;
+    double c = 1.0 / fact[18];
+    for (int k = 16; k >= 0; k -= 2) c = c * w + 1.0 / fact[k];
+    double s = 1.0 / fact[19];
+    for (int k = 17; k >= 1; k -= 2) s = s * w + 1.0 / fact[k];
+    s *= t;
+    switch (q & 3) {
+        case 0: return c;
+        case 1: return -s;
+        case 2: return -c;
+        default: return s;
+    }
+}
+
+// Element i of a draw: one Philox block per element keeps float and double draws simple.
 // kind 0 uniform [lo, hi), kind 1 normal(lo, hi). Values are computed in double and rounded once.
 JG_HD double random_value(int kind, uint64_t seed, uint64_t offset, uint64_t i) {
     Philox4 r = philox4x32_10(offset + i, seed);
@@ -49,7 +118,16 @@ JG_HD double random_value(int kind, uint64_t seed, uint64_t offset, uint64_t i) 
     double u1 = uniform_double(r.v[0], r.v[1]);
     double u2 = uniform_double(r.v[2], r.v[3]);
     if (u1 < 1e-300) u1 = 1e-300;
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586476925 * u2);
+    return std::sqrt(-2.0 * portable_log(u1)) * portable_cos_2pi(u2);
+}
+
+// The element as stored: uniform scaled to [lo, hi) (a value that rounds up to hi is moved just
+// below it), normal scaled to mean lo and standard deviation hi.
+template <class T> JG_HD T random_sample(int kind, uint64_t seed, uint64_t offset, uint64_t i, double lo, double hi) {
+    double u = random_value(kind, seed, offset, i);
+    T v = kind == 0 ? static_cast<T>(lo + (hi - lo) * u) : static_cast<T>(lo + hi * u);
+    if (kind == 0 && v >= static_cast<T>(hi) && hi > lo) v = std::nextafter(static_cast<T>(hi), static_cast<T>(lo));
+    return v;
 }
 
 }  // namespace ops

@@ -8,6 +8,7 @@
 
 #include "jgrad/jgrad.h"
 #include "ops/elementwise.h"
+#include "ops/philox.h"
 
 namespace jg {
 #define JG_DECLARE_UNARY(ns) \
@@ -144,6 +145,28 @@ static void test_random() {
     CHECK(std::fabs(m2 - 1) < 0.15);
 }
 
+// The portable log and cos behind randn, against libm in long double.
+static void test_portable_random_math() {
+    double worst_log = 0, worst_cos = 0;
+    for (uint64_t k = 1; k < 2000000; ++k) {
+        double x = std::ldexp(static_cast<double>(k * 2654435761ull % 9007199254740992ull), -53);
+        if (x < 1e-300) continue;
+        if (k % 3 == 0) x = std::ldexp(x, -static_cast<int>(k % 990));  // small and tiny arguments too
+        long double ref = std::log(static_cast<long double>(x));
+        double got = jg::ops::portable_log(x);
+        double ulp = std::nextafter(std::fabs(static_cast<double>(ref)), INFINITY) - std::fabs(static_cast<double>(ref));
+        if (ref != 0) worst_log = std::max(worst_log, static_cast<double>(std::fabs(got - ref) / ulp));
+        double u = std::ldexp(static_cast<double>(k * 40503ull % 9007199254740992ull), -53);
+        long double cref = std::cos(6.283185307179586476925286766559L * static_cast<long double>(u));
+        worst_cos = std::max(worst_cos, static_cast<double>(std::fabs(jg::ops::portable_cos_2pi(u) - cref)));
+    }
+    CHECK(worst_log <= 2.0);
+    CHECK(worst_cos <= 4e-16);
+    std::printf("portable log worst %.2f ulp, cos(2 pi u) worst abs error %.2e\n", worst_log, worst_cos);
+    CHECK(jg::ops::portable_log(1.0) == 0.0);
+    CHECK(jg::ops::portable_cos_2pi(0.0) == 1.0 && jg::ops::portable_cos_2pi(0.5) == -1.0);
+}
+
 static double ulps(float got, double ref) {
     float r = static_cast<float>(ref);
     if (std::isnan(ref)) return std::isnan(got) ? 0 : 1e30;
@@ -213,6 +236,7 @@ int main() {
     test_reduce_softmax();
     test_index();
     test_random();
+    test_portable_random_math();
     test_fast_math_accuracy();
     test_isa_variants_agree();
     test_threads();

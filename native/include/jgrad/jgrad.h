@@ -138,6 +138,8 @@ int jg_cuda_memory_stats(int device, int64_t* stats);
 int jg_cuda_empty_cache(int device);
 int jg_cuda_copy_to_device(int device, int64_t dst, int64_t host_src, int64_t nbytes);
 int jg_cuda_copy_to_host(int device, int64_t host_dst, int64_t src, int64_t nbytes);
+/* Device to device, also between two devices (peer copy, staged by the driver where needed). */
+int jg_cuda_copy_peer(int dst_device, int64_t dst, int src_device, int64_t src, int64_t nbytes);
 int jg_cuda_synchronize(int device);
 /* Makes the device current on the calling thread (before calling a vendor library on it). */
 int jg_cuda_set_device(int device);
@@ -150,6 +152,10 @@ int jg_cuda_binary(int device, int op, int dtype, int64_t n, int ndim, const int
                    int64_t b, double alpha, double beta);
 int jg_cuda_where(int device, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a,
                   int64_t b);
+/* Creation kernels with the same contracts, and the same bits, as jg_random, jg_arange and jg_linspace. */
+int jg_cuda_random(int device, int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi);
+int jg_cuda_arange(int device, int dtype, int64_t n, int64_t out, double start, double step);
+int jg_cuda_linspace(int device, int dtype, int64_t n, int64_t out, double start, double end);
 /* Reductions, softmax and indexing with the same contracts as their CPU versions. */
 int jg_cuda_reduce(int device, int op, int dtype, int64_t outer, int64_t r, int64_t inner, int64_t out, int64_t x);
 int jg_cuda_softmax(int device, int log, int dtype, int64_t rows, int64_t cols, int64_t out, int64_t x);

@@ -43,24 +43,35 @@ final class CudaBlas {
     }
 
     /**
-     * Row-major C[m×n] = A[m×k]·B[k×n] at the given element offsets, each operand row-major (unit
-     * column stride) or column-major (unit row stride) with leading dimension ld. cuBLAS is
-     * column-major, so it computes Cᵀ = Bᵀ·Aᵀ.
+     * Row-major C[m×n] = A[m×k]·B[k×n] for {@code count} matrices at element strides strideA,
+     * strideB, strideC apart, each operand row-major (unit column stride) or column-major (unit row
+     * stride) with leading dimension ld. cuBLAS is column-major, so it computes Cᵀ = Bᵀ·Aᵀ.
      */
-    static void gemm(Device device, DType dtype, long pa, boolean aRow, long lda, long pb, boolean bRow, long ldb, long pc,
-                     long m, long n, long k) {
+    static void gemm(Device device, DType dtype, long pa, boolean aRow, long lda, long strideA, long pb, boolean bRow, long ldb,
+                     long strideB, long pc, long strideC, long m, long n, long k, long count) {
         NativeLib.check(JgradNative.jg_cuda_set_device(device.index()), "matmul");
         cublasContext h = handle(device.index());
         check(cublas.cublasSetMathMode(h, Cuda.allowTf32() ? cublas.CUBLAS_TF32_TENSOR_OP_MATH : cublas.CUBLAS_DEFAULT_MATH),
                 "cublasSetMathMode");
         int opB = bRow ? cublas.CUBLAS_OP_N : cublas.CUBLAS_OP_T;
         int opA = aRow ? cublas.CUBLAS_OP_N : cublas.CUBLAS_OP_T;
-        if (dtype == DType.FLOAT32) {
-            check(cublas.cublasSgemm_v2(h, opB, opA, (int) n, (int) m, (int) k, ONE_F, new FloatPointer(new At(pb)), (int) ldb,
-                    new FloatPointer(new At(pa)), (int) lda, ZERO_F, new FloatPointer(new At(pc)), (int) n), "cublasSgemm");
-        } else {
-            check(cublas.cublasDgemm_v2(h, opB, opA, (int) n, (int) m, (int) k, ONE_D, new DoublePointer(new At(pb)), (int) ldb,
-                    new DoublePointer(new At(pa)), (int) lda, ZERO_D, new DoublePointer(new At(pc)), (int) n), "cublasDgemm");
+        for (long done = 0; done < count; done += Integer.MAX_VALUE) {
+            int batch = (int) Math.min(count - done, Integer.MAX_VALUE);
+            int es = dtype.size;
+            long a0 = pa + done * strideA * es, b0 = pb + done * strideB * es, c0 = pc + done * strideC * es;
+            if (dtype == DType.FLOAT32) {
+                FloatPointer fa = new FloatPointer(new At(a0)), fb = new FloatPointer(new At(b0)), fc = new FloatPointer(new At(c0));
+                check(batch == 1
+                        ? cublas.cublasSgemm_v2(h, opB, opA, (int) n, (int) m, (int) k, ONE_F, fb, (int) ldb, fa, (int) lda, ZERO_F, fc, (int) n)
+                        : cublas.cublasSgemmStridedBatched(h, opB, opA, (int) n, (int) m, (int) k, ONE_F, fb, (int) ldb, strideB, fa,
+                                (int) lda, strideA, ZERO_F, fc, (int) n, strideC, batch), "cublasSgemm");
+            } else {
+                DoublePointer da = new DoublePointer(new At(a0)), db = new DoublePointer(new At(b0)), dc = new DoublePointer(new At(c0));
+                check(batch == 1
+                        ? cublas.cublasDgemm_v2(h, opB, opA, (int) n, (int) m, (int) k, ONE_D, db, (int) ldb, da, (int) lda, ZERO_D, dc, (int) n)
+                        : cublas.cublasDgemmStridedBatched(h, opB, opA, (int) n, (int) m, (int) k, ONE_D, db, (int) ldb, strideB, da,
+                                (int) lda, strideA, ZERO_D, dc, (int) n, strideC, batch), "cublasDgemm");
+            }
         }
     }
 }

@@ -131,9 +131,7 @@ final class Kernels {
         } else if (src.device.isCpu()) {
             st = JgradNative.jg_cuda_copy_to_device(device.index(), out.address(), src.address(), nbytes);
         } else {
-            Tensor host = toDevice(src, Device.CPU);
-            st = JgradNative.jg_cuda_copy_to_device(device.index(), out.address(), host.address(), nbytes);
-            host.close();
+            st = JgradNative.jg_cuda_copy_peer(device.index(), out.address(), src.device.index(), src.address(), nbytes);
         }
         fence(x, src, out, null);
         if (src != x) src.close();
@@ -170,6 +168,29 @@ final class Kernels {
             copy(t, v);
             v.close();
         }
+    }
+
+    /** Writes arange (start, step) or linspace (start, end) values into the contiguous t. */
+    static void sequence(String op, Tensor t, boolean linspace, double a, double b) {
+        int dev = t.device.index();
+        int st;
+        if (linspace) {
+            st = t.device.isCpu() ? JgradNative.jg_linspace(t.dtype.code, t.numel, t.address(), a, b)
+                    : JgradNative.jg_cuda_linspace(dev, t.dtype.code, t.numel, t.address(), a, b);
+        } else {
+            st = t.device.isCpu() ? JgradNative.jg_arange(t.dtype.code, t.numel, t.address(), a, b)
+                    : JgradNative.jg_cuda_arange(dev, t.dtype.code, t.numel, t.address(), a, b);
+        }
+        fence(t, null, null, null);
+        NativeLib.check(st, op);
+    }
+
+    /** Fills the contiguous t with Philox draws (kind 0 uniform [a, b), 1 normal(a, b)) at the given counter offset. */
+    static void random(String op, Tensor t, int kind, long seed, long offset, double a, double b) {
+        int st = t.device.isCpu() ? JgradNative.jg_random(kind, t.dtype.code, t.numel, t.address(), seed, offset, a, b)
+                : JgradNative.jg_cuda_random(t.device.index(), kind, t.dtype.code, t.numel, t.address(), seed, offset, a, b);
+        fence(t, null, null, null);
+        NativeLib.check(st, op);
     }
 
     /** Reduces a contiguous x viewed as [outer, r, inner] to [outer, inner]. */

@@ -70,13 +70,20 @@ final class LinAlg {
         if (bc != b) sb = Shapes.expandStrides(bShapeB, Arrays.copyOf(bc.strides, nb - 2), batch);
         long[] idx = new long[nbatch];
         long mn = m * n;
+        long strideA = flatStride(batch, sa), strideB = flatStride(batch, sb);
+        boolean batched = !a.device.isCpu() && count > 1 && strideA >= 0 && strideB >= 0 && m > 0 && n > 0 && k > 0;
+        if (batched) {
+            // one strided-batched cuBLAS call instead of one launch per matrix
+            gemm(ac, 0, strideA, bc, 0, strideB, out, 0, m, n, k, count);
+            count = 0;
+        }
         for (long i = 0; i < count; i++) {
             long offA = 0, offB = 0;
             for (int d = 0; d < nbatch; d++) {
                 offA += idx[d] * sa[d];
                 offB += idx[d] * sb[d];
             }
-            gemm(ac, offA, bc, offB, out, i * mn, m, n, k);
+            gemm(ac, offA, 0, bc, offB, 0, out, i * mn, m, n, k, 1);
             for (int d = nbatch - 1; d >= 0; d--) {
                 if (++idx[d] < batch[d]) break;
                 idx[d] = 0;
@@ -96,6 +103,24 @@ final class LinAlg {
         return out;
     }
 
+    /**
+     * The element stride between consecutive matrices when the batch dims (with these strides)
+     * flatten to one, else -1. Broadcast dims (stride 0) flatten only if all are broadcast.
+     */
+    static long flatStride(long[] batch, long[] strides) {
+        long step = -1, expect = -1;
+        for (int d = batch.length - 1; d >= 0; d--) {
+            if (batch[d] == 1) continue;
+            if (step < 0) {
+                step = strides[d];
+            } else if (strides[d] != expect) {
+                return -1;
+            }
+            expect = strides[d] * batch[d];
+        }
+        return step < 0 ? 0 : step;
+    }
+
     /** A tensor whose last two dims BLAS can read directly (row- or column-major with a valid leading dim). */
     private static Tensor gemmReady(Tensor t) {
         int nd = t.shape.length;
@@ -106,8 +131,17 @@ final class LinAlg {
         return Autograd.withoutGrad(() -> Kernels.contiguousCopy(t, t.dtype));
     }
 
-    private static void gemm(Tensor a, long offA, Tensor b, long offB, Tensor c, long offC, long m, long n, long k) {
+    /**
+     * C = A·B for {@code count} matrices, the i-th at element offsets off + i·stride (C's stride is
+     * m·n). count > 1 is for CUDA only.
+     */
+    private static void gemm(Tensor a, long offA, long strideA, Tensor b, long offB, long strideB, Tensor c, long offC, long m, long n,
+                             long k, long count) {
         if (m == 0 || n == 0) return;
+        if (m > Integer.MAX_VALUE || n > Integer.MAX_VALUE || k > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("matmul: a matrix of " + m + "x" + k + " times " + k + "x" + n
+                    + " is beyond BLAS's 32-bit dimensions; each of M, N and K must be below 2^31");
+        }
         int nd = a.shape.length, ndb = b.shape.length;
         long as0 = a.strides[nd - 2], as1 = a.strides[nd - 1];
         long bs0 = b.strides[ndb - 2], bs1 = b.strides[ndb - 1];
@@ -129,7 +163,7 @@ final class LinAlg {
             return;
         }
         if (!a.device.isCpu()) {
-            CudaBlas.gemm(a.device, a.dtype, pa, aRow, lda, pb, bRow, ldb, pc, m, n, k);
+            CudaBlas.gemm(a.device, a.dtype, pa, aRow, lda, strideA, pb, bRow, ldb, strideB, pc, m * n, m, n, k, count);
         } else if (a.dtype == DType.FLOAT32) {
             openblas.cblas_sgemm(openblas.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1f,
                     new FloatPointer(new At(pa)), (int) lda, new FloatPointer(new At(pb)), (int) ldb, 0f,

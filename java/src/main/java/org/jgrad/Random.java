@@ -1,8 +1,6 @@
 package org.jgrad;
 
 import java.util.concurrent.atomic.AtomicLong;
-import org.jgrad.internal.NativeLib;
-import org.jgrad.internal.bind.JgradNative;
 
 /**
  * The global generator: Philox4x32-10 keyed by the seed, with a counter that advances by the
@@ -26,13 +24,10 @@ final class Random {
         if (!dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(op + ": dtype " + dtype + " is not supported; expected FLOAT32 or FLOAT64");
         }
-        Tensor t = Tensor.empty(Shapes.checkShape(op, shape), dtype, Device.CPU);
+        Tensor t = Tensor.empty(Shapes.checkShape(op, shape), dtype, device);
         long start = offset.getAndAdd(t.numel);
-        NativeLib.check(JgradNative.jg_random(kind, dtype.code, t.numel, t.address(), seed, start, a, b), op);
-        if (device.isCpu()) return t;
-        // drawn on the host and copied, so a seed gives the same numbers on every device
-        Tensor d = Kernels.toDevice(t, device);
-        t.close();
-        return d;
+        // the same counter-based formula on every device: a seed gives the same numbers on CPU and GPU
+        Kernels.random(op, t, kind, seed, start, a, b);
+        return t;
     }
 }

@@ -231,7 +231,7 @@ public final class Tensor implements AutoCloseable {
 
     public static Tensor full(double value, DType dtype, Device device, long... shape) {
         Tensor t = empty(Shapes.checkShape("full", shape), dtype, device);
-        NativeLib.check(JgradNative.jg_fill(dtype.code, t.numel, t.address(), value), "full");
+        Kernels.fill(t, value);
         return t;
     }
 
@@ -247,8 +247,13 @@ public final class Tensor implements AutoCloseable {
 
     /** The n×n FLOAT32 identity. */
     public static Tensor eye(long n) {
+        return eye(n, DType.FLOAT32, Device.CPU);
+    }
+
+    /** The n×n identity of the given dtype on the given device. */
+    public static Tensor eye(long n, DType dtype, Device device) {
         if (n < 0) throw new IllegalArgumentException("eye: n must be >= 0, got " + n);
-        Tensor t = zeros(n, n);
+        Tensor t = zeros(dtype, device, n, n);
         if (n > 0) {
             Tensor diag = t.view(new long[] {n}, new long[] {n + 1}, 0);
             Kernels.fill(diag, 1);
@@ -259,34 +264,52 @@ public final class Tensor implements AutoCloseable {
 
     /** INT64 values 0, 1, ..., end-1, like {@code torch.arange(end)}. */
     public static Tensor arange(long end) {
+        return arange(end, Device.CPU);
+    }
+
+    /** INT64 values 0, 1, ..., end-1 on the given device. */
+    public static Tensor arange(long end, Device device) {
         if (end < 0) throw new IllegalArgumentException("arange: end must be >= 0, got " + end);
-        Tensor t = empty(new long[] {end}, DType.INT64, Device.CPU);
-        NativeLib.check(JgradNative.jg_arange(DType.INT64.code, end, t.address(), 0, 1), "arange");
-        return t;
+        return arange(0, end, 1, DType.INT64, device);
     }
 
     /** FLOAT32 values start, start+step, ... below end (above end for a negative step). */
     public static Tensor arange(double start, double end, double step) {
-        if (step == 0 || Double.isNaN(step) || (end - start) / step < 0) {
+        return arange(start, end, step, DType.FLOAT32, Device.CPU);
+    }
+
+    /**
+     * Values start + i·step for i = 0, 1, ... while below end (above end for a negative step),
+     * computed in double and rounded once to {@code dtype} (FLOAT32, FLOAT64 or INT64, truncating).
+     */
+    public static Tensor arange(double start, double end, double step, DType dtype, Device device) {
+        if (step == 0 || Double.isNaN(step) || Double.isNaN(start) || Double.isNaN(end) || (end - start) / step < 0
+                || Double.isInfinite(start) || Double.isInfinite(end)) {
             throw new IllegalArgumentException("arange: step " + step + " does not lead from " + start + " to " + end
-                    + "; the step must be non-zero and point from start to end");
+                    + "; start and end must be finite and the step non-zero, pointing from start to end");
         }
+        if (dtype == DType.BOOL) throw new IllegalArgumentException("arange: dtype BOOL is not supported; use FLOAT32, FLOAT64 or INT64");
         long n = (long) Math.ceil((end - start) / step);
-        Tensor t = empty(new long[] {n}, DType.FLOAT32, Device.CPU);
-        NativeLib.check(JgradNative.jg_arange(DType.FLOAT32.code, n, t.address(), start, step), "arange");
+        Tensor t = empty(new long[] {n}, dtype, device);
+        Kernels.sequence("arange", t, false, start, step);
         return t;
     }
 
     /** {@code steps} evenly spaced FLOAT32 values from start to end inclusive. */
     public static Tensor linspace(double start, double end, long steps) {
-        return linspace(start, end, steps, DType.FLOAT32);
+        return linspace(start, end, steps, DType.FLOAT32, Device.CPU);
     }
 
     public static Tensor linspace(double start, double end, long steps, DType dtype) {
+        return linspace(start, end, steps, dtype, Device.CPU);
+    }
+
+    /** {@code steps} evenly spaced values from start to end inclusive, FLOAT32 or FLOAT64, on the given device. */
+    public static Tensor linspace(double start, double end, long steps, DType dtype, Device device) {
         if (steps < 0) throw new IllegalArgumentException("linspace: steps must be >= 0, got " + steps);
         if (!dtype.isFloatingPoint()) throw new IllegalArgumentException("linspace: dtype " + dtype + " is not supported; use FLOAT32 or FLOAT64");
-        Tensor t = empty(new long[] {steps}, dtype, Device.CPU);
-        NativeLib.check(JgradNative.jg_linspace(dtype.code, steps, t.address(), start, end), "linspace");
+        Tensor t = empty(new long[] {steps}, dtype, device);
+        Kernels.sequence("linspace", t, true, start, end);
         return t;
     }
 
