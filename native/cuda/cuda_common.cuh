@@ -1,6 +1,13 @@
-// Shared by the CUDA translation units: CUDA errors as jgrad statuses, device selection.
+// Shared by the CUDA translation units: CUDA errors as jgrad statuses, device selection, launches.
+//
+// The same sources also build for the host emulation (-DJGRAD_CUDA=EMULATE, emulation/): there
+// cuda_runtime.h is emulation/cuda_emulation.h and JG_LAUNCH runs the grid on CPU fibers.
 #pragma once
+#if defined(JGRAD_CUDA_EMULATION)
+#include "emulation/cuda_emulation.h"
+#else
 #include <cuda_runtime.h>
+#endif
 
 #include <string>
 
@@ -36,6 +43,14 @@ inline int use_device(const char* op, int device) {
     cudaError_t e = cudaSetDevice(device);
     return e == cudaSuccess ? JG_OK : cuda_fail(op, e);
 }
+
+// kernel<<<grid, block>>>, written JG_LAUNCH(kernel, grid, block)(args...) so that the emulation
+// build can run the same line.
+#if defined(JGRAD_CUDA_EMULATION)
+#define JG_LAUNCH(kernel, grid, block) ::jg::emu::launch(grid, block, [](auto&&... jg_args) { kernel(jg_args...); })
+#else
+#define JG_LAUNCH(kernel, grid, block) kernel<<<grid, block>>>
+#endif
 
 // Threads per block for every kernel, and a grid for n elements handled by grid-stride loops.
 constexpr int kBlock = 256;

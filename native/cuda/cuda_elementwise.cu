@@ -148,9 +148,9 @@ template <class TO, class TI, class F> int launch1(const char* op, int64_t n, in
     const TI* xi = reinterpret_cast<const TI*>(x);
     constexpr int N = vec_width<TO, TI>();
     if (ndim == 0 && N > 1 && aligned_to(out, N * sizeof(TO)) && aligned_to(x, N * sizeof(TI)))
-        map1_vec<N><<<grid_for((n + N - 1) / N), kBlock>>>(n, o, xi, f);
-    else if (ndim == 0) map1_contig<<<grid_for(n), kBlock>>>(n, o, xi, f);
-    else map1_strided<<<grid_for(n), kBlock>>>(n, o, xi, f, make_geom<2>(ndim, geom));
+        JG_LAUNCH(map1_vec<N>, grid_for((n + N - 1) / N), kBlock)(n, o, xi, f);
+    else if (ndim == 0) JG_LAUNCH(map1_contig, grid_for(n), kBlock)(n, o, xi, f);
+    else JG_LAUNCH(map1_strided, grid_for(n), kBlock)(n, o, xi, f, make_geom<2>(ndim, geom));
     return check_launch(op);
 }
 
@@ -162,9 +162,9 @@ int launch2(const char* op, int64_t n, int ndim, const int64_t* geom, int64_t ou
     const T* pb = reinterpret_cast<const T*>(b);
     constexpr int N = vec_width<TO, T>();
     if (ndim == 0 && N > 1 && aligned_to(out, N * sizeof(TO)) && aligned_to(a, N * sizeof(T)) && aligned_to(b, N * sizeof(T)))
-        map2_vec<N><<<grid_for((n + N - 1) / N), kBlock>>>(n, o, pa, pb, f);
-    else if (ndim == 0) map2_contig<<<grid_for(n), kBlock>>>(n, o, pa, pb, f);
-    else map2_strided<<<grid_for(n), kBlock>>>(n, o, pa, pb, f, make_geom<3>(ndim, geom));
+        JG_LAUNCH(map2_vec<N>, grid_for((n + N - 1) / N), kBlock)(n, o, pa, pb, f);
+    else if (ndim == 0) JG_LAUNCH(map2_contig, grid_for(n), kBlock)(n, o, pa, pb, f);
+    else JG_LAUNCH(map2_strided, grid_for(n), kBlock)(n, o, pa, pb, f, make_geom<3>(ndim, geom));
     return check_launch(op);
 }
 
@@ -195,7 +195,7 @@ int jg_cuda_fill(int device, int dtype, int64_t n, int64_t out, double value) {
     if (st != JG_OK) return st;
     if (n <= 0) return n < 0 ? fail(JG_ERR_ARGUMENT, "fill: negative element count") : JG_OK;
     JG_DISPATCH_ALL(dtype, T, {
-        fill_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<T*>(out), static_cast<T>(value));
+        JG_LAUNCH(fill_kernel, grid_for(n), kBlock)(n, reinterpret_cast<T*>(out), static_cast<T>(value));
         return check_launch("fill");
     });
     return fail(JG_ERR_ARGUMENT, "fill: unknown dtype " + std::to_string(dtype));
@@ -246,7 +246,7 @@ int jg_cuda_where(int device, int dtype, int64_t n, int ndim, const int64_t* geo
     if (n == 0) return JG_OK;
     JG_DISPATCH_ALL(dtype, T, {
         Geom<4> g = ndim == 0 ? Geom<4>{} : make_geom<4>(ndim, geom);
-        where_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<T*>(out), reinterpret_cast<const bool*>(cond),
+        JG_LAUNCH(where_kernel, grid_for(n), kBlock)(n, reinterpret_cast<T*>(out), reinterpret_cast<const bool*>(cond),
                                                   reinterpret_cast<const T*>(a), reinterpret_cast<const T*>(b), g, ndim == 0);
         return check_launch("where");
     });
@@ -261,8 +261,8 @@ int jg_cuda_random(int device, int kind, int dtype, int64_t n, int64_t out, int6
     if (n == 0) return JG_OK;
     const uint64_t s = static_cast<uint64_t>(seed), off = static_cast<uint64_t>(offset);
     switch (dtype) {
-        case JG_FLOAT32: random_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<float*>(out), kind, s, off, lo, hi); break;
-        case JG_FLOAT64: random_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<double*>(out), kind, s, off, lo, hi); break;
+        case JG_FLOAT32: JG_LAUNCH(random_kernel, grid_for(n), kBlock)(n, reinterpret_cast<float*>(out), kind, s, off, lo, hi); break;
+        case JG_FLOAT64: JG_LAUNCH(random_kernel, grid_for(n), kBlock)(n, reinterpret_cast<double*>(out), kind, s, off, lo, hi); break;
         default: return fail(JG_ERR_ARGUMENT, std::string("random: dtype ") + dtype_name(dtype) + " is not supported; expected float32 or float64");
     }
     return check_launch("random");
@@ -274,9 +274,9 @@ int jg_cuda_arange(int device, int dtype, int64_t n, int64_t out, double start, 
     if (n < 0) return fail(JG_ERR_ARGUMENT, "arange: negative element count");
     if (n == 0) return JG_OK;
     switch (dtype) {
-        case JG_FLOAT32: arange_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<float*>(out), start, step); break;
-        case JG_FLOAT64: arange_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<double*>(out), start, step); break;
-        case JG_INT64: arange_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<int64_t*>(out), start, step); break;
+        case JG_FLOAT32: JG_LAUNCH(arange_kernel, grid_for(n), kBlock)(n, reinterpret_cast<float*>(out), start, step); break;
+        case JG_FLOAT64: JG_LAUNCH(arange_kernel, grid_for(n), kBlock)(n, reinterpret_cast<double*>(out), start, step); break;
+        case JG_INT64: JG_LAUNCH(arange_kernel, grid_for(n), kBlock)(n, reinterpret_cast<int64_t*>(out), start, step); break;
         default: return fail(JG_ERR_ARGUMENT, std::string("arange: dtype ") + dtype_name(dtype) + " is not supported; expected float32, float64 or int64");
     }
     return check_launch("arange");
@@ -288,8 +288,8 @@ int jg_cuda_linspace(int device, int dtype, int64_t n, int64_t out, double start
     if (n < 0) return fail(JG_ERR_ARGUMENT, "linspace: negative number of steps");
     if (n == 0) return JG_OK;
     switch (dtype) {
-        case JG_FLOAT32: linspace_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<float*>(out), start, end); break;
-        case JG_FLOAT64: linspace_kernel<<<grid_for(n), kBlock>>>(n, reinterpret_cast<double*>(out), start, end); break;
+        case JG_FLOAT32: JG_LAUNCH(linspace_kernel, grid_for(n), kBlock)(n, reinterpret_cast<float*>(out), start, end); break;
+        case JG_FLOAT64: JG_LAUNCH(linspace_kernel, grid_for(n), kBlock)(n, reinterpret_cast<double*>(out), start, end); break;
         default: return fail(JG_ERR_ARGUMENT, std::string("linspace: dtype ") + dtype_name(dtype) + " is not supported; expected float32 or float64");
     }
     return check_launch("linspace");

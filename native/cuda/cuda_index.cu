@@ -85,7 +85,7 @@ int check_indices(const char* op, int device, const IndexGeom& g, int64_t total,
     unsigned long long* bad = reinterpret_cast<unsigned long long*>(flag.addr);
     cudaError_t e = cudaMemsetAsync(bad, 0, 2 * sizeof(unsigned long long));
     if (e != cudaSuccess) return cuda_fail(op, e);
-    check_kernel<<<grid_for(total), kBlock>>>(total, g, index, dim_size, bad);
+    JG_LAUNCH(check_kernel, grid_for(total), kBlock)(total, g, index, dim_size, bad);
     int st = check_launch(op);
     if (st != JG_OK) return st;
     unsigned long long host[2] = {0, 0};
@@ -133,7 +133,7 @@ int jg_cuda_gather(int device, int dtype, int ndim, const int64_t* geom, int dim
     const int64_t* idx = reinterpret_cast<const int64_t*>(index);
     if ((st = check_indices("gather", device, g, total, idx, dim, dim_size)) != JG_OK) return st;
     JG_DISPATCH_ALL(dtype, T, {
-        gather_kernel<T><<<grid_for(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const T*>(x), idx, reinterpret_cast<T*>(out));
+        JG_LAUNCH(gather_kernel<T>, grid_for(total), kBlock)(total, g, dim, dim_size, reinterpret_cast<const T*>(x), idx, reinterpret_cast<T*>(out));
         return check_launch("gather");
     });
     return fail(JG_ERR_ARGUMENT, "gather: unknown dtype");
@@ -149,9 +149,9 @@ int jg_cuda_scatter_add(int device, int dtype, int ndim, const int64_t* geom, in
     const int64_t* idx = reinterpret_cast<const int64_t*>(index);
     if ((st = check_indices("scatter_add", device, g, total, idx, dim, dim_size)) != JG_OK) return st;
     switch (dtype) {
-        case JG_FLOAT32: scatter_add_kernel<float><<<grid_for(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const float*>(src), idx, reinterpret_cast<float*>(out)); break;
-        case JG_FLOAT64: scatter_add_kernel<double><<<grid_for(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const double*>(src), idx, reinterpret_cast<double*>(out)); break;
-        case JG_INT64: scatter_add_kernel<int64_t><<<grid_for(total), kBlock>>>(total, g, dim, dim_size, reinterpret_cast<const int64_t*>(src), idx, reinterpret_cast<int64_t*>(out)); break;
+        case JG_FLOAT32: JG_LAUNCH(scatter_add_kernel<float>, grid_for(total), kBlock)(total, g, dim, dim_size, reinterpret_cast<const float*>(src), idx, reinterpret_cast<float*>(out)); break;
+        case JG_FLOAT64: JG_LAUNCH(scatter_add_kernel<double>, grid_for(total), kBlock)(total, g, dim, dim_size, reinterpret_cast<const double*>(src), idx, reinterpret_cast<double*>(out)); break;
+        case JG_INT64: JG_LAUNCH(scatter_add_kernel<int64_t>, grid_for(total), kBlock)(total, g, dim, dim_size, reinterpret_cast<const int64_t*>(src), idx, reinterpret_cast<int64_t*>(out)); break;
         default: return fail(JG_ERR_ARGUMENT, "scatter_add: needs float32, float64 or int64");
     }
     return check_launch("scatter_add");

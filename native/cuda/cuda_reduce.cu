@@ -171,16 +171,16 @@ template <class T, class P> int run_reduce(const char* op, int device, const P& 
         const int64_t blocks = outer * chunks;
         if (blocks > INT32_MAX) return fail(JG_ERR_UNSUPPORTED, std::string(op) + ": more than 2^31 - 1 rows");
         if (chunks == 1) {
-            reduce_rows<T><<<static_cast<unsigned>(blocks), kBlock>>>(p, r, int64_t(1), chunk, x, o, static_cast<Acc*>(nullptr));
+            JG_LAUNCH(reduce_rows<T>, static_cast<unsigned>(blocks), kBlock)(p, r, int64_t(1), chunk, x, o, static_cast<Acc*>(nullptr));
             return check_launch(op);
         }
         Scratch s(device, blocks * static_cast<int64_t>(sizeof(Acc)));
         if (s.addr == 0) return JG_ERR_OUT_OF_MEMORY;
         Acc* part = reinterpret_cast<Acc*>(s.addr);
-        reduce_rows<T><<<static_cast<unsigned>(blocks), kBlock>>>(p, r, chunks, chunk, x, o, part);
+        JG_LAUNCH(reduce_rows<T>, static_cast<unsigned>(blocks), kBlock)(p, r, chunks, chunk, x, o, part);
         int st = check_launch(op);
         if (st != JG_OK) return st;
-        combine_rows<<<static_cast<unsigned>(outer), kBlock>>>(p, chunks, part, o);
+        JG_LAUNCH(combine_rows, static_cast<unsigned>(outer), kBlock)(p, chunks, part, o);
         return check_launch(op);
     }
     const int64_t m = outer * inner;
@@ -192,36 +192,29 @@ template <class T, class P> int run_reduce(const char* op, int device, const P& 
     const int64_t chunk = (r + chunks - 1) / chunks;
     dim3 grid(static_cast<unsigned>(grid_for(m)), static_cast<unsigned>(chunks));
     if (chunks == 1) {
-        reduce_cols<T><<<grid, kBlock>>>(p, outer, r, inner, chunk, x, o, static_cast<Acc*>(nullptr));
+        JG_LAUNCH(reduce_cols<T>, grid, kBlock)(p, outer, r, inner, chunk, x, o, static_cast<Acc*>(nullptr));
         return check_launch(op);
     }
     Scratch s(device, chunks * m * static_cast<int64_t>(sizeof(Acc)));
     if (s.addr == 0) return JG_ERR_OUT_OF_MEMORY;
     Acc* part = reinterpret_cast<Acc*>(s.addr);
-    reduce_cols<T><<<grid, kBlock>>>(p, outer, r, inner, chunk, x, o, part);
+    JG_LAUNCH(reduce_cols<T>, grid, kBlock)(p, outer, r, inner, chunk, x, o, part);
     int st = check_launch(op);
     if (st != JG_OK) return st;
-    combine_cols<<<grid_for(m), kBlock>>>(p, m, chunks, part, o);
+    JG_LAUNCH(combine_cols, grid_for(m), kBlock)(p, m, chunks, part, o);
     return check_launch(op);
 }
 
 template <class A> __device__ A block_sum(A v) { return block_reduce(SumPolicy<A>{}, v); }
 
-template <class T> __device__ T block_max(T v) {
-    __shared__ T s[kBlock];
-    s[threadIdx.x] = v;
-    __syncthreads();
-    for (int k = blockDim.x / 2; k > 0; k >>= 1) {
-        if (threadIdx.x < k) {
-            T a = s[threadIdx.x], b = s[threadIdx.x + k];
-            s[threadIdx.x] = (b > a || nan_of(b)) && !nan_of(a) ? b : a;
-        }
-        __syncthreads();
-    }
-    T r = s[0];
-    __syncthreads();
-    return r;
-}
+// Max with NaN propagation, for the softmax shift.
+template <class T> struct MaxPolicy {
+    using Acc = T;
+    __device__ __forceinline__ T init() const { return -INFINITY; }
+    __device__ __forceinline__ T combine(T a, T b) const { return (b > a || nan_of(b)) && !nan_of(a) ? b : a; }
+};
+
+template <class T> __device__ T block_max(T v) { return block_reduce(MaxPolicy<T>{}, v); }
 
 template <class T> __global__ void softmax_rows(bool log, int64_t cols, const T* x, T* y) {
     const T* xr = x + blockIdx.x * cols;
@@ -297,8 +290,8 @@ int jg_cuda_softmax(int device, int log, int dtype, int64_t rows, int64_t cols, 
     if (st != JG_OK) return st;
     if (rows <= 0 || cols <= 0) return rows < 0 || cols < 0 ? fail(JG_ERR_ARGUMENT, "softmax: negative extent") : JG_OK;
     switch (dtype) {
-        case JG_FLOAT32: softmax_rows<float><<<static_cast<unsigned>(rows), kBlock>>>(log != 0, cols, reinterpret_cast<const float*>(x), reinterpret_cast<float*>(out)); break;
-        case JG_FLOAT64: softmax_rows<double><<<static_cast<unsigned>(rows), kBlock>>>(log != 0, cols, reinterpret_cast<const double*>(x), reinterpret_cast<double*>(out)); break;
+        case JG_FLOAT32: JG_LAUNCH(softmax_rows<float>, static_cast<unsigned>(rows), kBlock)(log != 0, cols, reinterpret_cast<const float*>(x), reinterpret_cast<float*>(out)); break;
+        case JG_FLOAT64: JG_LAUNCH(softmax_rows<double>, static_cast<unsigned>(rows), kBlock)(log != 0, cols, reinterpret_cast<const double*>(x), reinterpret_cast<double*>(out)); break;
         default: return fail(JG_ERR_ARGUMENT, "softmax: needs float32 or float64");
     }
     return check_launch("softmax");
@@ -309,8 +302,8 @@ int jg_cuda_softmax_backward(int device, int log, int dtype, int64_t rows, int64
     if (st != JG_OK) return st;
     if (rows <= 0 || cols <= 0) return rows < 0 || cols < 0 ? fail(JG_ERR_ARGUMENT, "softmax_backward: negative extent") : JG_OK;
     switch (dtype) {
-        case JG_FLOAT32: softmax_backward_rows<float><<<static_cast<unsigned>(rows), kBlock>>>(log != 0, cols, reinterpret_cast<const float*>(y), reinterpret_cast<const float*>(dy), reinterpret_cast<float*>(dx)); break;
-        case JG_FLOAT64: softmax_backward_rows<double><<<static_cast<unsigned>(rows), kBlock>>>(log != 0, cols, reinterpret_cast<const double*>(y), reinterpret_cast<const double*>(dy), reinterpret_cast<double*>(dx)); break;
+        case JG_FLOAT32: JG_LAUNCH(softmax_backward_rows<float>, static_cast<unsigned>(rows), kBlock)(log != 0, cols, reinterpret_cast<const float*>(y), reinterpret_cast<const float*>(dy), reinterpret_cast<float*>(dx)); break;
+        case JG_FLOAT64: JG_LAUNCH(softmax_backward_rows<double>, static_cast<unsigned>(rows), kBlock)(log != 0, cols, reinterpret_cast<const double*>(y), reinterpret_cast<const double*>(dy), reinterpret_cast<double*>(dx)); break;
         default: return fail(JG_ERR_ARGUMENT, "softmax_backward: needs float32 or float64");
     }
     return check_launch("softmax_backward");

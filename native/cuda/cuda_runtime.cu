@@ -5,6 +5,10 @@
 // cost far more than a kernel. All work runs on the device's default stream, so a block freed by
 // the host can be reused by the next kernel without an event: stream order keeps them apart.
 #include <mutex>
+#if defined(JGRAD_CUDA_EMULATION) && defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -30,6 +34,19 @@ void release_cached(int device) {
 
 thread_local std::string g_name;
 
+// In the emulation under AddressSanitizer, the slack between the size asked for and the block's
+// size class is poisoned, so a kernel that reads past its tensor is caught.
+#if defined(JGRAD_CUDA_EMULATION) && defined(__SANITIZE_ADDRESS__)
+void poison_slack(void* p, int64_t nbytes, int64_t cls) {
+    __asan_unpoison_memory_region(p, static_cast<size_t>(cls));
+    __asan_poison_memory_region(static_cast<char*>(p) + nbytes, static_cast<size_t>(cls - nbytes));
+}
+void unpoison(void* p, int64_t cls) { __asan_unpoison_memory_region(p, static_cast<size_t>(cls)); }
+#else
+void poison_slack(void*, int64_t, int64_t) {}
+void unpoison(void*, int64_t) {}
+#endif
+
 }  // namespace
 }  // namespace cuda
 }  // namespace jg
@@ -40,6 +57,43 @@ using namespace jg::cuda;
 extern "C" {
 
 int jg_cuda_compiled(void) { return 1; }
+
+#if defined(JGRAD_CUDA_EMULATION)
+int jg_cuda_emulated(void) { return 1; }
+
+int jg_cuda_emulated_gemm(int device, int dtype, int64_t count, int64_t m, int64_t n, int64_t k, int64_t a, int64_t a_rs, int64_t a_cs,
+                          int64_t a_bs, int64_t b, int64_t b_rs, int64_t b_cs, int64_t b_bs, int64_t c) {
+    int st = use_device("emulated_gemm", device);
+    if (st != JG_OK) return st;
+    auto run = [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        const T* pa = reinterpret_cast<const T*>(a);
+        const T* pb = reinterpret_cast<const T*>(b);
+        T* pc = reinterpret_cast<T*>(c);
+        for (int64_t i = 0; i < count; ++i)
+            for (int64_t r = 0; r < m; ++r)
+                for (int64_t q = 0; q < n; ++q) {
+                    double s = 0;
+                    for (int64_t p = 0; p < k; ++p)
+                        s += static_cast<double>(pa[i * a_bs + r * a_rs + p * a_cs]) * static_cast<double>(pb[i * b_bs + p * b_rs + q * b_cs]);
+                    pc[i * m * n + r * n + q] = static_cast<T>(s);
+                }
+        return JG_OK;
+    };
+    switch (dtype) {
+        case JG_FLOAT32: return run(static_cast<float*>(nullptr));
+        case JG_FLOAT64: return run(static_cast<double*>(nullptr));
+        default: return fail(JG_ERR_ARGUMENT, "emulated_gemm: needs float32 or float64");
+    }
+}
+#else
+int jg_cuda_emulated(void) { return 0; }
+
+int jg_cuda_emulated_gemm(int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                          int64_t, int64_t) {
+    return fail(JG_ERR_UNSUPPORTED, "emulated_gemm: this is a real CUDA build; matrix products go through cuBLAS");
+}
+#endif
 
 int jg_cuda_device_count(void) { return device_count(); }
 
@@ -74,7 +128,10 @@ int64_t jg_cuda_alloc(int device, int64_t nbytes) {
     }
     if (use_device("cuda alloc", device) != JG_OK) return 0;
     int64_t cls = cls_of(nbytes);
-    if (void* p = cache(device).take(cls)) return reinterpret_cast<int64_t>(p);
+    if (void* p = cache(device).take(cls)) {
+        poison_slack(p, nbytes, cls);
+        return reinterpret_cast<int64_t>(p);
+    }
     void* p = nullptr;
     cudaError_t e = cudaMalloc(&p, static_cast<size_t>(cls));
     if (e == cudaErrorMemoryAllocation) {
@@ -91,12 +148,14 @@ int64_t jg_cuda_alloc(int device, int64_t nbytes) {
         return 0;
     }
     cache(device).added(cls);
+    poison_slack(p, nbytes, cls);
     return reinterpret_cast<int64_t>(p);
 }
 
 int jg_cuda_free(int device, int64_t address, int64_t nbytes) {
     if (address == 0) return JG_OK;
     // no cache limit on the device: blocks go back to the driver only through emptyCache or OOM
+    unpoison(reinterpret_cast<void*>(address), cls_of(nbytes));
     cache(device).give(reinterpret_cast<void*>(address), cls_of(nbytes), INT64_MAX);
     return JG_OK;
 }

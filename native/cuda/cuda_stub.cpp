@@ -12,6 +12,11 @@ extern "C" {
 
 int jg_cuda_compiled(void) { return 0; }
 int jg_cuda_device_count(void) { return 0; }
+int jg_cuda_emulated(void) { return 0; }
+int jg_cuda_emulated_gemm(int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                          int64_t, int64_t) {
+    return no_cuda("emulated_gemm");
+}
 const char* jg_cuda_device_name(int) {
     no_cuda("device_name");
     return "";

@@ -123,6 +123,14 @@ int jg_scatter_add(int dtype, int ndim, const int64_t* geom, int dim, int64_t di
  * without CUDA every function below returns JG_ERR_UNSUPPORTED ("not compiled with CUDA"),
  * except jg_cuda_compiled and jg_cuda_device_count, which answer 0. */
 int jg_cuda_compiled(void);
+/* 1 in the host emulation of CUDA (-DJGRAD_CUDA=EMULATE, a build for testing without a GPU): the
+ * kernels run on CPU fibers, device memory is host memory, and matrix products use
+ * jg_cuda_emulated_gemm instead of cuBLAS. 0 in real and CPU-only builds. */
+int jg_cuda_emulated(void);
+/* Emulation only: c[i] (contiguous m x n, row-major) = a[i] . b[i] for i < count, where element
+ * (r, c) of a[i] is at a + i*a_bs + r*a_rs + c*a_cs elements, and likewise for b. */
+int jg_cuda_emulated_gemm(int device, int dtype, int64_t count, int64_t m, int64_t n, int64_t k, int64_t a, int64_t a_rs,
+                          int64_t a_cs, int64_t a_bs, int64_t b, int64_t b_rs, int64_t b_cs, int64_t b_bs, int64_t c);
 /* Devices usable by this process; 0 without a driver or device. Never fails. */
 int jg_cuda_device_count(void);
 /* The device's name, or an empty string with jg_last_error() set. */

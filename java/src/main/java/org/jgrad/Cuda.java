@@ -26,6 +26,15 @@ public final class Cuda {
         return JgradNative.jg_cuda_compiled() != 0;
     }
 
+    /**
+     * True if the CUDA devices are the host emulation (a test build of the native library, made with
+     * {@code -DJGRAD_CUDA=EMULATE}): kernels run on CPU fibers and device memory is host memory.
+     */
+    public static boolean isEmulated() {
+        NativeLib.ensureLoaded();
+        return JgradNative.jg_cuda_emulated() != 0;
+    }
+
     private static volatile int count = -1;
 
     /** Number of usable CUDA devices; 0 without a driver or device. Asked once per process. */

@@ -5,6 +5,8 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas;
+import org.jgrad.internal.NativeLib;
+import org.jgrad.internal.bind.JgradNative;
 
 /** Matrix products through OpenBLAS (cblas_sgemm/dgemm) on the CPU and cuBLAS on CUDA, never hand-written. */
 final class LinAlg {
@@ -162,7 +164,12 @@ final class LinAlg {
             view.close();
             return;
         }
-        if (!a.device.isCpu()) {
+        if (!a.device.isCpu() && Cuda.isEmulated()) {
+            // the host emulation of CUDA has no cuBLAS: a plain loop over the same operands
+            long ars = aRow ? lda : 1, acs = aRow ? 1 : lda, brs = bRow ? ldb : 1, bcs = bRow ? 1 : ldb;
+            NativeLib.check(JgradNative.jg_cuda_emulated_gemm(a.device.index(), a.dtype.code, count, m, n, k, pa, ars, acs, strideA, pb,
+                    brs, bcs, strideB, pc), "matmul");
+        } else if (!a.device.isCpu()) {
             CudaBlas.gemm(a.device, a.dtype, pa, aRow, lda, strideA, pb, bRow, ldb, strideB, pc, m * n, m, n, k, count);
         } else if (a.dtype == DType.FLOAT32) {
             openblas.cblas_sgemm(openblas.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1f,

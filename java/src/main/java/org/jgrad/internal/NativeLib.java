@@ -7,7 +7,16 @@ import org.jgrad.internal.bind.JgradNative;
 public final class NativeLib {
     private NativeLib() {}
 
+    /**
+     * System property naming a libjgrad.so to use instead of the jar's (loaded first; the JNI
+     * library then binds to it by its soname). The build uses it to run the CUDA tests against the
+     * host emulation of CUDA.
+     */
+    public static final String LIBRARY_PROPERTY = "jgrad.library";
+
     static {
+        String override = System.getProperty(LIBRARY_PROPERTY);
+        if (override != null && !override.isEmpty()) System.load(override);
         Loader.load(JgradNative.class);
     }
 

@@ -1,0 +1,333 @@
+// Native CUDA suite: every jg_cuda_* entry point against its CPU counterpart on the same inputs.
+// It runs wherever the library has CUDA kernels and a device: on a GPU, and in CI against the host
+// emulation (-DJGRAD_CUDA=EMULATE), where AddressSanitizer watches the kernels' memory accesses.
+// Without a device it reports itself skipped (exit code 77).
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "jgrad/jgrad.h"
+
+static int failures = 0;
+#define CHECK(...)                                                             \
+    do {                                                                       \
+        if (!(__VA_ARGS__)) {                                                  \
+            std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #__VA_ARGS__); \
+            ++failures;                                                        \
+        }                                                                      \
+    } while (0)
+#define CHECK_OK(call)                                                                        \
+    do {                                                                                      \
+        int st_ = (call);                                                                     \
+        if (st_ != JG_OK) {                                                                   \
+            std::printf("FAIL %s:%d: %s -> %d: %s\n", __FILE__, __LINE__, #call, st_, jg_last_error()); \
+            ++failures;                                                                       \
+        }                                                                                     \
+    } while (0)
+
+static const int D = 0;
+template <class T> static int64_t addr(T* p) { return reinterpret_cast<int64_t>(p); }
+
+// Device memory holding a copy of v, freed at scope exit.
+template <class T> struct Dev {
+    int64_t p = 0, bytes = 0;
+    explicit Dev(int64_t n) : bytes(n * static_cast<int64_t>(sizeof(T))) { p = jg_cuda_alloc(D, bytes == 0 ? 1 : bytes); }
+    explicit Dev(const std::vector<T>& v) : Dev(static_cast<int64_t>(v.size())) { put(v); }
+    Dev(const Dev&) = delete;
+    ~Dev() { jg_cuda_free(D, p, bytes == 0 ? 1 : bytes); }
+    void put(const std::vector<T>& v) { CHECK_OK(jg_cuda_copy_to_device(D, p, addr(const_cast<T*>(v.data())), bytes)); }
+    std::vector<T> get() const {
+        std::vector<T> v(bytes / sizeof(T));
+        CHECK_OK(jg_cuda_copy_to_host(D, addr(v.data()), p, bytes));
+        return v;
+    }
+    int64_t at(int64_t i) const { return p + i * static_cast<int64_t>(sizeof(T)); }
+};
+
+template <class T> static bool near(T got, T want, double rel) {
+    if (std::isnan(static_cast<double>(want))) return std::isnan(static_cast<double>(got));
+    if (std::isinf(static_cast<double>(want))) return got == want;
+    return std::fabs(static_cast<double>(got) - static_cast<double>(want)) <= rel * (1 + std::fabs(static_cast<double>(want)));
+}
+template <class T> static bool all_near(const std::vector<T>& got, const std::vector<T>& want, double rel, const char* what) {
+    if (got.size() != want.size()) {
+        std::printf("  %s: size %zu vs %zu\n", what, got.size(), want.size());
+        return false;
+    }
+    for (size_t i = 0; i < got.size(); ++i)
+        if (!near(got[i], want[i], rel)) {
+            std::printf("  %s: element %zu is %.17g, CPU has %.17g\n", what, i, static_cast<double>(got[i]), static_cast<double>(want[i]));
+            return false;
+        }
+    return true;
+}
+template <class T> static double tol() { return sizeof(T) == 4 ? 2e-6 : 1e-14; }
+
+template <class T> static std::vector<T> sample(int64_t n, double lo, double hi, int salt) {
+    std::vector<T> v(n);
+    for (int64_t i = 0; i < n; ++i) v[i] = static_cast<T>(lo + (hi - lo) * std::fmod(std::fabs(std::sin(i * 12.9898 + salt)) * 43758.5453, 1.0));
+    return v;
+}
+
+template <class T> static void unary_binary(int dtype) {
+    // n leaves a tail after the 128-bit vectors; offset 1 makes the pointers unaligned (scalar path)
+    for (int64_t n : {int64_t(1), int64_t(4099)}) {
+        for (int offset : {0, 1}) {
+            std::vector<T> x = sample<T>(n + offset, 0.1, 3, 1), y = sample<T>(n + offset, -2, 2, 2);
+            Dev<T> dx(x), dy(y), dout(n + offset);
+            for (int op = 0; op < JG_UNARY_OP_COUNT; ++op) {
+                std::vector<T> want(n + offset, T(0));
+                CHECK_OK(jg_unary(op, dtype, n, 0, nullptr, addr(want.data() + offset), addr(x.data() + offset), 0.5, 2.0));
+                CHECK_OK(jg_cuda_fill(D, dtype, n + offset, dout.p, 0));
+                CHECK_OK(jg_cuda_unary(D, op, dtype, n, 0, nullptr, dout.at(offset), dx.at(offset), 0.5, 2.0));
+                CHECK(all_near(dout.get(), want, 4 * tol<T>(), ("unary op " + std::to_string(op)).c_str()));
+            }
+            for (int op = 0; op < JG_BINARY_OP_COUNT; ++op) {
+                bool compare = op >= JG_EQ && op <= JG_LE;
+                if (compare) {
+                    std::vector<unsigned char> want(n), got(n);
+                    CHECK_OK(jg_binary(op, dtype, n, 0, nullptr, addr(want.data()), addr(x.data() + offset), addr(y.data() + offset), 0, 0));
+                    Dev<unsigned char> db(n);
+                    CHECK_OK(jg_cuda_binary(D, op, dtype, n, 0, nullptr, db.p, dx.at(offset), dy.at(offset), 0, 0));
+                    CHECK(db.get() == want);
+                } else {
+                    std::vector<T> want(n + offset, T(0));
+                    CHECK_OK(jg_binary(op, dtype, n, 0, nullptr, addr(want.data() + offset), addr(x.data() + offset), addr(y.data() + offset), 0.25, 1.5));
+                    CHECK_OK(jg_cuda_fill(D, dtype, n + offset, dout.p, 0));
+                    CHECK_OK(jg_cuda_binary(D, op, dtype, n, 0, nullptr, dout.at(offset), dx.at(offset), dy.at(offset), 0.25, 1.5));
+                    CHECK(all_near(dout.get(), want, 4 * tol<T>(), ("binary op " + std::to_string(op)).c_str()));
+                }
+            }
+        }
+    }
+    // strided and broadcast: out[i][j] = x[j][i] + y[i] for a 37 x 53 result
+    const int64_t R = 37, C = 53;
+    std::vector<T> x = sample<T>(R * C, -1, 1, 3), y = sample<T>(R, -1, 1, 4), want(R * C);
+    int64_t geom[] = {R, C, /*out*/ C, 1, /*x (transposed)*/ 1, R, /*y (broadcast along j)*/ 1, 0};
+    CHECK_OK(jg_binary(JG_ADD, dtype, R * C, 2, geom, addr(want.data()), addr(x.data()), addr(y.data()), 0, 0));
+    Dev<T> dx(x), dy(y), dout(R * C);
+    CHECK_OK(jg_cuda_binary(D, JG_ADD, dtype, R * C, 2, geom, dout.p, dx.p, dy.p, 0, 0));
+    CHECK(all_near(dout.get(), want, 0, "strided add"));
+    int64_t ugeom[] = {R, C, C, 1, 1, R};
+    CHECK_OK(jg_unary(JG_EXP, dtype, R * C, 2, ugeom, addr(want.data()), addr(x.data()), 0, 0));
+    CHECK_OK(jg_cuda_unary(D, JG_EXP, dtype, R * C, 2, ugeom, dout.p, dx.p, 0, 0));
+    CHECK(all_near(dout.get(), want, 4 * tol<T>(), "strided exp"));
+}
+
+static void copy_where_fill() {
+    // float64 -> float32 / int64 / bool, transposed
+    const int64_t R = 19, C = 31;
+    std::vector<double> x = sample<double>(R * C, -5, 5, 5);
+    x[3] = 0;
+    Dev<double> dx(x);
+    int64_t geom[] = {R, C, C, 1, 1, R};
+    std::vector<float> wf(R * C);
+    CHECK_OK(jg_copy(JG_FLOAT32, JG_FLOAT64, R * C, 2, geom, addr(wf.data()), addr(x.data())));
+    Dev<float> df(R * C);
+    CHECK_OK(jg_cuda_copy(D, JG_FLOAT32, JG_FLOAT64, R * C, 2, geom, df.p, dx.p));
+    CHECK(df.get() == wf);
+    std::vector<int64_t> wi(R * C);
+    CHECK_OK(jg_copy(JG_INT64, JG_FLOAT64, R * C, 0, nullptr, addr(wi.data()), addr(x.data())));
+    Dev<int64_t> di(R * C);
+    CHECK_OK(jg_cuda_copy(D, JG_INT64, JG_FLOAT64, R * C, 0, nullptr, di.p, dx.p));
+    CHECK(di.get() == wi);
+    std::vector<unsigned char> wb(R * C);
+    CHECK_OK(jg_copy(JG_BOOL, JG_FLOAT64, R * C, 0, nullptr, addr(wb.data()), addr(x.data())));
+    Dev<unsigned char> db(R * C);
+    CHECK_OK(jg_cuda_copy(D, JG_BOOL, JG_FLOAT64, R * C, 0, nullptr, db.p, dx.p));
+    CHECK(db.get() == wb);
+    // where(cond, a, b) with a broadcast b
+    std::vector<double> a = sample<double>(R * C, 0, 1, 6), b = {42.0}, w(R * C);
+    int64_t wgeom[] = {R * C, 1, 1, 1, 0};
+    CHECK_OK(jg_where(JG_FLOAT64, R * C, 1, wgeom, addr(w.data()), addr(wb.data()), addr(a.data()), addr(b.data())));
+    Dev<double> da(a), dbb(b), dw(R * C);
+    CHECK_OK(jg_cuda_where(D, JG_FLOAT64, R * C, 1, wgeom, dw.p, db.p, da.p, dbb.p));
+    CHECK(dw.get() == w);
+    CHECK_OK(jg_cuda_fill(D, JG_INT64, R * C, di.p, -7));
+    CHECK(di.get() == std::vector<int64_t>(R * C, -7));
+}
+
+// Same bits as the CPU: random, arange and linspace share their element formulas.
+static void creation() {
+    for (int kind : {0, 1}) {
+        const int64_t n = 10007;
+        std::vector<double> w(n);
+        std::vector<float> wf(n);
+        CHECK_OK(jg_random(kind, JG_FLOAT64, n, addr(w.data()), 1234, 77, -1, 3));
+        CHECK_OK(jg_random(kind, JG_FLOAT32, n, addr(wf.data()), 1234, 77, -1, 3));
+        Dev<double> d(n);
+        Dev<float> df(n);
+        CHECK_OK(jg_cuda_random(D, kind, JG_FLOAT64, n, d.p, 1234, 77, -1, 3));
+        CHECK_OK(jg_cuda_random(D, kind, JG_FLOAT32, n, df.p, 1234, 77, -1, 3));
+        CHECK(d.get() == w);
+        CHECK(df.get() == wf);
+    }
+    const int64_t n = 1001;
+    std::vector<float> w(n);
+    Dev<float> d(n);
+    CHECK_OK(jg_arange(JG_FLOAT32, n, addr(w.data()), -3.5, 0.1));
+    CHECK_OK(jg_cuda_arange(D, JG_FLOAT32, n, d.p, -3.5, 0.1));
+    CHECK(d.get() == w);
+    CHECK_OK(jg_linspace(JG_FLOAT32, n, addr(w.data()), -1, 7));
+    CHECK_OK(jg_cuda_linspace(D, JG_FLOAT32, n, d.p, -1, 7));
+    CHECK(d.get() == w);
+    std::vector<int64_t> wi(n);
+    Dev<int64_t> di(n);
+    CHECK_OK(jg_arange(JG_INT64, n, addr(wi.data()), 5, -2));
+    CHECK_OK(jg_cuda_arange(D, JG_INT64, n, di.p, 5, -2));
+    CHECK(di.get() == wi);
+}
+
+template <class T> static void reduce_case(int dtype, int64_t outer, int64_t r, int64_t inner, bool with_nan, bool ties) {
+    std::vector<T> x = sample<T>(outer * r * inner, -100, 100, static_cast<int>(outer + r + inner));
+    if (ties) std::fill(x.begin(), x.end(), T(3));
+    if (with_nan && x.size() > 10) x[x.size() / 2 + 3] = std::numeric_limits<T>::quiet_NaN();
+    Dev<T> dx(x);
+    const std::string shape = "[" + std::to_string(outer) + ", " + std::to_string(r) + ", " + std::to_string(inner) + "]";
+    for (int op = 0; op < JG_REDUCE_OP_COUNT; ++op) {
+        bool index = op == JG_ARGMAX || op == JG_ARGMIN;
+        std::string what = "reduce op " + std::to_string(op) + " " + shape;
+        if (index) {
+            std::vector<int64_t> want(outer * inner);
+            CHECK_OK(jg_reduce(op, dtype, outer, r, inner, addr(want.data()), addr(x.data())));
+            Dev<int64_t> dout(outer * inner);
+            CHECK_OK(jg_cuda_reduce(D, op, dtype, outer, r, inner, dout.p, dx.p));
+            CHECK(all_near(dout.get(), want, 0, what.c_str()));
+        } else {
+            std::vector<T> want(outer * inner);
+            CHECK_OK(jg_reduce(op, dtype, outer, r, inner, addr(want.data()), addr(x.data())));
+            Dev<T> dout(outer * inner);
+            CHECK_OK(jg_cuda_reduce(D, op, dtype, outer, r, inner, dout.p, dx.p));
+            // sums add in a different order; relative to the sum of magnitudes
+            CHECK(all_near(dout.get(), want, op == JG_SUM ? 1e-6 * std::sqrt(static_cast<double>(r)) : 0, what.c_str()));
+        }
+    }
+}
+
+static void reductions() {
+    const int64_t shapes[][3] = {{1, 1, 1}, {5, 7, 1}, {3, 50001, 1}, {1, 1 << 20, 1}, {2, 300000, 1}, {4, 10, 6},
+                                 {1, 100000, 3}, {7, 3000, 5}, {1, 3, 70000}};
+    for (auto& s : shapes) {
+        reduce_case<float>(JG_FLOAT32, s[0], s[1], s[2], false, false);
+        reduce_case<double>(JG_FLOAT64, s[0], s[1], s[2], true, false);
+    }
+    reduce_case<float>(JG_FLOAT32, 1, 1 << 20, 1, false, true);  // ties across chunks: first index
+    reduce_case<float>(JG_FLOAT32, 1, 70000, 3, false, true);
+    reduce_case<float>(JG_FLOAT32, 1, 1 << 20, 1, true, false);  // NaN in a late chunk
+    // integer and bool sums
+    std::vector<int64_t> xi(300001);
+    for (size_t i = 0; i < xi.size(); ++i) xi[i] = static_cast<int64_t>(i % 1000) - 400;
+    Dev<int64_t> dxi(xi), dsum(1);
+    int64_t want = 0;
+    CHECK_OK(jg_reduce(JG_SUM, JG_INT64, 1, static_cast<int64_t>(xi.size()), 1, addr(&want), addr(xi.data())));
+    CHECK_OK(jg_cuda_reduce(D, JG_SUM, JG_INT64, 1, static_cast<int64_t>(xi.size()), 1, dsum.p, dxi.p));
+    CHECK(dsum.get()[0] == want);
+    std::vector<unsigned char> xb(100003);
+    for (size_t i = 0; i < xb.size(); ++i) xb[i] = i % 3 == 0;
+    Dev<unsigned char> dxb(xb);
+    CHECK_OK(jg_cuda_reduce(D, JG_SUM, JG_BOOL, 1, static_cast<int64_t>(xb.size()), 1, dsum.p, dxb.p));
+    CHECK(dsum.get()[0] == 33335);
+    // an empty sum is zero; an empty max is an error
+    Dev<float> dz(4);
+    CHECK_OK(jg_cuda_fill(D, JG_FLOAT32, 4, dz.p, 9));
+    CHECK_OK(jg_cuda_reduce(D, JG_SUM, JG_FLOAT32, 2, 0, 2, dz.p, dz.p));
+    CHECK(dz.get() == std::vector<float>(4, 0.0f));
+    CHECK(jg_cuda_reduce(D, JG_MAX, JG_FLOAT32, 1, 0, 1, dz.p, dz.p) == JG_ERR_ARGUMENT);
+}
+
+template <class T> static void softmax(int dtype) {
+    for (int64_t cols : {int64_t(1), int64_t(10), int64_t(1000), int64_t(5000)}) {
+        const int64_t rows = 7;
+        std::vector<T> x = sample<T>(rows * cols, -30, 30, 8), dy = sample<T>(rows * cols, -1, 1, 9);
+        Dev<T> dx(x), ddy(dy), dout(rows * cols), dgrad(rows * cols);
+        for (int log : {0, 1}) {
+            std::vector<T> want(rows * cols), gwant(rows * cols);
+            CHECK_OK(jg_softmax(log, dtype, rows, cols, addr(want.data()), addr(x.data())));
+            CHECK_OK(jg_cuda_softmax(D, log, dtype, rows, cols, dout.p, dx.p));
+            CHECK(all_near(dout.get(), want, 8 * tol<T>(), "softmax"));
+            CHECK_OK(jg_softmax_backward(log, dtype, rows, cols, addr(gwant.data()), addr(want.data()), addr(dy.data())));
+            CHECK_OK(jg_cuda_softmax_backward(D, log, dtype, rows, cols, dgrad.p, dout.p, ddy.p));
+            CHECK(all_near(dgrad.get(), gwant, 1e3 * tol<T>(), "softmax backward"));
+        }
+    }
+}
+
+static void indexing() {
+    // gather along dim 1 of a 4 x 6 input with a 4 x 3 index (negative indices count from the end)
+    std::vector<double> x = sample<double>(24, 0, 1, 10);
+    std::vector<int64_t> idx = {0, 5, -1, 2, 2, 3, 1, -6, 4, 5, 0, 0};
+    int64_t geom[] = {4, 3, /*x*/ 6, 1, /*index*/ 3, 1};
+    std::vector<double> want(12);
+    CHECK_OK(jg_gather(JG_FLOAT64, 2, geom, 1, 6, addr(want.data()), addr(x.data()), addr(idx.data())));
+    Dev<double> dx(x), dout(12);
+    Dev<int64_t> di(idx);
+    CHECK_OK(jg_cuda_gather(D, JG_FLOAT64, 2, geom, 1, 6, dout.p, dx.p, di.p));
+    CHECK(dout.get() == want);
+    // scatter_add back: repeated indices accumulate
+    std::vector<double> acc(24, 1.0), src = sample<double>(12, 0, 1, 11);
+    int64_t sgeom[] = {4, 3, /*out*/ 6, 1, /*src*/ 3, 1, /*index*/ 3, 1};
+    CHECK_OK(jg_scatter_add(JG_FLOAT64, 2, sgeom, 1, 6, addr(acc.data()), addr(src.data()), addr(idx.data())));
+    Dev<double> dacc(std::vector<double>(24, 1.0)), dsrc(src);
+    CHECK_OK(jg_cuda_scatter_add(D, JG_FLOAT64, 2, sgeom, 1, 6, dacc.p, dsrc.p, di.p));
+    CHECK(all_near(dacc.get(), acc, 1e-15, "scatter_add"));
+    // a bad index is an error that names it, before anything is read
+    di.put({0, 5, -1, 2, 2, 3, 1, -6, 4, 6, 0, 0});
+    CHECK(jg_cuda_gather(D, JG_FLOAT64, 2, geom, 1, 6, dout.p, dx.p, di.p) == JG_ERR_ARGUMENT);
+    CHECK(std::strstr(jg_last_error(), "index 6 is out of bounds") != nullptr);
+    CHECK(jg_cuda_scatter_add(D, JG_FLOAT64, 2, sgeom, 1, 6, dacc.p, dsrc.p, di.p) == JG_ERR_ARGUMENT);
+}
+
+static void memory() {
+    int64_t stats[4];
+    CHECK_OK(jg_cuda_empty_cache(D));
+    CHECK_OK(jg_cuda_memory_stats(D, stats));
+    const int64_t before = stats[0];
+    int64_t a = jg_cuda_alloc(D, 1000);
+    CHECK(a != 0 && a % 256 == 0);
+    CHECK_OK(jg_cuda_free(D, a, 1000));
+    int64_t b = jg_cuda_alloc(D, 900);  // same size class: the cached block
+    CHECK(b == a);
+    CHECK_OK(jg_cuda_memory_stats(D, stats));
+    CHECK(stats[0] == before + 1024 && stats[2] >= stats[0] && stats[1] >= stats[0]);
+    CHECK_OK(jg_cuda_free(D, b, 900));
+    CHECK(jg_cuda_alloc(D, int64_t(1) << 50) == 0);
+    CHECK(std::strstr(jg_last_error(), "out of memory") != nullptr && std::strstr(jg_last_error(), "free") != nullptr);
+    CHECK(jg_cuda_alloc(D + 100, 16) == 0 && std::strstr(jg_last_error(), "does not exist") != nullptr);
+    int64_t ft[2];
+    CHECK_OK(jg_cuda_mem_info(D, ft));
+    CHECK(ft[1] > 0 && ft[0] <= ft[1]);
+    CHECK(std::strlen(jg_cuda_device_name(D)) > 0);
+    if (jg_cuda_device_count() > 1) {  // peer copy from device 1
+        std::vector<float> v = sample<float>(1000, 0, 1, 12);
+        int64_t p1 = jg_cuda_alloc(1, 4000);
+        CHECK_OK(jg_cuda_copy_to_device(1, p1, addr(v.data()), 4000));
+        Dev<float> d0(1000);
+        CHECK_OK(jg_cuda_copy_peer(D, d0.p, 1, p1, 4000));
+        CHECK(d0.get() == v);
+        CHECK_OK(jg_cuda_free(1, p1, 4000));
+    }
+    CHECK_OK(jg_cuda_synchronize(D));
+}
+
+int main() {
+    if (!jg_cuda_compiled() || jg_cuda_device_count() == 0) {
+        std::printf("SKIP: no CUDA device (%s)\n", jg_cuda_compiled() ? "none visible" : "library built without CUDA");
+        return 77;
+    }
+    std::printf("device: %s%s\n", jg_cuda_device_name(D), jg_cuda_emulated() ? " (host emulation)" : "");
+    unary_binary<float>(JG_FLOAT32);
+    unary_binary<double>(JG_FLOAT64);
+    copy_where_fill();
+    creation();
+    reductions();
+    softmax<float>(JG_FLOAT32);
+    softmax<double>(JG_FLOAT64);
+    indexing();
+    memory();
+    jg_cuda_empty_cache(D);
+    std::printf("%s: %d failures\n", failures == 0 ? "PASS" : "FAIL", failures);
+    return failures == 0 ? 0 : 1;
+}
