@@ -3,10 +3,10 @@
 //
 // One generic kernel pair per layout, parameterised by a reduction policy (sum, or extreme with
 // its index):
-//  - rows (inner == 1): a block reduces a chunk of a row with a warp-shuffle tree. Long rows with
+//  - rows (inner == 1, longer than kShortRow): a block reduces a chunk of a row with a warp-shuffle tree. Long rows with
 //    few of them (a sum over all elements) are cut into up to 1024 chunks so the whole GPU works;
 //    a second kernel combines each row's chunk results in a fixed order.
-//  - columns (inner > 1): one thread per output, whose neighbours read neighbouring addresses;
+//  - columns (inner > 1) and short rows: one thread per output, whose neighbours read neighbouring addresses;
 //    long reduced dims over few outputs are cut into chunks the same way.
 // The chunking depends on the shape only, never on the GPU, so a result has the same bits on every
 // device and every run.
@@ -154,6 +154,7 @@ template <class P> __global__ void combine_cols(P p, int64_t m, int64_t chunks, 
     }
 }
 
+constexpr int64_t kShortRow = 64;      // rows up to this long: a thread per row, not a block
 constexpr int64_t kRowChunk = 16384;   // elements a block takes of a long row
 constexpr int64_t kMaxChunks = 1024;   // chunks of one row
 constexpr int64_t kColChunk = 256;     // reduced-dim length a thread takes when columns are split
@@ -164,7 +165,7 @@ template <class T, class P> int run_reduce(const char* op, int device, const P& 
     using Acc = typename P::Acc;
     const T* x = reinterpret_cast<const T*>(in);
     void* o = reinterpret_cast<void*>(out);
-    if (inner == 1) {
+    if (inner == 1 && r > kShortRow) {
         int64_t chunks = 1;
         if (outer < 1024 && r > kRowChunk) chunks = std::min(kMaxChunks, (r + kRowChunk - 1) / kRowChunk);
         const int64_t chunk = (r + chunks - 1) / chunks;

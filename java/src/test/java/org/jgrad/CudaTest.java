@@ -193,4 +193,165 @@ class CudaTest {
         for (int i = 0; i < cpu.length; i++) assertEquals(cpu[i], gpuT[i], 1e-4 * (1 + Math.abs(cpu[i])), "transposed element " + i);
         assertFalse(Cuda.allowTf32());
     }
+
+    private static void assertClose(double[] want, double[] got, double rel, String what) {
+        assertEquals(want.length, got.length, what + ": length");
+        for (int i = 0; i < want.length; i++) {
+            if (Double.isNaN(want[i])) {
+                assertTrue(Double.isNaN(got[i]), what + " element " + i + " should be NaN");
+                continue;
+            }
+            assertEquals(want[i], got[i], rel * (1 + Math.abs(want[i])), what + " element " + i);
+        }
+    }
+
+    /** arange, linspace, eye, full and the random draws are written on the device with the CPU's bits. */
+    @Test
+    void creationOnTheDeviceHasTheCpuBits() {
+        try (Scope s = Scope.open()) {
+            assertArrayEquals(Tensor.arange(-3.5, 7, 0.1, DType.FLOAT32, Device.CPU).toFloatArray(),
+                    Tensor.arange(-3.5, 7, 0.1, DType.FLOAT32, D).toFloatArray());
+            assertArrayEquals(Tensor.arange(1, 2, 1e-3, DType.FLOAT64, Device.CPU).toDoubleArray(),
+                    Tensor.arange(1, 2, 1e-3, DType.FLOAT64, D).toDoubleArray());
+            assertArrayEquals(Tensor.arange(1000).toLongArray(), Tensor.arange(1000, D).toLongArray());
+            assertArrayEquals(Tensor.linspace(-1, 7, 1001).toFloatArray(), Tensor.linspace(-1, 7, 1001, DType.FLOAT32, D).toFloatArray());
+            assertArrayEquals(Tensor.eye(5, DType.FLOAT64, Device.CPU).toDoubleArray(), Tensor.eye(5, DType.FLOAT64, D).toDoubleArray());
+            assertArrayEquals(new double[] {2.5, 2.5, 2.5}, Tensor.full(2.5, DType.FLOAT64, D, 3).toDoubleArray());
+            for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                Tensor.manualSeed(11);
+                double[] u = Tensor.rand(dt, Device.CPU, 3001).toDoubleArray(), n = Tensor.randn(dt, Device.CPU, 77, 13).toDoubleArray();
+                Tensor.manualSeed(11);
+                assertArrayEquals(u, Tensor.rand(dt, D, 3001).toDoubleArray(), 0.0, "rand " + dt);
+                assertArrayEquals(n, Tensor.randn(dt, D, 77, 13).toDoubleArray(), 0.0, "randn " + dt);
+            }
+        }
+    }
+
+    /** Long rows and long columns take the chunked two-pass kernels; ties and NaN keep their rules. */
+    @Test
+    void largeReductionsMatchTheCpu() {
+        try (Scope s = Scope.open()) {
+            Tensor.manualSeed(21);
+            for (long[] shape : new long[][] {{1 << 21}, {3, 200_000}, {300_000, 3}, {50, 40, 30}}) {
+                Tensor x = Tensor.randn(DType.FLOAT64, Device.CPU, shape), xd = x.to(D);
+                String sh = java.util.Arrays.toString(shape);
+                assertEquals(x.sum().item(), xd.sum().item(), 1e-9 * Math.sqrt(x.numel()), "sum " + sh);
+                assertEquals(x.max().item(), xd.max().item(), 0.0, "max " + sh);
+                for (int d = 0; d < shape.length; d++) {
+                    assertClose(x.sum(d, false).toDoubleArray(), xd.sum(d, false).toDoubleArray(), 1e-12, "sum dim " + d + " " + sh);
+                    assertClose(x.mean(d, false).toDoubleArray(), xd.mean(d, false).toDoubleArray(), 1e-12, "mean dim " + d + " " + sh);
+                    assertArrayEquals(x.argmax(d, false).toLongArray(), xd.argmax(d, false).toLongArray(), "argmax dim " + d + " " + sh);
+                    assertArrayEquals(x.min(d, false).toDoubleArray(), xd.min(d, false).toDoubleArray(), 0.0, "min dim " + d + " " + sh);
+                }
+            }
+            Tensor ties = Tensor.full(3, DType.FLOAT32, D, 1 << 20);
+            assertEquals(0.0, ties.argmax(0, false).item(), "the first of equal maxima");
+            double[] v = new double[1 << 20];
+            v[900_000] = Double.NaN;
+            Tensor withNan = Tensor.of(v).to(D);
+            assertTrue(Double.isNaN(withNan.max().item()));
+            assertTrue(Double.isNaN(withNan.sum().item()));
+            assertEquals(900_000.0, withNan.argmax(0, false).item());
+        }
+    }
+
+    /** Contiguous views at odd offsets are not 16-byte aligned: the scalar path must give the same values. */
+    @Test
+    void unalignedViewsMatchTheCpu() {
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.linspace(-3, 3, 4099), xd = x.to(D);
+            for (int off = 0; off < 4; off++) {
+                Tensor v = x.narrow(0, off, 4000), vd = xd.narrow(0, off, 4000);
+                assertTrue(vd.isContiguous());
+                assertClose(v.exp().toDoubleArray(), vd.exp().toDoubleArray(), 1e-6, "exp at offset " + off);
+                assertClose(v.add(x.narrow(0, 99 - off, 4000)).toDoubleArray(), vd.add(xd.narrow(0, 99 - off, 4000)).toDoubleArray(), 0,
+                        "add at offsets " + off + " and " + (99 - off));
+                assertArrayEquals(v.gt(0.5).toBooleanArray(), vd.gt(0.5).toBooleanArray(), "gt at offset " + off);
+            }
+        }
+    }
+
+    /** Batched and broadcast matmul: one strided-batched call where the batch flattens, a loop where it does not. */
+    @Test
+    void batchedMatmulMatchesTheCpu() {
+        try (Scope s = Scope.open()) {
+            Tensor.manualSeed(31);
+            Tensor a = Tensor.randn(DType.FLOAT64, Device.CPU, 4, 3, 5, 7), b = Tensor.randn(DType.FLOAT64, Device.CPU, 4, 3, 7, 2);
+            assertClose(a.matmul(b).toDoubleArray(), a.to(D).matmul(b.to(D)).toDoubleArray(), 1e-12, "batched");
+            Tensor w = Tensor.randn(DType.FLOAT64, Device.CPU, 7, 6);
+            assertClose(a.matmul(w).toDoubleArray(), a.to(D).matmul(w.to(D)).toDoubleArray(), 1e-12, "broadcast right");
+            Tensor at = a.transpose(0, 1);  // batch dims that do not flatten
+            assertClose(at.matmul(b.transpose(0, 1)).toDoubleArray(), at.to(D).matmul(b.transpose(0, 1).to(D)).toDoubleArray(), 1e-12,
+                    "transposed batch");
+            Tensor ad = a.to(D).transpose(0, 1), bd = b.to(D).transpose(0, 1);
+            assertClose(at.matmul(b.transpose(0, 1)).toDoubleArray(), ad.matmul(bd).toDoubleArray(), 1e-12, "device views");
+        }
+    }
+
+    /** A few SGD steps of a small classifier give the same losses on the device as on the CPU. */
+    @Test
+    void trainingStepsMatchTheCpu() {
+        double[][] losses = new double[2][];
+        Device[] devices = {Device.CPU, D};
+        for (int k = 0; k < 2; k++) {
+            Device dev = devices[k];
+            Tensor.manualSeed(41);
+            try (Scope s = Scope.open()) {
+                Tensor x = Tensor.randn(DType.FLOAT64, dev, 64, 10);
+                long[] labels = new long[64];
+                for (int i = 0; i < 64; i++) labels[i] = i % 3;
+                Tensor y = Tensor.of(labels).to(dev);
+                org.jgrad.nn.Linear fc1 = new org.jgrad.nn.Linear(10, 16, true, DType.FLOAT64, dev);
+                org.jgrad.nn.Linear fc2 = new org.jgrad.nn.Linear(16, 3, true, DType.FLOAT64, dev);
+                List<Tensor> params = new ArrayList<>(fc1.parameters());
+                params.addAll(fc2.parameters());
+                org.jgrad.optim.SGD opt = new org.jgrad.optim.SGD(params, 0.1, 0.9);
+                losses[k] = new double[10];
+                for (int step = 0; step < 10; step++) {
+                    try (Scope inner = Scope.open()) {
+                        Tensor loss = org.jgrad.nn.Functional.crossEntropy(fc2.forward(fc1.forward(x).tanh()), y);
+                        opt.zeroGrad();
+                        loss.backward();
+                        opt.step();
+                        assertEquals(dev, loss.device());
+                        losses[k][step] = loss.item();
+                    }
+                }
+                assertEquals(dev, fc1.weight().grad().device());
+                opt.close();
+            }
+        }
+        assertClose(losses[0], losses[1], 1e-10, "loss per step");
+        assertTrue(losses[1][9] < losses[1][0], "the loss went down: " + java.util.Arrays.toString(losses[1]));
+    }
+
+    @Test
+    void copiesBetweenDevices() {
+        Assumptions.assumeTrue(Cuda.deviceCount() > 1, "needs two CUDA devices");
+        Device d1 = Device.cuda(1);
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.randn(DType.FLOAT32, D, 1000);
+            Tensor y = x.to(d1);
+            assertEquals(d1, y.device());
+            assertArrayEquals(x.toFloatArray(), y.toFloatArray());
+            assertArrayEquals(x.toFloatArray(), y.to(D).toFloatArray());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> x.add(y));
+            assertTrue(e.getMessage().contains("cuda:0") && e.getMessage().contains("cuda:1"), e.getMessage());
+            assertArrayEquals(x.exp().toFloatArray(), y.exp().toFloatArray());
+        }
+    }
+
+    @Test
+    void badIndicesOnTheDeviceAreExceptions() {
+        try (Scope s = Scope.open()) {
+            Tensor logits = Tensor.randn(DType.FLOAT32, D, 4, 3);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> org.jgrad.nn.Functional.crossEntropy(logits, Tensor.of(new long[] {0, 1, 3, 2}).to(D)));
+            assertTrue(e.getMessage().contains("3") && e.getMessage().contains("0..2"), e.getMessage());
+            Tensor x = Tensor.randn(DType.FLOAT32, D, 4, 3);
+            e = assertThrows(IllegalArgumentException.class, () -> x.gather(1, Tensor.of(new long[] {0, 5, 1, 2}, 4, 1).to(D)));
+            assertTrue(e.getMessage().contains("out of bounds"), e.getMessage());
+            assertEquals(12, x.cpu().numel(), "the device is still usable");
+        }
+    }
 }

@@ -2,6 +2,8 @@ package org.jgrad.nn;
 
 import java.util.List;
 import org.jgrad.Autograd;
+import org.jgrad.DType;
+import org.jgrad.Device;
 import org.jgrad.Tensor;
 
 /**
@@ -22,11 +24,27 @@ public final class Linear implements AutoCloseable {
     }
 
     public Linear(int in, int out, boolean withBias) {
+        this(in, out, withBias, DType.FLOAT32, Device.CPU);
+    }
+
+    /**
+     * A layer whose parameters have the given dtype (FLOAT32 or FLOAT64) and live on the given
+     * device. The initial values come from the global generator, so a seed gives the same layer on
+     * every device.
+     */
+    public Linear(int in, int out, boolean withBias, DType dtype, Device device) {
         if (in <= 0 || out <= 0) throw new IllegalArgumentException("Linear: sizes must be positive, got in=" + in + ", out=" + out);
+        if (!dtype.isFloatingPoint()) throw new IllegalArgumentException("Linear: dtype " + dtype + " is not supported; use FLOAT32 or FLOAT64");
         double bound = 1 / Math.sqrt(in);
         try (var off = Autograd.noGrad()) {
-            weight = Tensor.rand(out, in).mul(2 * bound).sub(bound).requiresGrad(true);
-            bias = withBias ? Tensor.rand(out).mul(2 * bound).sub(bound).requiresGrad(true) : null;
+            weight = uniform(dtype, device, bound, out, in);
+            bias = withBias ? uniform(dtype, device, bound, out) : null;
+        }
+    }
+
+    private static Tensor uniform(DType dtype, Device device, double bound, long... shape) {
+        try (Tensor u = Tensor.rand(dtype, device, shape); Tensor scaled = u.mul(2 * bound)) {
+            return scaled.sub(bound).requiresGrad(true);
         }
     }
 
