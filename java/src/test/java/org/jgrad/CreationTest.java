@@ -85,4 +85,47 @@ class CreationTest {
         assertEquals("tensor([ True, False])", Tensor.of(new boolean[] {true, false}).toString());
         assertEquals("tensor(2.5000, dtype=torch.float64)", Tensor.scalar(2.5, DType.FLOAT64).toString());
     }
+
+    @Test
+    void rangesTakeADtype() {
+        // start + i * step in double, rounded once: 0.1 * 3 is 0.30000000000000004 in double
+        assertArrayEquals(new double[] {0, 0.1, 0.2, 0.30000000000000004, 0.4}, Tensor.arange(0, 0.45, 0.1, DType.FLOAT64, Device.CPU).toDoubleArray());
+        assertArrayEquals(new long[] {5, 3, 2, 0}, Tensor.arange(5, -1, -1.5, DType.INT64, Device.CPU).toLongArray());  // truncated: 5, 3.5, 2, 0.5
+        assertArrayEquals(new long[] {0, 1, 2}, Tensor.arange(3, Device.CPU).toLongArray());
+        assertEquals(DType.FLOAT64, Tensor.linspace(0, 1, 5, DType.FLOAT64, Device.CPU).dtype());
+        assertArrayEquals(new double[] {0, 0.25, 0.5, 0.75, 1}, Tensor.linspace(0, 1, 5, DType.FLOAT64, Device.CPU).toDoubleArray());
+        assertArrayEquals(new long[] {1, 0, 0, 1}, Tensor.eye(2, DType.INT64, Device.CPU).toLongArray());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Tensor.arange(0, 1, 0.5, DType.BOOL, Device.CPU));
+        assertTrue(e.getMessage().contains("BOOL"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Tensor.arange(0, Double.POSITIVE_INFINITY, 1, DType.FLOAT32, Device.CPU));
+        assertTrue(e.getMessage().contains("finite"), e.getMessage());
+    }
+
+    /** Batch dims flatten to one stride when each is the next one's stride times its size. */
+    @Test
+    void batchStridesFlattenOnlyWhenUniform() {
+        assertEquals(35, LinAlg.flatStride(new long[] {4, 3}, new long[] {105, 35}));
+        assertEquals(0, LinAlg.flatStride(new long[] {4, 3}, new long[] {0, 0}));
+        assertEquals(35, LinAlg.flatStride(new long[] {4, 1, 3}, new long[] {105, 7, 35}));  // size-1 dims do not matter
+        assertEquals(-1, LinAlg.flatStride(new long[] {4, 3}, new long[] {35, 140}));  // transposed batch
+        assertEquals(-1, LinAlg.flatStride(new long[] {4, 3}, new long[] {35, 0}));  // broadcast inner only
+        assertEquals(0, LinAlg.flatStride(new long[] {}, new long[] {}));
+    }
+
+    @Test
+    void linearLayersTakeADtypeAndSeedTheSameValues() {
+        Tensor.manualSeed(5);
+        org.jgrad.nn.Linear f = new org.jgrad.nn.Linear(4, 3);
+        Tensor.manualSeed(5);
+        org.jgrad.nn.Linear d = new org.jgrad.nn.Linear(4, 3, true, DType.FLOAT64, Device.CPU);
+        assertEquals(DType.FLOAT64, d.weight().dtype());
+        assertTrue(d.weight().requiresGrad());
+        double[] wf = f.weight().toDoubleArray(), wd = d.weight().toDoubleArray();
+        for (int i = 0; i < wf.length; i++) {
+            assertEquals(wd[i], wf[i], 1e-7, "weight " + i);
+            assertTrue(Math.abs(wd[i]) <= 0.5, "within +-1/sqrt(4)");
+        }
+    }
 }
