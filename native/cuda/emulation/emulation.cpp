@@ -2,8 +2,6 @@
 // memory (see cuda_emulation.h for the model and its limits).
 #include "cuda_emulation.h"
 
-#include <ucontext.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -17,6 +15,35 @@
 #else
 #define JG_EMU_ASAN 0
 #endif
+
+// The fiber switch: pushes the callee-saved registers, stores the stack pointer in *from, loads
+// `to` and pops the registers saved there. Unlike swapcontext it makes no system call (it leaves
+// the signal mask alone), which makes a switch about a hundred times cheaper. x86-64 System V.
+extern "C" void jg_emu_switch(void** from, void* to);
+asm(R"(
+    .text
+    .p2align 4
+    .globl jg_emu_switch
+    .hidden jg_emu_switch
+    .type jg_emu_switch, @function
+jg_emu_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size jg_emu_switch, .-jg_emu_switch
+)");
 
 namespace jg {
 namespace emu {
@@ -36,8 +63,8 @@ constexpr size_t kStackBytes = 128 * 1024;
 
 // The fibers of the block now running on this thread.
 struct Block {
-    ucontext_t main;
-    std::vector<ucontext_t> ctx;
+    void* main_sp = nullptr;
+    std::vector<void*> sp;  // saved stack pointer of each fiber
     std::vector<State> state;
     std::vector<char*> stacks;  // kept between launches
     std::vector<unsigned char> slots;  // 8 bytes per thread for warp exchanges
@@ -67,7 +94,7 @@ void enter_fiber(Block& b, int i) {
 #if JG_EMU_ASAN
     __sanitizer_start_switch_fiber(&b.fake_stack, b.stacks[i], kStackBytes);
 #endif
-    swapcontext(&b.main, &b.ctx[i]);
+    jg_emu_switch(&b.main_sp, b.sp[i]);
 #if JG_EMU_ASAN
     __sanitizer_finish_switch_fiber(b.fake_stack, nullptr, nullptr);
 #endif
@@ -82,13 +109,13 @@ void leave_fiber(Block& b, State st) {
     void* fake = nullptr;
     __sanitizer_start_switch_fiber(&fake, b.main_bottom, b.main_size);
 #endif
-    swapcontext(&b.ctx[me], &b.main);
+    jg_emu_switch(&b.sp[me], b.main_sp);
 #if JG_EMU_ASAN
     __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
 #endif
 }
 
-void fiber_main() {
+[[noreturn]] void fiber_main() {
     Block& b = *t_blk;
 #if JG_EMU_ASAN
     __sanitizer_finish_switch_fiber(nullptr, &b.main_bottom, &b.main_size);
@@ -98,7 +125,19 @@ void fiber_main() {
 #if JG_EMU_ASAN
     __sanitizer_start_switch_fiber(nullptr, b.main_bottom, b.main_size);
 #endif
-    // returning resumes b.main through uc_link
+    jg_emu_switch(&b.sp[b.cur], b.main_sp);  // never resumed
+    __builtin_unreachable();
+}
+
+// A fresh fiber's stack: six zero registers for jg_emu_switch to pop, then fiber_main as the return
+// address, then an empty slot so that fiber_main starts with the stack aligned as after a call.
+void* fresh_stack(char* base) {
+    uintptr_t top = (reinterpret_cast<uintptr_t>(base) + kStackBytes) & ~uintptr_t(15);
+    void** p = reinterpret_cast<void**>(top);
+    *--p = nullptr;
+    *--p = reinterpret_cast<void*>(&fiber_main);
+    for (int r = 0; r < 6; ++r) *--p = nullptr;
+    return p;
 }
 
 void set_thread_index(int i) {
@@ -109,17 +148,11 @@ void set_thread_index(int i) {
 // Runs one block to completion; false if its threads deadlocked at a barrier.
 bool run_block(Block& b, int n) {
     b.n = n;
-    b.ctx.resize(n);
+    b.sp.resize(n);
     b.state.assign(n, kRun);
     b.slots.assign(static_cast<size_t>(n) * 8, 0);
     while (static_cast<int>(b.stacks.size()) < n) b.stacks.push_back(static_cast<char*>(std::malloc(kStackBytes)));
-    for (int i = 0; i < n; ++i) {
-        getcontext(&b.ctx[i]);
-        b.ctx[i].uc_stack.ss_sp = b.stacks[i];
-        b.ctx[i].uc_stack.ss_size = kStackBytes;
-        b.ctx[i].uc_link = &b.main;
-        makecontext(&b.ctx[i], fiber_main, 0);
-    }
+    for (int i = 0; i < n; ++i) b.sp[i] = fresh_stack(b.stacks[i]);
     int done = 0;
     for (;;) {
         bool ran = false;

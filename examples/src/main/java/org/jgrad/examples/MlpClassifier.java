@@ -3,6 +3,9 @@ package org.jgrad.examples;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jgrad.Cuda;
+import org.jgrad.DType;
+import org.jgrad.Device;
 import org.jgrad.Scope;
 import org.jgrad.Tensor;
 import org.jgrad.nn.Functional;
@@ -15,12 +18,14 @@ public final class MlpClassifier {
 
     public static void main(String[] args) {
         SeedGradients.title("multi-layer perceptron: 3 classes of 2-D points, cross-entropy, SGD with momentum");
-        double acc = train(true);
+        Device device = Cuda.isAvailable() ? Device.CUDA : Device.CPU;
+        System.out.println("device: " + device + (device.isCpu() ? "" : " (" + Cuda.deviceName(device) + ")"));
+        double acc = train(true, device);
         System.out.printf(Locale.ROOT, "training accuracy %.1f%%%n", 100 * acc);
     }
 
-    /** Returns the final training accuracy. */
-    static double train(boolean print) {
+    /** Returns the final training accuracy. The data and the initial weights are the same on every device. */
+    static double train(boolean print, Device device) {
         Tensor.manualSeed(3);
         int perClass = 100;
         float[][] centres = {{0, 2}, {-2, -1}, {2, -1}};
@@ -30,9 +35,9 @@ public final class MlpClassifier {
             parts.add(Tensor.randn(perClass, 2).mul(0.7).add(Tensor.of(centres[c])));
             for (int i = 0; i < perClass; i++) labels[c * perClass + i] = c;
         }
-        Tensor x = Tensor.cat(parts, 0);
-        Tensor y = Tensor.of(labels);
-        Linear fc1 = new Linear(2, 16), fc2 = new Linear(16, 3);
+        Tensor x = Tensor.cat(parts, 0).to(device);
+        Tensor y = Tensor.of(labels).to(device);
+        Linear fc1 = new Linear(2, 16, true, DType.FLOAT32, device), fc2 = new Linear(16, 3, true, DType.FLOAT32, device);
         List<Tensor> params = new ArrayList<>(fc1.parameters());
         params.addAll(fc2.parameters());
         SGD opt = new SGD(params, 0.1, 0.9);
@@ -47,7 +52,7 @@ public final class MlpClassifier {
         }
         try (Scope s = Scope.open()) {
             Tensor pred = fc2.forward(fc1.forward(x).relu()).argmax(1, false);
-            return pred.eq(y).to(org.jgrad.DType.FLOAT32).mean().item();
+            return pred.eq(y).to(DType.FLOAT32).mean().item();
         }
     }
 }

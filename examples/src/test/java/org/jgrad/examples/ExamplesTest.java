@@ -29,7 +29,7 @@ class ExamplesTest {
 
     @Test
     void mlpSeparatesTheBlobs() {
-        assertTrue(MlpClassifier.train(false) > 0.9);
+        assertTrue(MlpClassifier.train(false, org.jgrad.Device.CPU) > 0.9);
     }
 
     @Test

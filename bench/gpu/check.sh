@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Every GPU check in one command, for a machine with an NVIDIA GPU but no Java or network:
+#   1. the native CUDA suite (native/tests/test_cuda.cpp, every jg_cuda_* entry point against the CPU)
+#   2. the same suite under compute-sanitizer memcheck
+#   3. the JUnit CUDA tests (@Tag("cuda")), failing if no device is found
+#   4. the benchmark beside PyTorch (bench/gpu/run.sh)
+# Each step has its own time limit and its log goes to $LOG_DIR (default target/gpu-logs); a failing
+# step does not stop the later ones, and the exit status says whether all passed.
+#
+# Prepare on a build machine (which needs nvcc, not a GPU):
+#   mvn -B -q -Pbench -DskipTests install
+#   cmake -S . -B target/native-cuda -DJGRAD_CUDA=ON -DJGRAD_TESTS=ON && cmake --build target/native-cuda -j2 --target jgrad_native_cuda_tests
+#   <bundle the tree into .gpu/ with the team's GPU bundling script>
+#   mkdir -p .gpu/native && cp target/native-cuda/jgrad_native_cuda_tests target/native-cuda/libjgrad.so .gpu/native/
+# then carry .gpu to the GPU machine and run: bash bench/gpu/check.sh
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+logs=${LOG_DIR:-target/gpu-logs}
+mkdir -p "$logs"
+status=0
+step() {  # step NAME SECONDS COMMAND...
+  local name=$1 limit=$2; shift 2
+  echo "== $name (limit ${limit}s)"
+  local t0=$SECONDS
+  timeout "$limit" "$@" > "$logs/$name.log" 2>&1
+  local rc=$?
+  tail -25 "$logs/$name.log"
+  echo "== $name: exit $rc after $((SECONDS - t0))s"
+  [ $rc -eq 0 ] || status=1
+}
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+export LD_LIBRARY_PATH=$PWD/.gpu/native:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+if [ -x .gpu/native/jgrad_native_cuda_tests ]; then
+  step native-cuda 120 .gpu/native/jgrad_native_cuda_tests
+  sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
+  step native-cuda-memcheck 240 "$sanitizer" --tool memcheck --error-exitcode 3 .gpu/native/jgrad_native_cuda_tests
+else
+  echo "== native CUDA suite not bundled (.gpu/native/jgrad_native_cuda_tests); skipped"
+  status=1
+fi
+step junit-cuda 240 env JAVA_TOOL_OPTIONS=-Djgrad.requireCuda=true bash .gpu/run --include-tag cuda
+step bench 240 bash bench/gpu/run.sh
+exit $status
