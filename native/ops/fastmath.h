@@ -8,31 +8,12 @@
 namespace jg {
 namespace ops {
 
-JG_HD float bits_to_float(uint32_t u) {
-#if defined(__CUDA_ARCH__)
-    return __uint_as_float(u);
-#else
-    float f;
-    std::memcpy(&f, &u, sizeof f);
-    return f;
-#endif
-}
-JG_HD uint32_t float_to_bits(float f) {
-#if defined(__CUDA_ARCH__)
-    return __float_as_uint(f);
-#else
-    uint32_t u;
-    std::memcpy(&u, &f, sizeof u);
-    return u;
-#endif
-}
-
 // Range reduction shared by the exp variants: x = n·ln2 + r with |r| <= ln2/2 (x already clamped,
 // NaN allowed); returns e^r by a degree-6 polynomial (Cephes' minimax coefficients) and sets n.
 JG_HD float exp_reduced(float xc, int32_t* n) {
     const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer in the low mantissa bits
     float t = xc * 1.44269504088896341f + shifter;
-    *n = static_cast<int32_t>(float_to_bits(t) - float_to_bits(shifter));
+    *n = static_cast<int32_t>(bit_cast<uint32_t>(t) - bit_cast<uint32_t>(shifter));
     float nf = t - shifter;
     float r = xc - nf * 0.693359375f;
     r = r - nf * -2.12194440e-4f;
@@ -53,8 +34,8 @@ JG_HD float exp_f32(float x) {
     int32_t n;
     float p = exp_reduced(xc, &n);
     int32_t n1 = n / 2, n2 = n - n1;
-    float s1 = bits_to_float(static_cast<uint32_t>(n1 + 127) << 23);
-    float s2 = bits_to_float(static_cast<uint32_t>(n2 + 127) << 23);
+    float s1 = bit_cast<float>(static_cast<uint32_t>(n1 + 127) << 23);
+    float s2 = bit_cast<float>(static_cast<uint32_t>(n2 + 127) << 23);
     return p * s1 * s2;
 }
 
@@ -69,7 +50,7 @@ JG_HD float exp_f32_ftz(float x) {
     // n <= -126 gives a zero scale (the flush)
     int32_t e = n + 126;
     e = e < 0 ? 0 : e;
-    return (p * 2.0f) * bits_to_float(static_cast<uint32_t>(e) << 23);
+    return (p * 2.0f) * bit_cast<float>(static_cast<uint32_t>(e) << 23);
 }
 
 // tanh: a polynomial near zero (where 1 - 2/(e^2x + 1) would cancel), the exp form elsewhere.

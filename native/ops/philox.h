@@ -46,31 +46,13 @@ JG_HD double uniform_double(uint32_t hi, uint32_t lo) {
 // cos differ between glibc and the CUDA math library in the last bit; these give the same double on
 // every backend (both compile without contraction into fused multiply-adds), which is what lets
 // manualSeed promise identical randn values on CPU and GPU. Accurate to a few ulp.
-JG_HD uint64_t double_to_bits(double d) {
-#if defined(__CUDA_ARCH__)
-    return static_cast<uint64_t>(__double_as_longlong(d));
-#else
-    uint64_t u;
-    std::memcpy(&u, &d, sizeof u);
-    return u;
-#endif
-}
-JG_HD double bits_to_double(uint64_t u) {
-#if defined(__CUDA_ARCH__)
-    return __longlong_as_double(static_cast<long long>(u));
-#else
-    double d;
-    std::memcpy(&d, &u, sizeof d);
-    return d;
-#endif
-}
 
 // Natural log of a positive normal double: x = m * 2^e with m in [sqrt(1/2), sqrt(2)), and
 // log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.1716, by its Taylor series to s^23.
 JG_HD double portable_log(double x) {
-    uint64_t b = double_to_bits(x);
+    uint64_t b = bit_cast<uint64_t>(x);
     int e = static_cast<int>((b >> 52) & 0x7FF) - 1023;
-    double m = bits_to_double((b & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);  // [1, 2)
+    double m = bit_cast<double>((b & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);  // [1, 2)
     if (m > 1.4142135623730951) {
         m *= 0.5;
         e += 1;

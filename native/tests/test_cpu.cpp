@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "check.h"
 #include "jgrad/jgrad.h"
 #include "ops/elementwise.h"
 #include "ops/philox.h"
@@ -18,14 +19,6 @@ JG_DECLARE_UNARY(isa_avx2)
 JG_DECLARE_UNARY(isa_avx512)
 }  // namespace jg
 
-static int failures = 0;
-#define CHECK(...)                                                         \
-    do {                                                                   \
-        if (!(__VA_ARGS__)) {                                              \
-            std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #__VA_ARGS__); \
-            ++failures;                                                    \
-        }                                                                  \
-    } while (0)
 
 static bool close(double a, double b, double tol = 1e-6) { return std::fabs(a - b) <= tol * (1 + std::fabs(b)); }
 template <class T> static int64_t addr(T* p) { return reinterpret_cast<int64_t>(p); }

@@ -9,16 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "check.h"
 #include "jgrad/jgrad.h"
 
-static int failures = 0;
-#define CHECK(...)                                                             \
-    do {                                                                       \
-        if (!(__VA_ARGS__)) {                                                  \
-            std::printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #__VA_ARGS__); \
-            ++failures;                                                        \
-        }                                                                      \
-    } while (0)
 #define CHECK_OK(call)                                                                        \
     do {                                                                                      \
         int st_ = (call);                                                                     \

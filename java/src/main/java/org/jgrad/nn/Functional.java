@@ -95,7 +95,17 @@ public final class Functional {
         long classes = scores.size(-1);
         if (target.numel() > 0) {
             try (Tensor mx = target.max(); Tensor mn = target.min()) {
-                long hi = (long) mx.item(), lo = (long) mn.item();
+                long lo, hi;
+                if (target.device().isCpu()) {
+                    lo = (long) mn.item();
+                    hi = (long) mx.item();
+                } else {
+                    try (Tensor both = Tensor.stack(0, mn, mx)) {  // one read from the device instead of two
+                        long[] r = both.toLongArray();
+                        lo = r[0];
+                        hi = r[1];
+                    }
+                }
                 if (lo < 0 || hi >= classes) {
                     throw new IllegalArgumentException(op + ": target " + (lo < 0 ? lo : hi) + " is out of range for " + classes
                             + " classes; targets must be in 0.." + (classes - 1));
