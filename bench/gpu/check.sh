@@ -11,7 +11,9 @@
 #   mvn -B -q -Pbench -DskipTests install
 #   cmake -S . -B target/native-cuda -DJGRAD_CUDA=ON -DJGRAD_TESTS=ON && cmake --build target/native-cuda -j2 --target jgrad_native_cuda_tests
 #   <bundle the tree into .gpu/ with the team's GPU bundling script>
-#   mkdir -p .gpu/native && cp target/native-cuda/jgrad_native_cuda_tests target/native-cuda/libjgrad.so .gpu/native/
+#   mkdir -p .gpu/native && cp target/native-cuda/jgrad_native_cuda_tests .gpu/native/
+# (the suite binds to the libjgrad.so that the bundle carries in jgrad's classes; the two come
+# from the same sources and CMake options)
 # then carry .gpu to the GPU machine and run: bash bench/gpu/check.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,7 +32,8 @@ step() {  # step NAME SECONDS COMMAND...
 }
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
-export LD_LIBRARY_PATH=$PWD/.gpu/native:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+lib=$(dirname "$(find .gpu/cp -name libjgrad.so | head -1)")
+export LD_LIBRARY_PATH=$PWD/$lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 if [ -x .gpu/native/jgrad_native_cuda_tests ]; then
   step native-cuda 120 .gpu/native/jgrad_native_cuda_tests
   sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
@@ -39,6 +42,6 @@ else
   echo "== native CUDA suite not bundled (.gpu/native/jgrad_native_cuda_tests); skipped"
   status=1
 fi
-step junit-cuda 240 env JAVA_TOOL_OPTIONS=-Djgrad.requireCuda=true bash .gpu/run --include-tag cuda
+step junit-cuda 240 env JAVA_OPTS=-Djgrad.requireCuda=true bash .gpu/run --include-tag cuda
 step bench 240 bash bench/gpu/run.sh
 exit $status

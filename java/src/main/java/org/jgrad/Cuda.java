@@ -31,8 +31,16 @@ public final class Cuda {
      * {@code -DJGRAD_CUDA=EMULATE}): kernels run on CPU fibers and device memory is host memory.
      */
     public static boolean isEmulated() {
-        NativeLib.ensureLoaded();
-        return JgradNative.jg_cuda_emulated() != 0;
+        return EmulationHolder.EMULATED;
+    }
+
+    private static final class EmulationHolder {
+        static final boolean EMULATED;
+
+        static {
+            NativeLib.ensureLoaded();
+            EMULATED = JgradNative.jg_cuda_emulated() != 0;
+        }
     }
 
     private static volatile int count = -1;
