@@ -6,8 +6,11 @@
 // Model: a launch runs its blocks one after another on the calling thread. Each CUDA thread of a
 // block is a fiber; a fiber runs until it finishes or reaches __syncthreads() (the whole block
 // meets) or a warp shuffle (its 32-lane warp meets). A barrier that some threads can never reach
-// is reported as a launch failure, like a hang on the device would be a bug. Device memory is host
-// memory from malloc, so AddressSanitizer sees kernels that step outside an allocation.
+// is reported as a launch failure, like a hang on the device would be a bug. When the first block
+// of a launch reached no barrier, the other blocks' threads run as plain calls (most kernels are
+// grid-stride loops without barriers); a barrier reached there after all fails the launch too.
+// Device memory is host memory from malloc, so AddressSanitizer sees kernels that step outside an
+// allocation. Two devices are emulated (JGRAD_EMULATED_DEVICES changes that), 4 GiB each.
 //
 // What it cannot show: timing, memory-model races between blocks (blocks never overlap here),
 // and anything about the real hardware. It is not a substitute for running on a GPU.

@@ -44,13 +44,19 @@ public final class CudaBench {
         else System.out.printf(Locale.ROOT, "jgrad  %-28s %12.3f us  %10.1f %s%n", name, sec * 1e6, amount / sec, unit);
     }
 
+    /**
+     * Arguments (optional, for a quick smoke run): the log2 element counts of the elementwise cases
+     * (default "24,28") and the sgemm size (default 4096).
+     */
     public static void main(String[] args) {
+        int[] sizes = args.length > 0 ? java.util.Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {24, 28};
+        int g = args.length > 1 ? Integer.parseInt(args[1]) : 4096;
         if (!Cuda.isAvailable()) {
             System.out.println("CudaBench: no CUDA device; nothing to measure");
             return;
         }
         System.out.println("device: " + Cuda.deviceName(D));
-        for (int log2 : new int[] {24, 28}) {
+        for (int log2 : sizes) {
             long n = 1L << log2;
             try (Tensor a = Tensor.rand(DType.FLOAT32, D, n); Tensor b = Tensor.rand(DType.FLOAT32, D, n)) {
                 report("add 2^" + log2, time(() -> a.add(b).close()), "GB/s", 12e-9 * n);
@@ -59,8 +65,8 @@ public final class CudaBench {
             }
             Cuda.emptyCache(D);
         }
-        try (Tensor a = Tensor.randn(DType.FLOAT32, D, 4096, 4096); Tensor b = Tensor.randn(DType.FLOAT32, D, 4096, 4096)) {
-            report("sgemm 4096", time(() -> a.matmul(b).close()), "TFLOP/s", 2.0 * 4096 * 4096 * 4096 * 1e-12);
+        try (Tensor a = Tensor.randn(DType.FLOAT32, D, g, g); Tensor b = Tensor.randn(DType.FLOAT32, D, g, g)) {
+            report("sgemm " + g, time(() -> a.matmul(b).close()), "TFLOP/s", 2.0 * g * g * g * 1e-12);
         }
         try (Tensor a = Tensor.ones(DType.FLOAT32, D, 1); Tensor b = Tensor.ones(DType.FLOAT32, D, 1)) {
             report("tiny add", time(() -> a.add(b).close()), null, 0);
