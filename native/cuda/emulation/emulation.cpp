@@ -153,10 +153,15 @@ bool run_block(Block& b, int n) {
     b.slots.assign(static_cast<size_t>(n) * 8, 0);
     while (static_cast<int>(b.stacks.size()) < n) b.stacks.push_back(static_cast<char*>(std::malloc(kStackBytes)));
     for (int i = 0; i < n; ++i) b.sp[i] = fresh_stack(b.stacks[i]);
+    // Alternate launches run the fibers in ascending and descending order, so that shared memory
+    // read before a barrier that should have come first gives a wrong result in one of the two.
+    static thread_local unsigned launches = 0;
+    const bool descending = (launches++ & 1) != 0;
     int done = 0;
     for (;;) {
         bool ran = false;
-        for (int i = 0; i < n; ++i) {
+        for (int j = 0; j < n; ++j) {
+            const int i = descending ? n - 1 - j : j;
             if (b.state[i] != kRun) continue;
             ran = true;
             b.cur = i;
