@@ -95,7 +95,6 @@ template <class K> struct Launch {
     }
 };
 template <class K> Launch<K> launch(dim3 grid, dim3 block, K kernel) { return Launch<K>{grid, block, kernel}; }
-inline dim3 to_dim3(dim3 d) { return d; }
 
 }  // namespace emu
 }  // namespace jg

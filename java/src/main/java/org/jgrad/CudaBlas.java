@@ -12,8 +12,9 @@ import org.jgrad.internal.bind.JgradNative;
 
 /**
  * Matrix products on CUDA through cuBLAS (org.bytedeco:cuda presets), on the device pointers of our
- * own allocator. Loaded on first use only, so machines without CUDA never touch the presets. One
- * handle per device, on the default stream like every jgrad kernel.
+ * own allocator; on the host emulation of CUDA, a plain native loop instead. Loaded on first use
+ * only, so machines without CUDA never touch the presets. One handle per device, on the default
+ * stream like every jgrad kernel.
  */
 final class CudaBlas {
     private CudaBlas() {}
@@ -49,6 +50,12 @@ final class CudaBlas {
      */
     static void gemm(Device device, DType dtype, long pa, boolean aRow, long lda, long strideA, long pb, boolean bRow, long ldb,
                      long strideB, long pc, long strideC, long m, long n, long k, long count) {
+        if (Cuda.isEmulated()) {
+            // the host emulation of CUDA has no cuBLAS: a plain loop over the same operands
+            NativeLib.check(JgradNative.jg_cuda_emulated_gemm(device.index(), dtype.code, count, m, n, k, pa, aRow ? lda : 1,
+                    aRow ? 1 : lda, strideA, pb, bRow ? ldb : 1, bRow ? 1 : ldb, strideB, pc), "matmul");
+            return;
+        }
         NativeLib.check(JgradNative.jg_cuda_set_device(device.index()), "matmul");
         cublasContext h = handle(device.index());
         check(cublas.cublasSetMathMode(h, Cuda.allowTf32() ? cublas.CUBLAS_TF32_TENSOR_OP_MATH : cublas.CUBLAS_DEFAULT_MATH),

@@ -5,8 +5,6 @@ import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas;
-import org.jgrad.internal.NativeLib;
-import org.jgrad.internal.bind.JgradNative;
 
 /** Matrix products through OpenBLAS (cblas_sgemm/dgemm) on the CPU and cuBLAS on CUDA, never hand-written. */
 final class LinAlg {
@@ -72,23 +70,26 @@ final class LinAlg {
         if (bc != b) sb = Shapes.expandStrides(bShapeB, Arrays.copyOf(bc.strides, nb - 2), batch);
         long[] idx = new long[nbatch];
         long mn = m * n;
-        long strideA = flatStride(batch, sa), strideB = flatStride(batch, sb);
-        boolean batched = !a.device.isCpu() && count > 1 && strideA >= 0 && strideB >= 0 && m > 0 && n > 0 && k > 0;
-        if (batched) {
-            // one strided-batched cuBLAS call instead of one launch per matrix
-            gemm(ac, 0, strideA, bc, 0, strideB, out, 0, m, n, k, count);
-            count = 0;
+        // on CUDA, batch dims that flatten to one stride take one strided-batched call
+        long strideA = -1, strideB = -1;
+        if (!a.device.isCpu() && count > 1 && k > 0) {
+            strideA = flatStride(batch, sa);
+            strideB = flatStride(batch, sb);
         }
-        for (long i = 0; i < count; i++) {
-            long offA = 0, offB = 0;
-            for (int d = 0; d < nbatch; d++) {
-                offA += idx[d] * sa[d];
-                offB += idx[d] * sb[d];
-            }
-            gemm(ac, offA, 0, bc, offB, 0, out, i * mn, m, n, k, 1);
-            for (int d = nbatch - 1; d >= 0; d--) {
-                if (++idx[d] < batch[d]) break;
-                idx[d] = 0;
+        if (strideA >= 0 && strideB >= 0) {
+            gemm(ac, 0, strideA, bc, 0, strideB, out, 0, m, n, k, count);
+        } else {
+            for (long i = 0; i < count; i++) {
+                long offA = 0, offB = 0;
+                for (int d = 0; d < nbatch; d++) {
+                    offA += idx[d] * sa[d];
+                    offB += idx[d] * sb[d];
+                }
+                gemm(ac, offA, 0, bc, offB, 0, out, i * mn, m, n, k, 1);
+                for (int d = nbatch - 1; d >= 0; d--) {
+                    if (++idx[d] < batch[d]) break;
+                    idx[d] = 0;
+                }
             }
         }
         if (ac != a) ac.close();
@@ -164,12 +165,7 @@ final class LinAlg {
             view.close();
             return;
         }
-        if (!a.device.isCpu() && Cuda.isEmulated()) {
-            // the host emulation of CUDA has no cuBLAS: a plain loop over the same operands
-            long ars = aRow ? lda : 1, acs = aRow ? 1 : lda, brs = bRow ? ldb : 1, bcs = bRow ? 1 : ldb;
-            NativeLib.check(JgradNative.jg_cuda_emulated_gemm(a.device.index(), a.dtype.code, count, m, n, k, pa, ars, acs, strideA, pb,
-                    brs, bcs, strideB, pc), "matmul");
-        } else if (!a.device.isCpu()) {
+        if (!a.device.isCpu()) {
             CudaBlas.gemm(a.device, a.dtype, pa, aRow, lda, strideA, pb, bRow, ldb, strideB, pc, m * n, m, n, k, count);
         } else if (a.dtype == DType.FLOAT32) {
             openblas.cblas_sgemm(openblas.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1f,
