@@ -59,11 +59,44 @@ inline int grid_for(int64_t n) {
     return static_cast<int>(b < 1 ? 1 : (b > (1 << 20) ? (1 << 20) : b));
 }
 
+// Launch blocking (Cuda.setLaunchBlocking, or JGRAD_CUDA_LAUNCH_BLOCKING=1 in the environment):
+// every launch waits for its kernel and reports what it found, at the op that queued it.
+bool launch_blocking();
+int sync_after_launch(const char* op);
+
 // After a launch: a configuration or earlier asynchronous error becomes a status.
 inline int check_launch(const char* op) {
     cudaError_t e = cudaGetLastError();
-    return e == cudaSuccess ? JG_OK : cuda_fail(op, e);
+    if (e != cudaSuccess) return cuda_fail(op, e);
+    return launch_blocking() ? sync_after_launch(op) : JG_OK;
 }
+
+// ---- checks made by kernels, reported without a synchronisation ----
+// A kernel that finds a bad input (an index out of range) skips that element and records the
+// first such finding of its device here. The host reads the record at its next synchronisation
+// (a copy to the host, synchronize), where it becomes an error naming the op and the values, so
+// checking never stalls the queue and a bad index never touches memory it should not.
+enum FaultOp : int { kFaultGather = 1, kFaultScatterAdd = 2, kFaultCrossEntropy = 3, kFaultNllLoss = 4 };
+struct DeviceFault {
+    unsigned long long set;  // 0 until the first finding
+    int op;                  // a FaultOp
+    int dim;
+    long long value;         // the bad index or target
+    long long size;          // the size it had to fit
+};
+
+__device__ __forceinline__ void report_fault(DeviceFault* f, int op, int dim, int64_t value, int64_t size) {
+    if (atomicCAS(&f->set, 0ull, 1ull) == 0ull) {
+        f->op = op;
+        f->dim = dim;
+        f->value = value;
+        f->size = size;
+    }
+}
+
+// The device's record for a kernel about to be queued (allocated on first use); marks it to be
+// read at the next synchronisation. Null with the error set when it cannot be allocated.
+DeviceFault* fault_record(const char* op, int device);
 
 // Scratch memory from the caching allocator, returned when the scope ends. All work runs on the
 // device's default stream, so the block cannot be reused before the kernels queued on it ran.

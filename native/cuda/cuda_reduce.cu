@@ -13,8 +13,10 @@
 #include <algorithm>
 #include <cfloat>
 #include <cstdint>
+#include <type_traits>
 
 #include "cuda_common.cuh"
+#include "ops/loss.h"
 
 namespace jg {
 namespace cuda {
@@ -247,6 +249,113 @@ template <class T> __global__ void softmax_backward_rows(bool log, int64_t cols,
     for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) dr[j] = log ? gr[j] - static_cast<T>(exp(static_cast<double>(yr[j]))) * st : yr[j] * (gr[j] - st);
 }
 
+
+// ---- fused class losses (ops/loss.h) ----
+// Cross-entropy: rows of at most kShortRow classes get a thread each, longer ones a block with
+// the shuffle trees above. A bad target is recorded in the fault record and its loss is NaN.
+template <class T> __device__ __forceinline__ bool ce_skip(int64_t t, int64_t cols, int use_ignore, int64_t ignore_index, T* loss_i,
+                                                        double* lse_i, DeviceFault* fault, bool writer) {
+    if (ops::ignored_target(t, use_ignore, ignore_index)) {
+        if (writer) *loss_i = T(0), *lse_i = 0;
+        return true;
+    }
+    if (!ops::valid_target(t, cols)) {
+        if (writer) {
+            report_fault(fault, kFaultCrossEntropy, 1, t, cols);
+            *loss_i = static_cast<T>(NAN), *lse_i = 0;
+        }
+        return true;
+    }
+    return false;
+}
+
+template <class T>
+__global__ void cross_entropy_short(int64_t rows, int64_t cols, const T* x, const int64_t* target, int64_t ts, int use_ignore,
+                                    int64_t ignore_index, T* loss, double* lse, DeviceFault* fault) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < rows; i += int64_t(blockDim.x) * gridDim.x) {
+        const int64_t t = target[i * ts];
+        if (ce_skip(t, cols, use_ignore, ignore_index, loss + i, lse + i, fault, true)) continue;
+        const T* xr = x + i * cols;
+        double m = -INFINITY;
+        for (int64_t j = 0; j < cols; ++j) m = MaxPolicy<double>{}.combine(m, static_cast<double>(xr[j]));
+        if (isinf(m) && m < 0) m = 0;  // a row of -inf: the loss is NaN, as in PyTorch
+        double s = 0;
+        for (int64_t j = 0; j < cols; ++j) s += exp(static_cast<double>(xr[j]) - m);
+        lse[i] = m + ::log(s);
+        loss[i] = ops::cross_entropy_loss(lse[i], xr[t]);
+    }
+}
+
+template <class T>
+__global__ void cross_entropy_long(int64_t cols, const T* x, const int64_t* target, int64_t ts, int use_ignore, int64_t ignore_index,
+                                   T* loss, double* lse, DeviceFault* fault) {
+    const int64_t i = blockIdx.x;
+    const int64_t t = target[i * ts];  // the same for the whole block, so it leaves together
+    if (ce_skip(t, cols, use_ignore, ignore_index, loss + i, lse + i, fault, threadIdx.x == 0)) return;
+    const T* xr = x + i * cols;
+    double m = -INFINITY;
+    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) m = MaxPolicy<double>{}.combine(m, static_cast<double>(xr[j]));
+    m = block_max(m);
+    if (isinf(m) && m < 0) m = 0;
+    double s = 0;
+    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) s += exp(static_cast<double>(xr[j]) - m);
+    s = block_sum(s);
+    if (threadIdx.x == 0) {
+        lse[i] = m + ::log(s);
+        loss[i] = ops::cross_entropy_loss(lse[i], xr[t]);
+    }
+}
+
+// One thread per element of dx; a row with an ignored or bad target gets 0.
+template <class T>
+__global__ void cross_entropy_backward(int64_t n, int64_t cols, const T* x, const double* lse, const int64_t* target, int64_t ts,
+                                       int use_ignore, int64_t ignore_index, const T* g, int64_t gs, T* dx) {
+    for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n; k += int64_t(blockDim.x) * gridDim.x) {
+        const int64_t i = k / cols, j = k - i * cols, t = target[i * ts];
+        dx[k] = ops::ignored_target(t, use_ignore, ignore_index) || !ops::valid_target(t, cols)
+                    ? T(0)
+                    : ops::cross_entropy_grad(x[k], lse[i], static_cast<double>(g[i * gs]), j == t);
+    }
+}
+
+template <class T>
+__global__ void nll_forward(int64_t rows, int64_t cols, const T* x, int64_t rs, int64_t cs, const int64_t* target, int64_t ts,
+                            int use_ignore, int64_t ignore_index, T* loss, DeviceFault* fault) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < rows; i += int64_t(blockDim.x) * gridDim.x) {
+        const int64_t t = target[i * ts];
+        if (ops::ignored_target(t, use_ignore, ignore_index)) {
+            loss[i] = T(0);
+        } else if (!ops::valid_target(t, cols)) {
+            report_fault(fault, kFaultNllLoss, 1, t, cols);
+            loss[i] = static_cast<T>(NAN);
+        } else {
+            loss[i] = -x[i * rs + t * cs];
+        }
+    }
+}
+
+template <class T>
+__global__ void nll_backward(int64_t n, int64_t cols, const int64_t* target, int64_t ts, int use_ignore, int64_t ignore_index, const T* g,
+                             int64_t gs, T* dx) {
+    for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n; k += int64_t(blockDim.x) * gridDim.x) {
+        const int64_t i = k / cols, j = k - i * cols, t = target[i * ts];
+        dx[k] = j == t && !ops::ignored_target(t, use_ignore, ignore_index) ? -g[i * gs] : T(0);
+    }
+}
+
+int loss_args(const char* op, int device, int64_t rows, int64_t cols) {
+    int st = use_device(op, device);
+    if (st != JG_OK) return st;
+    if (rows < 0 || cols < 1)
+        return fail(JG_ERR_ARGUMENT, std::string(op) + ": rows " + std::to_string(rows) + " and cols " + std::to_string(cols) +
+                                         "; rows must be >= 0 and cols >= 1");
+    return JG_OK;
+}
+
+int loss_dtype(const char* op, int dtype) {
+    return fail(JG_ERR_ARGUMENT, std::string(op) + ": needs float32 or float64 scores, got " + dtype_name(dtype));
+}
+
 }  // namespace
 }  // namespace cuda
 }  // namespace jg
@@ -308,6 +417,73 @@ int jg_cuda_softmax_backward(int device, int log, int dtype, int64_t rows, int64
         default: return fail(JG_ERR_ARGUMENT, "softmax_backward: needs float32 or float64");
     }
     return check_launch("softmax_backward");
+}
+
+int jg_cuda_cross_entropy(int device, int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t lse, int64_t x, int64_t target,
+                          int64_t target_stride, int use_ignore, int64_t ignore_index) {
+    int st = loss_args("crossEntropy", device, rows, cols);
+    if (st != JG_OK || rows == 0) return st;
+    DeviceFault* fault = fault_record("crossEntropy", device);
+    if (fault == nullptr) return JG_ERR_CUDA;
+    const int64_t* tg = reinterpret_cast<const int64_t*>(target);
+    double* l = reinterpret_cast<double*>(lse);
+    auto run = [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        const T* px = reinterpret_cast<const T*>(x);
+        T* pl = reinterpret_cast<T*>(loss);
+        if (cols <= kShortRow) JG_LAUNCH(cross_entropy_short<T>, grid_for(rows), kBlock)(rows, cols, px, tg, target_stride, use_ignore, ignore_index, pl, l, fault);
+        else JG_LAUNCH(cross_entropy_long<T>, static_cast<unsigned>(rows), kBlock)(cols, px, tg, target_stride, use_ignore, ignore_index, pl, l, fault);
+        return check_launch("crossEntropy");
+    };
+    switch (dtype) {
+        case JG_FLOAT32: return run(static_cast<float*>(nullptr));
+        case JG_FLOAT64: return run(static_cast<double*>(nullptr));
+        default: return loss_dtype("crossEntropy", dtype);
+    }
+}
+
+int jg_cuda_cross_entropy_backward(int device, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t x, int64_t lse, int64_t target,
+                                   int64_t target_stride, int use_ignore, int64_t ignore_index, int64_t g, int64_t g_stride) {
+    int st = loss_args("crossEntropy backward", device, rows, cols);
+    if (st != JG_OK || rows == 0) return st;
+    const int64_t n = rows * cols;
+    const int64_t* tg = reinterpret_cast<const int64_t*>(target);
+    const double* l = reinterpret_cast<const double*>(lse);
+    switch (dtype) {
+        case JG_FLOAT32: JG_LAUNCH(cross_entropy_backward<float>, grid_for(n), kBlock)(n, cols, reinterpret_cast<const float*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const float*>(g), g_stride, reinterpret_cast<float*>(dx)); break;
+        case JG_FLOAT64: JG_LAUNCH(cross_entropy_backward<double>, grid_for(n), kBlock)(n, cols, reinterpret_cast<const double*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const double*>(g), g_stride, reinterpret_cast<double*>(dx)); break;
+        default: return loss_dtype("crossEntropy backward", dtype);
+    }
+    return check_launch("crossEntropy backward");
+}
+
+int jg_cuda_nll_loss(int device, int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t x, int64_t x_row_stride, int64_t x_col_stride,
+                     int64_t target, int64_t target_stride, int use_ignore, int64_t ignore_index) {
+    int st = loss_args("nllLoss", device, rows, cols);
+    if (st != JG_OK || rows == 0) return st;
+    DeviceFault* fault = fault_record("nllLoss", device);
+    if (fault == nullptr) return JG_ERR_CUDA;
+    const int64_t* tg = reinterpret_cast<const int64_t*>(target);
+    switch (dtype) {
+        case JG_FLOAT32: JG_LAUNCH(nll_forward<float>, grid_for(rows), kBlock)(rows, cols, reinterpret_cast<const float*>(x), x_row_stride, x_col_stride, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<float*>(loss), fault); break;
+        case JG_FLOAT64: JG_LAUNCH(nll_forward<double>, grid_for(rows), kBlock)(rows, cols, reinterpret_cast<const double*>(x), x_row_stride, x_col_stride, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<double*>(loss), fault); break;
+        default: return loss_dtype("nllLoss", dtype);
+    }
+    return check_launch("nllLoss");
+}
+
+int jg_cuda_nll_loss_backward(int device, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t target, int64_t target_stride,
+                              int use_ignore, int64_t ignore_index, int64_t g, int64_t g_stride) {
+    int st = loss_args("nllLoss backward", device, rows, cols);
+    if (st != JG_OK || rows == 0) return st;
+    const int64_t n = rows * cols;
+    const int64_t* tg = reinterpret_cast<const int64_t*>(target);
+    switch (dtype) {
+        case JG_FLOAT32: JG_LAUNCH(nll_backward<float>, grid_for(n), kBlock)(n, cols, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const float*>(g), g_stride, reinterpret_cast<float*>(dx)); break;
+        case JG_FLOAT64: JG_LAUNCH(nll_backward<double>, grid_for(n), kBlock)(n, cols, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const double*>(g), g_stride, reinterpret_cast<double*>(dx)); break;
+        default: return loss_dtype("nllLoss backward", dtype);
+    }
+    return check_launch("nllLoss backward");
 }
 
 }

@@ -4,10 +4,13 @@
 // 512 bytes up to 1 MiB, then multiples of 2 MiB) and hands them out again: cudaMalloc/cudaFree synchronise the device and
 // cost far more than a kernel. All work runs on the device's default stream, so a block freed by
 // the host can be reused by the next kernel without an event: stream order keeps them apart.
+#include <atomic>
+#include <cstdlib>
 #include <mutex>
 #if defined(JGRAD_CUDA_EMULATION) && defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #endif
+#include <cstring>
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
@@ -47,7 +50,114 @@ void poison_slack(void*, int64_t, int64_t) {}
 void unpoison(void*, int64_t) {}
 #endif
 
+// Each device's fault record (cuda_common.cuh): in device memory, with a pinned host copy that a
+// synchronising call fills on its way.
+constexpr int kMaxDevices = 64;
+struct FaultSlot {
+    std::mutex mu;
+    std::atomic<bool> pending{false};  // a checking kernel was queued since the last read
+    DeviceFault* dev = nullptr;
+    DeviceFault* host = nullptr;
+};
+FaultSlot& fault_slot(int device) {
+    static auto* slots = new FaultSlot[kMaxDevices];  // never destroyed, like the caches
+    return slots[device];
+}
+
+// Before a call that waits for the device: queues the copy of the record, if it may have changed.
+bool fault_read_begin(int device) {
+    if (device < 0 || device >= kMaxDevices) return false;
+    FaultSlot& s = fault_slot(device);
+    if (!s.pending.exchange(false)) return false;
+    if (cudaMemcpyAsync(s.host, s.dev, sizeof(DeviceFault), cudaMemcpyDeviceToHost) != cudaSuccess) {
+        cudaGetLastError();
+        s.pending = true;  // try again at the next read
+        return false;
+    }
+    return true;
+}
+
+std::string fault_text(const DeviceFault& f, int device) {
+    const std::string v = std::to_string(f.value), n = std::to_string(f.size), last = std::to_string(f.size - 1);
+    std::string text;
+    switch (f.op) {
+        case kFaultGather:
+        case kFaultScatterAdd:
+            text = std::string(f.op == kFaultGather ? "gather" : "scatter_add") + ": index " + v + " is out of bounds for dimension " +
+                   std::to_string(f.dim) + " with size " + n + "; valid indices are " + std::to_string(-f.size) + ".." + last;
+            break;
+        case kFaultCrossEntropy:
+        case kFaultNllLoss:
+            text = std::string(f.op == kFaultCrossEntropy ? "crossEntropy" : "nllLoss") + ": target " + v + " is out of range for " + n +
+                   " classes; targets must be in 0.." + last;
+            break;
+        default: text = "a kernel reported fault " + std::to_string(f.op);
+    }
+    return text + " (found on cuda:" + std::to_string(device) +
+           " by a kernel queued before this synchronisation, which skipped the bad elements; Cuda.setLaunchBlocking(true) "
+           "reports it at the op itself)";
+}
+
+// After the call waited (status st): the record's finding, if any, becomes the error.
+int fault_read_end(int device, bool queued, int st) {
+    if (!queued) return st;
+    FaultSlot& s = fault_slot(device);
+    if (cudaDeviceSynchronize() != cudaSuccess) {  // a no-op after a call that waited; the status says what failed
+        cudaGetLastError();
+        return st;
+    }
+    if (s.host->set == 0) return st;
+    const DeviceFault f = *s.host;
+    s.host->set = 0;
+    if (cudaMemsetAsync(s.dev, 0, sizeof(DeviceFault)) != cudaSuccess) cudaGetLastError();
+    return st != JG_OK ? st : fail(JG_ERR_ARGUMENT, fault_text(f, device));
+}
+
+std::atomic<bool> g_launch_blocking{[] {
+    const char* e = std::getenv("JGRAD_CUDA_LAUNCH_BLOCKING");
+    return e != nullptr && e[0] == '1';
+}()};
+
 }  // namespace
+
+bool launch_blocking() { return g_launch_blocking.load(std::memory_order_relaxed); }
+
+int sync_after_launch(const char* op) {
+    int device = 0;
+    cudaError_t e = cudaGetDevice(&device);
+    if (e != cudaSuccess) return cuda_fail(op, e);
+    const bool queued = fault_read_begin(device);
+    e = cudaDeviceSynchronize();
+    return fault_read_end(device, queued, e == cudaSuccess ? JG_OK : cuda_fail(op, e));
+}
+
+DeviceFault* fault_record(const char* op, int device) {
+    if (device < 0 || device >= kMaxDevices) {
+        fail(JG_ERR_ARGUMENT, std::string(op) + ": device index " + std::to_string(device) + " is too large");
+        return nullptr;
+    }
+    FaultSlot& s = fault_slot(device);
+    std::lock_guard<std::mutex> g(s.mu);
+    if (s.dev == nullptr) {
+        void* d = nullptr;
+        void* h = nullptr;
+        cudaError_t e = cudaMalloc(&d, sizeof(DeviceFault));
+        if (e == cudaSuccess) e = cudaMemsetAsync(d, 0, sizeof(DeviceFault));
+        if (e == cudaSuccess) e = cudaMallocHost(&h, sizeof(DeviceFault));
+        if (e != cudaSuccess) {
+            cudaGetLastError();
+            if (d != nullptr) cudaFree(d);
+            cuda_fail(op, e);
+            return nullptr;
+        }
+        std::memset(h, 0, sizeof(DeviceFault));
+        s.dev = static_cast<DeviceFault*>(d);
+        s.host = static_cast<DeviceFault*>(h);
+    }
+    s.pending = true;
+    return s.dev;
+}
+
 }  // namespace cuda
 }  // namespace jg
 
@@ -190,9 +300,10 @@ int jg_cuda_copy_to_host(int device, int64_t host_dst, int64_t src, int64_t nbyt
     int st = use_device("copy_to_host", device);
     if (st != JG_OK) return st;
     if (nbytes == 0) return JG_OK;
+    const bool queued = fault_read_begin(device);
     cudaError_t e = cudaMemcpy(reinterpret_cast<void*>(host_dst), reinterpret_cast<const void*>(src), static_cast<size_t>(nbytes),
                                cudaMemcpyDeviceToHost);
-    return e == cudaSuccess ? JG_OK : cuda_fail("copy_to_host", e);
+    return fault_read_end(device, queued, e == cudaSuccess ? JG_OK : cuda_fail("copy_to_host", e));
 }
 
 int jg_cuda_copy_peer(int dst_device, int64_t dst, int src_device, int64_t src, int64_t nbytes) {
@@ -212,8 +323,16 @@ int jg_cuda_set_device(int device) { return use_device("set_device", device); }
 int jg_cuda_synchronize(int device) {
     int st = use_device("synchronize", device);
     if (st != JG_OK) return st;
+    const bool queued = fault_read_begin(device);
     cudaError_t e = cudaDeviceSynchronize();
-    return e == cudaSuccess ? JG_OK : cuda_fail("synchronize", e);
+    return fault_read_end(device, queued, e == cudaSuccess ? JG_OK : cuda_fail("synchronize", e));
 }
+
+int jg_cuda_set_launch_blocking(int on) {
+    g_launch_blocking = on != 0;
+    return JG_OK;
+}
+
+int jg_cuda_launch_blocking(void) { return launch_blocking() ? 1 : 0; }
 
 }

@@ -34,6 +34,16 @@ int jg_cuda_copy_to_host(int, int64_t, int64_t, int64_t) { return no_cuda("copy_
 int jg_cuda_copy_peer(int, int64_t, int, int64_t, int64_t) { return no_cuda("copy_peer"); }
 int jg_cuda_synchronize(int) { return no_cuda("synchronize"); }
 int jg_cuda_set_device(int) { return no_cuda("set_device"); }
+int jg_cuda_cross_entropy(int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int, int64_t) { return no_cuda("crossEntropy"); }
+int jg_cuda_cross_entropy_backward(int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int, int64_t, int64_t, int64_t) {
+    return no_cuda("crossEntropy backward");
+}
+int jg_cuda_nll_loss(int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int, int64_t) { return no_cuda("nllLoss"); }
+int jg_cuda_nll_loss_backward(int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int, int64_t, int64_t, int64_t) {
+    return no_cuda("nllLoss backward");
+}
+int jg_cuda_set_launch_blocking(int) { return no_cuda("set_launch_blocking"); }
+int jg_cuda_launch_blocking(void) { return 0; }
 int jg_cuda_fill(int, int, int64_t, int64_t, double) { return no_cuda("fill"); }
 int jg_cuda_copy(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t) { return no_cuda("copy"); }
 int jg_cuda_unary(int, int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double) { return no_cuda("unary"); }

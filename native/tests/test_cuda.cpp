@@ -248,6 +248,64 @@ template <class T> static void softmax(int dtype) {
     }
 }
 
+// Cross-entropy and NLL rows on the device against the CPU: short rows (a thread each) and long
+// rows (a block each), strided targets, an ignored row, a broadcast gradient, and a bad target.
+template <class T> static void losses(int dtype) {
+    for (int64_t cols : {int64_t(1), int64_t(10), int64_t(64), int64_t(65), int64_t(3000)}) {
+        const int64_t rows = 37;
+        std::vector<T> x = sample<T>(rows * cols, -20, 20, 13), g = sample<T>(rows, -1, 1, 14);
+        std::vector<int64_t> tg(2 * rows);  // read with stride 2
+        for (int64_t i = 0; i < rows; ++i) tg[2 * i] = (i * 7) % cols;
+        tg[2 * 5] = -100;  // ignored
+        Dev<T> dx(x), dg(g), dloss(rows), dgrad(rows * cols);
+        Dev<double> dlse(rows);
+        Dev<int64_t> dt(tg);
+        std::vector<T> loss(rows), grad(rows * cols);
+        std::vector<double> lse(rows);
+        CHECK_OK(jg_cross_entropy(dtype, rows, cols, addr(loss.data()), addr(lse.data()), addr(x.data()), addr(tg.data()), 2, 1, -100));
+        CHECK_OK(jg_cuda_cross_entropy(D, dtype, rows, cols, dloss.p, dlse.p, dx.p, dt.p, 2, 1, -100));
+        CHECK(all_near(dloss.get(), loss, 4 * tol<T>(), "cross_entropy"));
+        CHECK(loss[5] == T(0) && dloss.get()[5] == T(0));
+        CHECK_OK(jg_cross_entropy_backward(dtype, rows, cols, addr(grad.data()), addr(x.data()), addr(lse.data()), addr(tg.data()), 2, 1, -100,
+                                           addr(g.data()), 1));
+        CHECK_OK(jg_cuda_cross_entropy_backward(D, dtype, rows, cols, dgrad.p, dx.p, dlse.p, dt.p, 2, 1, -100, dg.p, 1));
+        CHECK(all_near(dgrad.get(), grad, 4 * tol<T>(), "cross_entropy backward"));
+        // nll of x read as the transpose of a [cols, rows] matrix (row stride 1, column stride rows)
+        const int64_t rs = 1, cs = rows;
+        std::vector<T> nll(rows), ngrad(rows * cols);
+        const std::vector<int64_t>& tt = tg;
+        Dev<int64_t>& dtt = dt;
+        CHECK_OK(jg_nll_loss(dtype, rows, cols, addr(nll.data()), addr(x.data()), rs, cs, addr(tt.data()), 2, 1, -100));
+        CHECK_OK(jg_cuda_nll_loss(D, dtype, rows, cols, dloss.p, dx.p, rs, cs, dtt.p, 2, 1, -100));
+        CHECK(dloss.get() == nll);
+        for (int64_t i = 0; i < rows; ++i) CHECK(nll[i] == (i == 5 ? T(0) : -x[i * rs + tt[2 * i] * cs]));
+        CHECK_OK(jg_nll_loss_backward(dtype, rows, cols, addr(ngrad.data()), addr(tt.data()), 2, 1, -100, addr(g.data()), 0));
+        CHECK_OK(jg_cuda_nll_loss_backward(D, dtype, rows, cols, dgrad.p, dtt.p, 2, 1, -100, dg.p, 0));
+        CHECK(dgrad.get() == ngrad);
+        CHECK(ngrad[0 * cols + tt[0]] == -g[0] && ngrad[5 * cols] == T(0));
+    }
+    // a bad target: an error before anything is written on the CPU, reported at the next
+    // synchronisation on the device (with its row's loss NaN)
+    std::vector<T> x = sample<T>(12, -1, 1, 15), loss(4, T(7));
+    std::vector<double> lse(4);
+    std::vector<int64_t> tg = {0, 1, 3, 2};
+    CHECK(jg_cross_entropy(dtype, 4, 3, addr(loss.data()), addr(lse.data()), addr(x.data()), addr(tg.data()), 1, 0, 0) == JG_ERR_ARGUMENT);
+    CHECK(std::strstr(jg_last_error(), "crossEntropy: target 3 (row 2) is out of range for 3 classes; targets must be in 0..2") != nullptr);
+    CHECK(loss[0] == T(7));
+    Dev<T> dx(x), dloss(4);
+    Dev<double> dlse(4);
+    Dev<int64_t> dt(tg);
+    CHECK_OK(jg_cuda_cross_entropy(D, dtype, 4, 3, dloss.p, dlse.p, dx.p, dt.p, 1, 0, 0));
+    std::vector<T> got(4);
+    CHECK(jg_cuda_copy_to_host(D, addr(got.data()), dloss.p, 4 * sizeof(T)) == JG_ERR_ARGUMENT);
+    CHECK(std::strstr(jg_last_error(), "crossEntropy: target 3 is out of range for 3 classes") != nullptr);
+    CHECK(std::isnan(static_cast<double>(got[2])) && !std::isnan(static_cast<double>(got[1])));
+    CHECK_OK(jg_cuda_nll_loss(D, dtype, 4, 3, dloss.p, dx.p, 3, 1, dt.p, 1, 1, 3));  // 3 is the ignore index here
+    CHECK_OK(jg_cuda_synchronize(D));
+    CHECK_OK(jg_cuda_nll_loss(D, dtype, 4, 3, dloss.p, dx.p, 3, 1, dt.p, 1, 0, 0));
+    CHECK(jg_cuda_synchronize(D) == JG_ERR_ARGUMENT && std::strstr(jg_last_error(), "nllLoss: target 3") != nullptr);
+}
+
 static void indexing() {
     // gather along dim 1 of a 4 x 6 input with a 4 x 3 index (negative indices count from the end)
     std::vector<double> x = sample<double>(24, 0, 1, 10);
@@ -266,11 +324,32 @@ static void indexing() {
     Dev<double> dacc(std::vector<double>(24, 1.0)), dsrc(src);
     CHECK_OK(jg_cuda_scatter_add(D, JG_FLOAT64, 2, sgeom, 1, 6, dacc.p, dsrc.p, di.p));
     CHECK(all_near(dacc.get(), acc, 1e-15, "scatter_add"));
-    // a bad index is an error that names it, before anything is read
+    // a bad index is skipped (gather writes 0 there) and reported by the next synchronisation,
+    // which names it; the queue is never stalled to check
     di.put({0, 5, -1, 2, 2, 3, 1, -6, 4, 6, 0, 0});
+    CHECK_OK(jg_cuda_gather(D, JG_FLOAT64, 2, geom, 1, 6, dout.p, dx.p, di.p));
+    std::vector<double> got(12);
+    CHECK(jg_cuda_copy_to_host(D, addr(got.data()), dout.p, 12 * 8) == JG_ERR_ARGUMENT);
+    CHECK(std::strstr(jg_last_error(), "gather: index 6 is out of bounds for dimension 1 with size 6") != nullptr);
+    for (int i = 0; i < 12; ++i) CHECK(got[i] == (i == 9 ? 0.0 : want[i]));
+    CHECK_OK(jg_cuda_synchronize(D));  // reported once, then the record is clear
+    std::vector<double> before = dacc.get();
+    di.put({0, 5, -1, 2, 2, 3, 1, -6, 4, 5, -7, 0});
+    CHECK_OK(jg_cuda_scatter_add(D, JG_FLOAT64, 2, sgeom, 1, 6, dacc.p, dsrc.p, di.p));
+    CHECK(jg_cuda_synchronize(D) == JG_ERR_ARGUMENT);
+    CHECK(std::strstr(jg_last_error(), "scatter_add: index -7 is out of bounds") != nullptr);
+    std::vector<double> after = dacc.get();  // everything but the skipped element was added
+    double added = 0, src_sum = 0;
+    for (int i = 0; i < 24; ++i) added += after[i] - before[i];
+    for (int i = 0; i < 12; ++i) src_sum += i == 10 ? 0 : src[i];
+    CHECK(std::fabs(added - src_sum) < 1e-12);
+    // with launch blocking on, the launch itself reports
+    CHECK(jg_cuda_launch_blocking() == 0);
+    CHECK_OK(jg_cuda_set_launch_blocking(1));
     CHECK(jg_cuda_gather(D, JG_FLOAT64, 2, geom, 1, 6, dout.p, dx.p, di.p) == JG_ERR_ARGUMENT);
-    CHECK(std::strstr(jg_last_error(), "index 6 is out of bounds") != nullptr);
-    CHECK(jg_cuda_scatter_add(D, JG_FLOAT64, 2, sgeom, 1, 6, dacc.p, dsrc.p, di.p) == JG_ERR_ARGUMENT);
+    CHECK(std::strstr(jg_last_error(), "index -7") != nullptr);
+    CHECK_OK(jg_cuda_set_launch_blocking(0));
+    CHECK_OK(jg_cuda_synchronize(D));
 }
 
 static void memory() {
@@ -318,6 +397,8 @@ int main() {
     reductions();
     softmax<float>(JG_FLOAT32);
     softmax<double>(JG_FLOAT64);
+    losses<float>(JG_FLOAT32);
+    losses<double>(JG_FLOAT64);
     indexing();
     memory();
     jg_cuda_empty_cache(D);

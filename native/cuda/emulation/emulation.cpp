@@ -298,6 +298,11 @@ cudaError_t cudaSetDevice(int device) {
     return cudaSuccess;
 }
 
+cudaError_t cudaGetDevice(int* device) {
+    *device = t_device;
+    return cudaSuccess;
+}
+
 cudaError_t cudaGetLastError() {
     cudaError_t e = t_last_error;
     t_last_error = cudaSuccess;
@@ -368,6 +373,11 @@ cudaError_t cudaFree(void* p) {
     live_blocks().erase(it);
     std::free(p);
     return cudaSuccess;
+}
+
+cudaError_t cudaMallocHost(void** p, size_t bytes) {
+    *p = std::malloc(bytes == 0 ? 1 : bytes);
+    return *p != nullptr ? cudaSuccess : set_error(cudaErrorMemoryAllocation);
 }
 
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind) {

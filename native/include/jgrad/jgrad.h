@@ -106,6 +106,26 @@ int jg_softmax(int log, int dtype, int64_t rows, int64_t cols, int64_t out, int6
 /* dx from the forward output y and the incoming gradient dy (all contiguous [rows, cols]) */
 int jg_softmax_backward(int log, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t y, int64_t dy);
 
+/* ---- class losses over the rows of a [rows, cols] input, each one pass forward and one back ---
+ * Row i's class is target[i * target_stride] (JG_INT64). With use_ignore != 0, a row whose target
+ * equals ignore_index has loss 0 and gradient 0 (PyTorch's ignore_index). Any other target outside
+ * 0..cols-1 is an error, found before anything is written. g is the gradient of the row losses,
+ * g[i * g_stride] (a stride of 0 broadcasts one value). rows >= 0, cols >= 1. */
+/* Cross-entropy of contiguous logits x: loss[i] = logsumexp(x[i, :]) - x[i, target_i], computed
+ * in double and rounded once; lse[i] (float64) keeps logsumexp(x[i, :]) for the backward. */
+int jg_cross_entropy(int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t lse, int64_t x, int64_t target,
+                     int64_t target_stride, int use_ignore, int64_t ignore_index);
+/* dx (contiguous) [i, j] = g_i * (exp(x[i, j] - lse[i]) - (j == target_i)) */
+int jg_cross_entropy_backward(int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t x, int64_t lse, int64_t target,
+                              int64_t target_stride, int use_ignore, int64_t ignore_index, int64_t g, int64_t g_stride);
+/* Negative log-likelihood of log-probabilities x (element strides given):
+ * loss[i] = -x[i * x_row_stride + target_i * x_col_stride] */
+int jg_nll_loss(int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t x, int64_t x_row_stride, int64_t x_col_stride,
+                int64_t target, int64_t target_stride, int use_ignore, int64_t ignore_index);
+/* dx (contiguous) is 0 except dx[i, target_i] = -g_i */
+int jg_nll_loss_backward(int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t target, int64_t target_stride, int use_ignore,
+                         int64_t ignore_index, int64_t g, int64_t g_stride);
+
 /* ---- indexing ------------------------------------------------------------------------- */
 /* out (contiguous, index's shape) [p] = x[p with p[dim] replaced by index[p]].
  * geom: index shape, x strides, index strides. index is JG_INT64; values are checked against
@@ -119,9 +139,10 @@ int jg_scatter_add(int dtype, int ndim, const int64_t* geom, int dim, int64_t di
 
 /* ---- CUDA ------------------------------------------------------------------------------
  * Device memory addresses travel as int64_t like host ones; every call names its device. Work is
- * queued on the device's default stream; only copies to the host synchronise. In a library built
- * without CUDA every function below returns JG_ERR_UNSUPPORTED ("not compiled with CUDA"),
- * except jg_cuda_compiled and jg_cuda_device_count, which answer 0. */
+ * queued on the device's default stream; only copies to the host and jg_cuda_synchronize wait for
+ * it. In a library built without CUDA every function below returns JG_ERR_UNSUPPORTED ("not
+ * compiled with CUDA"), except jg_cuda_compiled, jg_cuda_device_count and jg_cuda_launch_blocking,
+ * which answer 0. */
 int jg_cuda_compiled(void);
 /* 1 in the host emulation of CUDA (-DJGRAD_CUDA=EMULATE, a build for testing without a GPU): the
  * kernels run on CPU fibers, device memory is host memory, and matrix products use
@@ -148,7 +169,15 @@ int jg_cuda_copy_to_device(int device, int64_t dst, int64_t host_src, int64_t nb
 int jg_cuda_copy_to_host(int device, int64_t host_dst, int64_t src, int64_t nbytes);
 /* Device to device, also between two devices (peer copy, staged by the driver where needed). */
 int jg_cuda_copy_peer(int dst_device, int64_t dst, int src_device, int64_t src, int64_t nbytes);
+/* Waits for the device. Like jg_cuda_copy_to_host, it also reports what kernels queued since the
+ * last such call found wrong in their inputs (an index or class target out of range): they skip
+ * those elements and the first finding becomes this call's JG_ERR_ARGUMENT. */
 int jg_cuda_synchronize(int device);
+/* With launch blocking on, every kernel launch waits for the kernel and reports its findings at
+ * once (for debugging; also on when the environment has JGRAD_CUDA_LAUNCH_BLOCKING=1). The CPU-only
+ * build answers JG_ERR_UNSUPPORTED to the setter and 0 to the query. */
+int jg_cuda_set_launch_blocking(int on);
+int jg_cuda_launch_blocking(void);
 /* Makes the device current on the calling thread (before calling a vendor library on it). */
 int jg_cuda_set_device(int device);
 /* The elementwise families, with the same arguments and geom layout as their CPU versions. */
@@ -164,10 +193,22 @@ int jg_cuda_where(int device, int dtype, int64_t n, int ndim, const int64_t* geo
 int jg_cuda_random(int device, int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi);
 int jg_cuda_arange(int device, int dtype, int64_t n, int64_t out, double start, double step);
 int jg_cuda_linspace(int device, int dtype, int64_t n, int64_t out, double start, double end);
-/* Reductions, softmax and indexing with the same contracts as their CPU versions. */
+/* Reductions, softmax and indexing with the same contracts as their CPU versions, except that a
+ * bad index is reported by the next synchronising call (see jg_cuda_synchronize). */
 int jg_cuda_reduce(int device, int op, int dtype, int64_t outer, int64_t r, int64_t inner, int64_t out, int64_t x);
 int jg_cuda_softmax(int device, int log, int dtype, int64_t rows, int64_t cols, int64_t out, int64_t x);
 int jg_cuda_softmax_backward(int device, int log, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t y, int64_t dy);
+/* The class losses with the same arguments; a bad target is skipped (its loss is NaN) and
+ * reported by the next synchronising call, like a bad gather index. */
+int jg_cuda_cross_entropy(int device, int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t lse, int64_t x, int64_t target,
+                          int64_t target_stride, int use_ignore, int64_t ignore_index);
+int jg_cuda_cross_entropy_backward(int device, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t x, int64_t lse,
+                                   int64_t target, int64_t target_stride, int use_ignore, int64_t ignore_index, int64_t g,
+                                   int64_t g_stride);
+int jg_cuda_nll_loss(int device, int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t x, int64_t x_row_stride,
+                     int64_t x_col_stride, int64_t target, int64_t target_stride, int use_ignore, int64_t ignore_index);
+int jg_cuda_nll_loss_backward(int device, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t target, int64_t target_stride,
+                              int use_ignore, int64_t ignore_index, int64_t g, int64_t g_stride);
 int jg_cuda_gather(int device, int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t x,
                    int64_t index);
 int jg_cuda_scatter_add(int device, int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out,

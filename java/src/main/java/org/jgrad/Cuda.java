@@ -73,7 +73,11 @@ public final class Cuda {
         }
     }
 
-    /** Waits until all queued work on {@code device} has finished. */
+    /**
+     * Waits until all queued work on {@code device} has finished. Throws what the kernels queued
+     * since the last wait found wrong in their inputs (an index or class target out of range),
+     * as an IllegalArgumentException naming it; reading a tensor to the host does the same.
+     */
     public static void synchronize(Device device) {
         require("synchronize", device);
         NativeLib.check(JgradNative.jg_cuda_synchronize(device.index()), "synchronize");
@@ -133,6 +137,22 @@ public final class Cuda {
 
     public static boolean allowTf32() {
         return allowTf32;
+    }
+
+    /**
+     * Makes every CUDA kernel launch wait for its kernel (like {@code CUDA_LAUNCH_BLOCKING=1}), so that
+     * what a kernel finds wrong in its input (an index or class target out of range) is thrown by
+     * the op that queued it instead of by the next call that waits for the device. For debugging:
+     * it takes away the overlap of host and device. Also on when the environment has
+     * {@code JGRAD_CUDA_LAUNCH_BLOCKING=1}. Does nothing in a build without CUDA.
+     */
+    public static void setLaunchBlocking(boolean on) {
+        if (isCompiled()) NativeLib.check(JgradNative.jg_cuda_set_launch_blocking(on ? 1 : 0), "setLaunchBlocking");
+    }
+
+    public static boolean isLaunchBlocking() {
+        NativeLib.ensureLoaded();
+        return JgradNative.jg_cuda_launch_blocking() != 0;
     }
 
     /** Returns cached blocks to the driver. */

@@ -100,6 +100,61 @@ final class Kernels {
         NativeLib.check(st, op);
     }
 
+    /** Row cross-entropy of contiguous x [N, C] into loss [N] and lse [N] (FLOAT64). */
+    static void crossEntropy(Tensor loss, Tensor lse, Tensor x, Tensor target, boolean useIgnore, long ignore) {
+        long rows = x.shape[0], cols = x.shape[1];
+        int ui = useIgnore ? 1 : 0;
+        long ts = target.strides[0];
+        int st = x.device.isCpu()
+                ? JgradNative.jg_cross_entropy(x.dtype.code, rows, cols, loss.address(), lse.address(), x.address(), target.address(), ts,
+                        ui, ignore)
+                : JgradNative.jg_cuda_cross_entropy(x.device.index(), x.dtype.code, rows, cols, loss.address(), lse.address(),
+                        x.address(), target.address(), ts, ui, ignore);
+        fence(loss, lse, x, target);
+        NativeLib.check(st, "crossEntropy");
+    }
+
+    /** dx [N, C] (contiguous) from contiguous x, lse and the row gradient g [N] (any stride). */
+    static void crossEntropyBackward(Tensor dx, Tensor x, Tensor lse, Tensor target, boolean useIgnore, long ignore, Tensor g) {
+        long rows = x.shape[0], cols = x.shape[1];
+        int ui = useIgnore ? 1 : 0;
+        long ts = target.strides[0], gs = g.strides[0];
+        int st = x.device.isCpu()
+                ? JgradNative.jg_cross_entropy_backward(x.dtype.code, rows, cols, dx.address(), x.address(), lse.address(),
+                        target.address(), ts, ui, ignore, g.address(), gs)
+                : JgradNative.jg_cuda_cross_entropy_backward(x.device.index(), x.dtype.code, rows, cols, dx.address(), x.address(),
+                        lse.address(), target.address(), ts, ui, ignore, g.address(), gs);
+        fence(dx, x, lse, target);
+        fence(g, null, null, null);
+        NativeLib.check(st, "crossEntropy backward");
+    }
+
+    /** Row NLL of x [N, C] (any strides) into loss [N]. */
+    static void nllLoss(Tensor loss, Tensor x, Tensor target, boolean useIgnore, long ignore) {
+        long rows = x.shape[0], cols = x.shape[1];
+        int ui = useIgnore ? 1 : 0;
+        long ts = target.strides[0];
+        int st = x.device.isCpu()
+                ? JgradNative.jg_nll_loss(x.dtype.code, rows, cols, loss.address(), x.address(), x.strides[0], x.strides[1],
+                        target.address(), ts, ui, ignore)
+                : JgradNative.jg_cuda_nll_loss(x.device.index(), x.dtype.code, rows, cols, loss.address(), x.address(), x.strides[0],
+                        x.strides[1], target.address(), ts, ui, ignore);
+        fence(loss, x, target, null);
+        NativeLib.check(st, "nllLoss");
+    }
+
+    static void nllLossBackward(Tensor dx, Tensor target, boolean useIgnore, long ignore, Tensor g) {
+        long rows = dx.shape[0], cols = dx.shape[1];
+        int ui = useIgnore ? 1 : 0;
+        long ts = target.strides[0], gs = g.strides[0];
+        int st = dx.device.isCpu()
+                ? JgradNative.jg_nll_loss_backward(dx.dtype.code, rows, cols, dx.address(), target.address(), ts, ui, ignore, g.address(), gs)
+                : JgradNative.jg_cuda_nll_loss_backward(dx.device.index(), dx.dtype.code, rows, cols, dx.address(), target.address(), ts,
+                        ui, ignore, g.address(), gs);
+        fence(dx, target, g, null);
+        NativeLib.check(st, "nllLoss backward");
+    }
+
     static void gather(Tensor out, Tensor x, Tensor index, long[] geom, int d) {
         int n = x.shape.length;
         int st = x.device.isCpu()
@@ -135,6 +190,7 @@ final class Kernels {
         }
         fence(x, src, out, null);
         if (src != x) src.close();
+        if (st != JgradNative.JG_OK) out.close();
         NativeLib.check(st, "to(" + device + ")");
         return out;
     }

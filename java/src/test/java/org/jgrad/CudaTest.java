@@ -341,17 +341,76 @@ class CudaTest {
         }
     }
 
+    /**
+     * Bad indices and class targets never stop the device's queue: the kernel skips them and the
+     * next call that waits for the device throws, naming the value; then the device is usable.
+     */
     @Test
     void badIndicesOnTheDeviceAreExceptions() {
         try (Scope s = Scope.open()) {
             Tensor logits = Tensor.randn(DType.FLOAT32, D, 4, 3);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> org.jgrad.nn.Functional.crossEntropy(logits, Tensor.of(new long[] {0, 1, 3, 2}).to(D)));
-            assertTrue(e.getMessage().contains("3") && e.getMessage().contains("0..2"), e.getMessage());
+            Tensor loss = org.jgrad.nn.Functional.crossEntropy(logits, Tensor.of(new long[] {0, 1, 3, 2}).to(D));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, loss::item);
+            assertTrue(e.getMessage().contains("crossEntropy: target 3 is out of range for 3 classes; targets must be in 0..2"),
+                    e.getMessage());
             Tensor x = Tensor.randn(DType.FLOAT32, D, 4, 3);
-            e = assertThrows(IllegalArgumentException.class, () -> x.gather(1, Tensor.of(new long[] {0, 5, 1, 2}, 4, 1).to(D)));
-            assertTrue(e.getMessage().contains("out of bounds"), e.getMessage());
+            Tensor picked = x.gather(1, Tensor.of(new long[] {0, 5, 1, 2}, 4, 1).to(D));
+            e = assertThrows(IllegalArgumentException.class, () -> Cuda.synchronize(D));
+            assertTrue(e.getMessage().contains("gather: index 5 is out of bounds for dimension 1 with size 3"), e.getMessage());
+            float[] got = picked.toFloatArray();  // reported once; the bad element reads 0
+            float[] xs = x.toFloatArray();
+            assertArrayEquals(new float[] {xs[0], 0, xs[7], xs[11]}, got);
+            Tensor y = Tensor.randn(DType.FLOAT64, D, 3, 4);
+            Tensor nll = org.jgrad.nn.Functional.nllLoss(y, Tensor.of(new long[] {0, -1, 2}).to(D), org.jgrad.nn.Reduction.SUM);
+            e = assertThrows(IllegalArgumentException.class, () -> nll.cpu());
+            assertTrue(e.getMessage().contains("nllLoss: target -1"), e.getMessage());
             assertEquals(12, x.cpu().numel(), "the device is still usable");
+        }
+    }
+
+    @Test
+    void launchBlockingReportsAtTheOp() {
+        assertFalse(Cuda.isLaunchBlocking());
+        Cuda.setLaunchBlocking(true);
+        try (Scope s = Scope.open()) {
+            assertTrue(Cuda.isLaunchBlocking());
+            Tensor logits = Tensor.randn(DType.FLOAT64, D, 2, 3);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> org.jgrad.nn.Functional.crossEntropy(logits, Tensor.of(new long[] {4, 0}).to(D)));
+            assertTrue(e.getMessage().contains("target 4"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> logits.gather(1, Tensor.of(new long[] {0, -4}, 2, 1).to(D)));
+            assertTrue(e.getMessage().contains("index -4"), e.getMessage());
+        } finally {
+            Cuda.setLaunchBlocking(false);
+        }
+        Cuda.synchronize(D);
+    }
+
+    /** The fused cross-entropy forward and backward on the device against the CPU, short and long rows, with ignored rows. */
+    @Test
+    void crossEntropyMatchesTheCpu() {
+        for (long classes : new long[] {3, 64, 65, 1000}) {
+            for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                try (Scope s = Scope.open()) {
+                    Tensor.manualSeed(classes);
+                    Tensor x = Tensor.randn(dt, Device.CPU, 33, classes).mul(5.0);
+                    long[] t = new long[33];
+                    for (int i = 0; i < t.length; i++) t[i] = i % 7 == 3 ? -100 : (i * 31L) % classes;
+                    Tensor target = Tensor.of(t);
+                    double[][] out = new double[2][], grad = new double[2][];
+                    for (int k = 0; k < 2; k++) {
+                        Tensor xi = (k == 0 ? x.detach() : x.to(D)).requiresGrad(true);
+                        Tensor loss = org.jgrad.nn.Functional.crossEntropy(xi, k == 0 ? target : target.to(D),
+                                org.jgrad.nn.Reduction.MEAN, -100);
+                        loss.backward();
+                        out[k] = loss.toDoubleArray();
+                        grad[k] = xi.grad().toDoubleArray();
+                    }
+                    double tol = dt == DType.FLOAT32 ? 1e-6 : 1e-14;
+                    assertClose(out[0], out[1], tol, "crossEntropy " + classes + " " + dt);
+                    assertClose(grad[0], grad[1], tol, "crossEntropy grad " + classes + " " + dt);
+                }
+            }
         }
     }
 }

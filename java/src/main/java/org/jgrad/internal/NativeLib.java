@@ -27,7 +27,7 @@ public final class NativeLib {
     public static void check(int status, String op) {
         if (status == JgradNative.JG_OK) return;
         String msg = JgradNative.jg_last_error().getString();
-        String text = op + ": " + msg;
+        String text = msg.startsWith(op + ":") ? msg : op + ": " + msg;
         switch (status) {
             case JgradNative.JG_ERR_ARGUMENT:
                 throw new IllegalArgumentException(text);

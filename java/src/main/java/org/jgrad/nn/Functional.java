@@ -3,6 +3,7 @@ package org.jgrad.nn;
 import java.util.Arrays;
 import org.jgrad.Autograd;
 import org.jgrad.DType;
+import org.jgrad.RowLosses;
 import org.jgrad.Scope;
 import org.jgrad.Tensor;
 
@@ -54,19 +55,25 @@ public final class Functional {
 
     /**
      * Cross-entropy of raw scores (logits [N, C] or [C]) against INT64 class indices ([N] or a
-     * 0-dim index): {@code nllLoss(logSoftmax(logits, 1), target)}.
+     * 0-dim index): {@code nllLoss(logSoftmax(logits, 1), target)}, computed by one fused kernel per
+     * direction ({@link RowLosses}). A target outside 0..C-1 is an IllegalArgumentException; on CUDA
+     * it is thrown by the next call that waits for the device (see {@link RowLosses}).
      */
     public static Tensor crossEntropy(Tensor logits, Tensor target) {
         return crossEntropy(logits, target, Reduction.MEAN);
     }
 
     public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction) {
-        floating("crossEntropy", "logits", logits);
-        int classDim = logits.dim() == 1 ? 0 : 1;
-        checkTargets("crossEntropy", logits, target);
-        try (Scope scope = Scope.open()) {
-            return scope.keep(nll("crossEntropy", logits.logSoftmax(classDim), target, reduction));
-        }
+        return classLoss("crossEntropy", logits, target, reduction, false, 0);
+    }
+
+    /**
+     * As {@link #crossEntropy(Tensor, Tensor, Reduction)}, except that rows whose target is
+     * {@code ignoreIndex} add nothing, and MEAN divides by the number of the other rows (PyTorch's
+     * ignore_index; PyTorch's default is -100, which marks padding).
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction, long ignoreIndex) {
+        return classLoss("crossEntropy", logits, target, reduction, true, ignoreIndex);
     }
 
     /** Negative log-likelihood of log-probabilities [N, C] (or [C]) at INT64 class indices. */
@@ -75,14 +82,16 @@ public final class Functional {
     }
 
     public static Tensor nllLoss(Tensor logProbs, Tensor target, Reduction reduction) {
-        floating("nllLoss", "input", logProbs);
-        checkTargets("nllLoss", logProbs, target);
-        try (Scope scope = Scope.open()) {
-            return scope.keep(nll("nllLoss", logProbs, target, reduction));
-        }
+        return classLoss("nllLoss", logProbs, target, reduction, false, 0);
     }
 
-    private static void checkTargets(String op, Tensor scores, Tensor target) {
+    /** As {@link #nllLoss(Tensor, Tensor, Reduction)}, with rows whose target is {@code ignoreIndex} left out. */
+    public static Tensor nllLoss(Tensor logProbs, Tensor target, Reduction reduction, long ignoreIndex) {
+        return classLoss("nllLoss", logProbs, target, reduction, true, ignoreIndex);
+    }
+
+    private static Tensor classLoss(String op, Tensor scores, Tensor target, Reduction reduction, boolean useIgnore, long ignore) {
+        floating(op, op.equals("crossEntropy") ? "logits" : "input", scores);
         if (target.dtype() != DType.INT64) {
             throw new IllegalArgumentException(op + ": target must hold INT64 class indices, got " + target.dtype() + " (shape "
                     + Arrays.toString(target.shape()) + "); build it with Tensor.of(new long[] {...})");
@@ -92,36 +101,21 @@ public final class Functional {
             throw new IllegalArgumentException(op + ": input shape " + Arrays.toString(scores.shape()) + " and target shape "
                     + Arrays.toString(target.shape()) + " do not fit; expected input [N, C] with target [N], or input [C] with a 0-dim target");
         }
-        long classes = scores.size(-1);
-        if (target.numel() > 0) {
-            try (Tensor mx = target.max(); Tensor mn = target.min()) {
-                long lo, hi;
-                if (target.device().isCpu()) {
-                    lo = (long) mn.item();
-                    hi = (long) mx.item();
-                } else {
-                    try (Tensor both = Tensor.stack(0, mn, mx)) {  // one read from the device instead of two
-                        long[] r = both.toLongArray();
-                        lo = r[0];
-                        hi = r[1];
-                    }
-                }
-                if (lo < 0 || hi >= classes) {
-                    throw new IllegalArgumentException(op + ": target " + (lo < 0 ? lo : hi) + " is out of range for " + classes
-                            + " classes; targets must be in 0.." + (classes - 1));
-                }
+        try (Scope scope = Scope.open()) {
+            Tensor x = batched ? scores : scores.unsqueeze(0);
+            Tensor t = batched ? target : target.reshape(1);
+            Tensor perRow = op.equals("crossEntropy")
+                    ? (useIgnore ? RowLosses.crossEntropy(x, t, ignore) : RowLosses.crossEntropy(x, t))
+                    : (useIgnore ? RowLosses.nllLoss(x, t, ignore) : RowLosses.nllLoss(x, t));
+            Tensor out;
+            if (reduction == Reduction.MEAN && useIgnore) {
+                out = perRow.sum().div(t.ne(ignore).sum().to(scores.dtype()));  // 0/0 = NaN when every row is ignored, as in PyTorch
+            } else {
+                out = reduce(perRow, reduction);
+                if (!batched && reduction == Reduction.NONE) out = out.reshape();
             }
+            return scope.keep(out);
         }
-    }
-
-    private static Tensor nll(String op, Tensor logProbs, Tensor target, Reduction reduction) {
-        boolean batched = logProbs.dim() == 2;
-        Tensor lp = batched ? logProbs : logProbs.unsqueeze(0);
-        Tensor t = batched ? target : target.reshape(1);
-        Tensor idx = t.unsqueeze(1);
-        Tensor picked = lp.gather(1, idx).reshape(-1).neg();
-        Tensor out = reduce(picked, reduction);
-        return batched || reduction != Reduction.NONE ? out : out.reshape();
     }
 
     /**

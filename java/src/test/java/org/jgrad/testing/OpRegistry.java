@@ -14,8 +14,10 @@ import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.UnaryOperator;
 import org.jgrad.DType;
+import org.jgrad.RowLosses;
 import org.jgrad.Tensor;
 import org.jgrad.nn.Functional;
+import org.jgrad.nn.Reduction;
 import org.jgrad.testing.OpInfo.Domain;
 
 /** Every public op, with sample inputs and an independent float64 reference (see {@link Nd}). */
@@ -233,9 +235,56 @@ public final class OpRegistry {
             Nd picked = a[0].gather(1, a[1].reshape(a[1].data.length, 1));
             return picked.map(x -> -x).reduce(null, false, v -> sum(v) / v.length);
         }, true, null)).sample(f(5, 4), idx(4, 5));
+        // reductions, a single row, long rows (a block per row on CUDA), strided input and ignored rows
+        add(new OpInfo("crossEntropy(SUM)", "crossEntropy", Domain.ANY, a -> Functional.crossEntropy(a[0], a[1], Reduction.SUM),
+                a -> classLoss(a[0], a[1], true, Reduction.SUM, null), true, null))
+                .sample(f(3, 70), idx(70, 3)).sample(f(5), idx(5));
+        add(new OpInfo("crossEntropy(NONE)", "crossEntropy", Domain.ANY, a -> Functional.crossEntropy(a[0], a[1], Reduction.NONE),
+                a -> classLoss(a[0], a[1], true, Reduction.NONE, null), true, null))
+                .sample(f(4, 3), idx(3, 4)).sample(f(5), idx(5)).sample(f(0, 3), idx(3, 0));
+        add(new OpInfo("crossEntropy(ignoreIndex=1)", "crossEntropy", Domain.ANY,
+                a -> Functional.crossEntropy(a[0], a[1], Reduction.MEAN, 1), a -> classLoss(a[0], a[1], true, Reduction.MEAN, 1L), true, null))
+                .sample(f(6, 3), idx(3, 6)).sample(ft(3, 6), idx(6, 3));
+        add(new OpInfo("nllLoss(NONE)", "nllLoss", Domain.ANY, a -> Functional.nllLoss(a[0], a[1], Reduction.NONE),
+                a -> classLoss(a[0], a[1], false, Reduction.NONE, null), true, null))
+                .sample(ft(5, 4), idx(4, 5)).sample(f(4), idx(4));
+        add(new OpInfo("nllLoss(ignoreIndex=0, SUM)", "nllLoss", Domain.ANY, a -> Functional.nllLoss(a[0], a[1], Reduction.SUM, 0),
+                a -> classLoss(a[0], a[1], false, Reduction.SUM, 0L), true, null))
+                .sample(ft(4, 3), idx(3, 4));
+        add(new OpInfo("RowLosses.crossEntropy", "crossEntropy", Domain.ANY, a -> RowLosses.crossEntropy(a[0], a[1], 2),
+                a -> classLoss(a[0], a[1], true, Reduction.NONE, 2L), true, null))
+                .sample(f(4, 5), idx(5, 4)).sample(ft(6, 3), idx(3, 6));
+        add(new OpInfo("RowLosses.nllLoss", "nllLoss", Domain.ANY, a -> RowLosses.nllLoss(a[0], a[1]),
+                a -> classLoss(a[0], a[1], false, Reduction.NONE, null), true, null))
+                .sample(ft(3, 4), idx(4, 3));
         add(new OpInfo("binaryCrossEntropy", "binaryCrossEntropy", Domain.UNIT, a -> Functional.binaryCrossEntropy(a[0], a[1]),
                 a -> mean(a[0].zip(a[1], (p, y) -> -(y * Math.log(p) + (1 - y) * Math.log(1 - p))), null, false), true, null))
                 .sample(f(4, 3), f(4, 3)).sample(ft(3, 4), c(3, 4));
+    }
+
+    /**
+     * Cross-entropy (log-softmax first) or NLL of scores [N, C] (or [C] with a 0-dim target), in
+     * float64, with rows whose target is {@code ignore} left out of the sum and the MEAN's count.
+     */
+    private static Nd classLoss(Nd x, Nd t, boolean logSoftmax, Reduction red, Long ignore) {
+        boolean batched = x.shape.length == 2;
+        int n = batched ? (int) x.shape[0] : 1, c = (int) x.shape[x.shape.length - 1];
+        Nd lp = logSoftmax && x.data.length > 0 ? x.softmax(-1, true) : x;
+        double[] per = new double[n];
+        double sum = 0;
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            long ti = (long) t.data[i];
+            if (ignore != null && ti == ignore) continue;
+            per[i] = -lp.data[i * c + (int) ti];
+            sum += per[i];
+            kept++;
+        }
+        switch (red) {
+            case NONE: return batched ? new Nd(new long[] {n}, per) : Nd.scalar(per[0]);
+            case SUM: return Nd.scalar(sum);
+            default: return Nd.scalar(sum / kept);
+        }
     }
 
     private static long[] dropDim(long[] s, int d) {

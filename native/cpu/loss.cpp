@@ -1,0 +1,162 @@
+// Fused class losses over the rows of a [rows, cols] input: cross-entropy (logsumexp and the
+// target's score in one pass per row) and negative log-likelihood, with their backward. Targets
+// are checked before anything is written.
+#include <cmath>
+#include <limits>
+
+#include "common.h"
+#include "ops/loss.h"
+
+namespace jg {
+namespace {
+
+// JG_OK, or the error naming the first target outside 0..cols-1 that is not ignored.
+int check_targets(const char* op, int64_t rows, int64_t cols, const int64_t* target, int64_t ts, int use_ignore, int64_t ignore_index) {
+    for (int64_t i = 0; i < rows; ++i) {
+        const int64_t t = target[i * ts];
+        if (!ops::ignored_target(t, use_ignore, ignore_index) && !ops::valid_target(t, cols)) {
+            return fail(JG_ERR_ARGUMENT, std::string(op) + ": target " + std::to_string(t) + " (row " + std::to_string(i) +
+                                             ") is out of range for " + std::to_string(cols) + " classes; targets must be in 0.." +
+                                             std::to_string(cols - 1) + (use_ignore ? " or the ignore index " + std::to_string(ignore_index) : ""));
+        }
+    }
+    return JG_OK;
+}
+
+int64_t row_grain(int64_t cols) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(cols, 1)); }
+
+template <class T>
+void cross_entropy_rows(int64_t rows, int64_t cols, T* loss, double* lse, const T* x, const int64_t* target, int64_t ts, int use_ignore,
+                        int64_t ignore_index) {
+    parallel_for(rows, row_grain(cols), [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+            const int64_t t = target[i * ts];
+            if (ops::ignored_target(t, use_ignore, ignore_index)) {
+                loss[i] = T(0);
+                lse[i] = 0;
+                continue;
+            }
+            const T* xr = x + i * cols;
+            double m = -std::numeric_limits<double>::infinity();
+            for (int64_t j = 0; j < cols; ++j) m = (xr[j] > m || std::isnan(xr[j])) && !std::isnan(m) ? xr[j] : m;
+            if (std::isinf(m) && m < 0) m = 0;  // a row of -inf: the loss is NaN, as in PyTorch
+            double s = 0;
+            for (int64_t j = 0; j < cols; ++j) s += std::exp(static_cast<double>(xr[j]) - m);
+            lse[i] = m + std::log(s);
+            loss[i] = ops::cross_entropy_loss(lse[i], xr[t]);
+        }
+    });
+}
+
+template <class T>
+void cross_entropy_backward_rows(int64_t rows, int64_t cols, T* dx, const T* x, const double* lse, const int64_t* target, int64_t ts,
+                                 int use_ignore, int64_t ignore_index, const T* g, int64_t gs) {
+    parallel_for(rows, row_grain(cols), [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+            const int64_t t = target[i * ts];
+            T* dr = dx + i * cols;
+            if (ops::ignored_target(t, use_ignore, ignore_index)) {
+                for (int64_t j = 0; j < cols; ++j) dr[j] = T(0);
+                continue;
+            }
+            const T* xr = x + i * cols;
+            const double gi = static_cast<double>(g[i * gs]);
+            for (int64_t j = 0; j < cols; ++j) dr[j] = ops::cross_entropy_grad(xr[j], lse[i], gi, j == t);
+        }
+    });
+}
+
+template <class T>
+void nll_rows(int64_t rows, T* loss, const T* x, int64_t rs, int64_t cs, const int64_t* target, int64_t ts, int use_ignore,
+              int64_t ignore_index) {
+    for (int64_t i = 0; i < rows; ++i) {
+        const int64_t t = target[i * ts];
+        loss[i] = ops::ignored_target(t, use_ignore, ignore_index) ? T(0) : -x[i * rs + t * cs];
+    }
+}
+
+template <class T>
+void nll_backward_rows(int64_t rows, int64_t cols, T* dx, const int64_t* target, int64_t ts, int use_ignore, int64_t ignore_index, const T* g,
+                       int64_t gs) {
+    std::memset(dx, 0, static_cast<size_t>(rows * cols) * sizeof(T));
+    for (int64_t i = 0; i < rows; ++i) {
+        const int64_t t = target[i * ts];
+        if (!ops::ignored_target(t, use_ignore, ignore_index)) dx[i * cols + t] = -g[i * gs];
+    }
+}
+
+int bad_extent(const char* op, int64_t rows, int64_t cols) {
+    return fail(JG_ERR_ARGUMENT, std::string(op) + ": rows " + std::to_string(rows) + " and cols " + std::to_string(cols) +
+                                     "; rows must be >= 0 and cols >= 1");
+}
+
+int bad_dtype(const char* op, int dtype) {
+    return fail(JG_ERR_ARGUMENT, std::string(op) + ": needs float32 or float64 scores, got " + dtype_name(dtype));
+}
+
+}  // namespace
+}  // namespace jg
+
+using namespace jg;
+
+extern "C" {
+
+int jg_cross_entropy(int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t lse, int64_t x, int64_t target, int64_t target_stride,
+                     int use_ignore, int64_t ignore_index) {
+    if (rows < 0 || cols < 1) return bad_extent("crossEntropy", rows, cols);
+    const int64_t* tg = reinterpret_cast<const int64_t*>(target);
+    int st = check_targets("crossEntropy", rows, cols, tg, target_stride, use_ignore, ignore_index);
+    if (st != JG_OK) return st;
+    return guarded("crossEntropy", [&]() -> int {
+        double* l = reinterpret_cast<double*>(lse);
+        switch (dtype) {
+            case JG_FLOAT32: cross_entropy_rows(rows, cols, reinterpret_cast<float*>(loss), l, reinterpret_cast<const float*>(x), tg, target_stride, use_ignore, ignore_index); return JG_OK;
+            case JG_FLOAT64: cross_entropy_rows(rows, cols, reinterpret_cast<double*>(loss), l, reinterpret_cast<const double*>(x), tg, target_stride, use_ignore, ignore_index); return JG_OK;
+            default: return bad_dtype("crossEntropy", dtype);
+        }
+    });
+}
+
+int jg_cross_entropy_backward(int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t x, int64_t lse, int64_t target, int64_t target_stride,
+                              int use_ignore, int64_t ignore_index, int64_t g, int64_t g_stride) {
+    if (rows < 0 || cols < 1) return bad_extent("crossEntropy backward", rows, cols);
+    const int64_t* tg = reinterpret_cast<const int64_t*>(target);
+    int st = check_targets("crossEntropy backward", rows, cols, tg, target_stride, use_ignore, ignore_index);
+    if (st != JG_OK) return st;
+    return guarded("crossEntropy backward", [&]() -> int {
+        const double* l = reinterpret_cast<const double*>(lse);
+        switch (dtype) {
+            case JG_FLOAT32: cross_entropy_backward_rows(rows, cols, reinterpret_cast<float*>(dx), reinterpret_cast<const float*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const float*>(g), g_stride); return JG_OK;
+            case JG_FLOAT64: cross_entropy_backward_rows(rows, cols, reinterpret_cast<double*>(dx), reinterpret_cast<const double*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const double*>(g), g_stride); return JG_OK;
+            default: return bad_dtype("crossEntropy backward", dtype);
+        }
+    });
+}
+
+int jg_nll_loss(int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t x, int64_t x_row_stride, int64_t x_col_stride, int64_t target,
+                int64_t target_stride, int use_ignore, int64_t ignore_index) {
+    if (rows < 0 || cols < 1) return bad_extent("nllLoss", rows, cols);
+    const int64_t* tg = reinterpret_cast<const int64_t*>(target);
+    int st = check_targets("nllLoss", rows, cols, tg, target_stride, use_ignore, ignore_index);
+    if (st != JG_OK) return st;
+    switch (dtype) {
+        case JG_FLOAT32: nll_rows(rows, reinterpret_cast<float*>(loss), reinterpret_cast<const float*>(x), x_row_stride, x_col_stride, tg, target_stride, use_ignore, ignore_index); return JG_OK;
+        case JG_FLOAT64: nll_rows(rows, reinterpret_cast<double*>(loss), reinterpret_cast<const double*>(x), x_row_stride, x_col_stride, tg, target_stride, use_ignore, ignore_index); return JG_OK;
+        default: return bad_dtype("nllLoss", dtype);
+    }
+}
+
+int jg_nll_loss_backward(int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t target, int64_t target_stride, int use_ignore,
+                         int64_t ignore_index, int64_t g, int64_t g_stride) {
+    if (rows < 0 || cols < 1) return bad_extent("nllLoss backward", rows, cols);
+    const int64_t* tg = reinterpret_cast<const int64_t*>(target);
+    int st = check_targets("nllLoss backward", rows, cols, tg, target_stride, use_ignore, ignore_index);
+    if (st != JG_OK) return st;
+    switch (dtype) {
+        case JG_FLOAT32: nll_backward_rows(rows, cols, reinterpret_cast<float*>(dx), tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const float*>(g), g_stride); return JG_OK;
+        case JG_FLOAT64: nll_backward_rows(rows, cols, reinterpret_cast<double*>(dx), tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const double*>(g), g_stride); return JG_OK;
+        default: return bad_dtype("nllLoss backward", dtype);
+    }
+}
+
+}
