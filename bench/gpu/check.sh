@@ -4,6 +4,8 @@
 #   2. the same suite under compute-sanitizer memcheck
 #   3. the JUnit CUDA tests (@Tag("cuda")), failing if no device is found
 #   4. the benchmark beside PyTorch (bench/gpu/run.sh)
+#   5. the native suite under compute-sanitizer racecheck (shared-memory races in the block
+#      reductions, which the host emulation cannot show), last since it is the slowest
 # Each step has its own time limit and its log goes to $LOG_DIR (default target/gpu-logs); a failing
 # step does not stop the later ones, and the exit status says whether all passed.
 #
@@ -14,7 +16,10 @@
 #   mkdir -p .gpu/native && cp target/native-cuda/jgrad_native_cuda_tests .gpu/native/
 # (the suite binds to the libjgrad.so that the bundle carries in jgrad's classes; the two come
 # from the same sources and CMake options)
-# then carry .gpu to the GPU machine and run: bash bench/gpu/check.sh
+# then carry .gpu to the GPU machine and run: LOG_DIR=$OUT bash bench/gpu/check.sh
+# The step limits add up to 820 s, more than one device command may run (600 s): give the run
+# all of it; a step cut off by the outer limit leaves its log unfinished, and the earlier steps'
+# logs are complete.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 logs=${LOG_DIR:-target/gpu-logs}
@@ -37,11 +42,14 @@ export LD_LIBRARY_PATH=$PWD/$lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 if [ -x .gpu/native/jgrad_native_cuda_tests ]; then
   step native-cuda 120 .gpu/native/jgrad_native_cuda_tests
   sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
-  step native-cuda-memcheck 240 "$sanitizer" --tool memcheck --error-exitcode 3 .gpu/native/jgrad_native_cuda_tests
+  step native-cuda-memcheck 180 "$sanitizer" --tool memcheck --error-exitcode 3 .gpu/native/jgrad_native_cuda_tests
 else
   echo "== native CUDA suite not bundled (.gpu/native/jgrad_native_cuda_tests); skipped"
   status=1
 fi
-step junit-cuda 240 env JAVA_OPTS=-Djgrad.requireCuda=true bash .gpu/run --include-tag cuda
-step bench 240 bash bench/gpu/run.sh
+step junit-cuda 200 env JAVA_OPTS=-Djgrad.requireCuda=true bash .gpu/run --include-tag cuda
+step bench 200 bash bench/gpu/run.sh
+if [ -x .gpu/native/jgrad_native_cuda_tests ]; then
+  step native-cuda-racecheck 120 "$sanitizer" --tool racecheck --error-exitcode 3 .gpu/native/jgrad_native_cuda_tests
+fi
 exit $status

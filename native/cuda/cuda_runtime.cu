@@ -58,6 +58,7 @@ struct FaultSlot {
     std::atomic<bool> pending{false};  // a checking kernel was queued since the last read
     DeviceFault* dev = nullptr;
     DeviceFault* host = nullptr;
+    bool pinned = false;  // host is page-locked, so its copy can be queued ahead of the wait
 };
 FaultSlot& fault_slot(int device) {
     static auto* slots = new FaultSlot[kMaxDevices];  // never destroyed, like the caches
@@ -69,7 +70,7 @@ bool fault_read_begin(int device) {
     if (device < 0 || device >= kMaxDevices) return false;
     FaultSlot& s = fault_slot(device);
     if (!s.pending.exchange(false)) return false;
-    if (cudaMemcpyAsync(s.host, s.dev, sizeof(DeviceFault), cudaMemcpyDeviceToHost) != cudaSuccess) {
+    if (s.pinned && cudaMemcpyAsync(s.host, s.dev, sizeof(DeviceFault), cudaMemcpyDeviceToHost) != cudaSuccess) {
         cudaGetLastError();
         s.pending = true;  // try again at the next read
         return false;
@@ -102,7 +103,9 @@ std::string fault_text(const DeviceFault& f, int device) {
 int fault_read_end(int device, bool queued, int st) {
     if (!queued) return st;
     FaultSlot& s = fault_slot(device);
-    if (cudaDeviceSynchronize() != cudaSuccess) {  // a no-op after a call that waited; the status says what failed
+    cudaError_t e = cudaDeviceSynchronize();  // a no-op after a call that waited
+    if (e == cudaSuccess && !s.pinned) e = cudaMemcpy(s.host, s.dev, sizeof(DeviceFault), cudaMemcpyDeviceToHost);
+    if (e != cudaSuccess) {  // the status says what failed
         cudaGetLastError();
         return st;
     }
@@ -140,15 +143,19 @@ DeviceFault* fault_record(const char* op, int device) {
     std::lock_guard<std::mutex> g(s.mu);
     if (s.dev == nullptr) {
         void* d = nullptr;
-        void* h = nullptr;
         cudaError_t e = cudaMalloc(&d, sizeof(DeviceFault));
         if (e == cudaSuccess) e = cudaMemsetAsync(d, 0, sizeof(DeviceFault));
-        if (e == cudaSuccess) e = cudaMallocHost(&h, sizeof(DeviceFault));
         if (e != cudaSuccess) {
             cudaGetLastError();
             if (d != nullptr) cudaFree(d);
             cuda_fail(op, e);
             return nullptr;
+        }
+        void* h = nullptr;
+        s.pinned = cudaMallocHost(&h, sizeof(DeviceFault)) == cudaSuccess;
+        if (!s.pinned) {  // no page-locked memory here: read the record with a plain copy after the wait
+            cudaGetLastError();
+            h = new DeviceFault();
         }
         std::memset(h, 0, sizeof(DeviceFault));
         s.dev = static_cast<DeviceFault*>(d);

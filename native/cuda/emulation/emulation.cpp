@@ -376,6 +376,9 @@ cudaError_t cudaFree(void* p) {
 }
 
 cudaError_t cudaMallocHost(void** p, size_t bytes) {
+    *p = nullptr;
+    // JGRAD_EMULATED_NO_PINNED=1: a machine where page-locked memory cannot be had
+    if (const char* e = std::getenv("JGRAD_EMULATED_NO_PINNED"); e != nullptr && e[0] == '1') return set_error(cudaErrorMemoryAllocation);
     *p = std::malloc(bytes == 0 ? 1 : bytes);
     return *p != nullptr ? cudaSuccess : set_error(cudaErrorMemoryAllocation);
 }
