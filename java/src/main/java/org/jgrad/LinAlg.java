@@ -4,7 +4,7 @@ import java.util.Arrays;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.openblas.global.openblas;
+import org.bytedeco.openblas.global.openblas_nolapack;
 
 /** Matrix products through OpenBLAS (cblas_sgemm/dgemm) on the CPU and cuBLAS on CUDA, never hand-written. */
 final class LinAlg {
@@ -150,8 +150,8 @@ final class LinAlg {
         long bs0 = b.strides[ndb - 2], bs1 = b.strides[ndb - 1];
         boolean aRow = (as1 == 1 || k == 1) && as0 >= Math.max(k, 1);
         boolean bRow = (bs1 == 1 || n == 1) && bs0 >= Math.max(n, 1);
-        int transA = aRow ? openblas.CblasNoTrans : openblas.CblasTrans;
-        int transB = bRow ? openblas.CblasNoTrans : openblas.CblasTrans;
+        int transA = aRow ? openblas_nolapack.CblasNoTrans : openblas_nolapack.CblasTrans;
+        int transB = bRow ? openblas_nolapack.CblasNoTrans : openblas_nolapack.CblasTrans;
         long lda = Math.max(aRow ? as0 : as1, 1), ldb = Math.max(bRow ? bs0 : bs1, 1);
         if (aRow && lda < k) lda = Math.max(k, 1);
         if (!aRow && lda < m) lda = Math.max(m, 1);
@@ -168,11 +168,11 @@ final class LinAlg {
         if (!a.device.isCpu()) {
             CudaBlas.gemm(a.device, a.dtype, pa, aRow, lda, strideA, pb, bRow, ldb, strideB, pc, m * n, m, n, k, count);
         } else if (a.dtype == DType.FLOAT32) {
-            openblas.cblas_sgemm(openblas.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1f,
+            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1f,
                     new FloatPointer(new At(pa)), (int) lda, new FloatPointer(new At(pb)), (int) ldb, 0f,
                     new FloatPointer(new At(pc)), (int) n);
         } else {
-            openblas.cblas_dgemm(openblas.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1.0,
+            openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1.0,
                     new DoublePointer(new At(pa)), (int) lda, new DoublePointer(new At(pb)), (int) ldb, 0.0,
                     new DoublePointer(new At(pc)), (int) n);
         }

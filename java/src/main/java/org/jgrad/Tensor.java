@@ -760,7 +760,11 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor matmul(Tensor other) { return LinAlg.matmul(this, other); }
 
-    /** {@code out[i][j] = this[i][index[i][j]]} along {@code dim} (index is INT64). */
+    /**
+     * {@code out[i][j] = this[i][index[i][j]]} along {@code dim} (index is INT64; negative values count
+     * from the end). An index out of range is an IllegalArgumentException: on the CPU from this call,
+     * on CUDA from the next call that waits for the device (see {@link Cuda#synchronize(Device)}).
+     */
     public Tensor gather(int dim, Tensor index) { return Indexing.gather(this, dim, index); }
 
     /** Rows (or slices along {@code dim}) picked by a 1-D INT64 index. */
