@@ -14,6 +14,7 @@
 #   cmake -S . -B target/native-cuda -DJGRAD_CUDA=ON -DJGRAD_TESTS=ON && cmake --build target/native-cuda -j2 --target jgrad_native_cuda_tests
 #   <bundle the tree into .gpu/ with the team's GPU bundling script>
 #   mkdir -p .gpu/native && cp target/native-cuda/jgrad_native_cuda_tests .gpu/native/
+#   bash bench/gpu/dry-run.sh       # the bundled tests and benchmark, here, on the CUDA emulation
 # (the suite binds to the libjgrad.so that the bundle carries in jgrad's classes; the two come
 # from the same sources and CMake options)
 # then carry .gpu to the GPU machine and run: LOG_DIR=$OUT bash bench/gpu/check.sh
