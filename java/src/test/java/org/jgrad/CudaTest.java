@@ -60,7 +60,7 @@ class CudaTest {
                         double[][] v = ConformanceTest.values(op, s);
                         Tensor[] cpu = ConformanceTest.build(op, s, v, dt, false);
                         Tensor[] gpu = new Tensor[cpu.length];
-                        for (int i = 0; i < cpu.length; i++) gpu[i] = cpu[i].to(D);
+                        for (int i = 0; i < cpu.length; i++) gpu[i] = onDevice(cpu[i]);
                         Tensor expected = op.op.apply(cpu);
                         Tensor got;
                         try {
@@ -87,59 +87,87 @@ class CudaTest {
         assertTrue(ran > 100, "only " + ran + " cases ran on CUDA");
     }
 
-    /** Central finite differences in float64 on the device, for the unary ops. */
+    /**
+     * Central finite differences in float64 on the device: every differentiable op of the registry,
+     * every sample up to 300 input elements, the analytic gradient computed by the device's backward.
+     */
     @Test
     void gradcheckOnTheDevice() {
-        String[] names = {"exp", "log", "sqrt", "sin", "cos", "sigmoid", "tanh", "relu", "leakyRelu", "clamp", "abs", "neg",
-                "pow(scalar)", "rdiv", "mul", "div", "sub", "add", "where"};
-        for (String name : names) {
-            OpInfo op = OpRegistry.OPS.stream().filter(o -> o.name.equals(name)).findFirst().orElseThrow();
-            double[][] v = ConformanceTest.values(op, 0);
-            try (Scope scope = Scope.open()) {
-                Tensor[] in = device(ConformanceTest.build(op, 0, v, DType.FLOAT64, false), true, op);
-                Tensor y = op.op.apply(in);
-                Tensor w = Tensor.randn(DType.FLOAT64, D, y.shape());
-                List<Tensor> diff = new ArrayList<>();
-                List<Integer> which = new ArrayList<>();
-                for (int k = 0; k < in.length; k++) {
-                    if (in[k].requiresGrad()) {
-                        diff.add(in[k]);
-                        which.add(k);
+        int checked = 0;
+        for (OpInfo op : OpRegistry.OPS) {
+            if (!op.differentiable) continue;
+            for (int sample = 0; sample < op.samples.size(); sample++) {
+                double[][] v = ConformanceTest.values(op, sample);
+                long total = 0;
+                for (double[] a : v) total += a.length;
+                if (total > 300) continue;
+                try (Scope scope = Scope.open()) {
+                    Tensor[] in = device(ConformanceTest.build(op, sample, v, DType.FLOAT64, false), true, op, sample);
+                    Tensor y = op.op.apply(in);
+                    assertEquals(D, y.device(), op.name);
+                    java.util.Random r = new java.util.Random(7);
+                    double[] wv = new double[(int) y.numel()];
+                    for (int i = 0; i < wv.length; i++) wv[i] = r.nextGaussian();
+                    Tensor w = (y.dim() == 0 ? Tensor.of(wv).reshape() : Tensor.of(wv, y.shape())).to(D);
+                    List<Tensor> diff = new ArrayList<>();
+                    List<Integer> which = new ArrayList<>();
+                    for (int k = 0; k < in.length; k++) {
+                        if (in[k].requiresGrad()) {
+                            diff.add(in[k]);
+                            which.add(k);
+                        }
                     }
-                }
-                Tensor[] g = Autograd.grad(y, w, diff.toArray(new Tensor[0]), false, false);
-                double[] wv = w.toDoubleArray();
-                for (int j = 0; j < which.size(); j++) {
-                    int k = which.get(j);
-                    assertEquals(D, g[j].device());
-                    double[] analytic = g[j].toDoubleArray();
-                    for (int e = 0; e < v[k].length; e++) {
-                        double keep = v[k][e];
-                        v[k][e] = keep + 1e-6;
-                        double up = lossOnDevice(op, v, wv);
-                        v[k][e] = keep - 1e-6;
-                        double down = lossOnDevice(op, v, wv);
-                        v[k][e] = keep;
-                        double num = (up - down) / 2e-6;
-                        assertEquals(num, analytic[e], 1e-5 + 1e-3 * Math.abs(num), name + " d/dx" + k + "[" + e + "]");
+                    if (diff.isEmpty()) continue;
+                    Tensor[] g = Autograd.grad(y, w, diff.toArray(new Tensor[0]), false, false);
+                    for (int j = 0; j < which.size(); j++) {
+                        int k = which.get(j);
+                        assertEquals(D, g[j].device());
+                        double[] analytic = g[j].toDoubleArray();
+                        for (int e = 0; e < v[k].length; e++) {
+                            double keep = v[k][e];
+                            v[k][e] = keep + 1e-6;
+                            double up = lossOnDevice(op, sample, v, wv);
+                            v[k][e] = keep - 1e-6;
+                            double down = lossOnDevice(op, sample, v, wv);
+                            v[k][e] = keep;
+                            double num = (up - down) / 2e-6;
+                            assertEquals(num, analytic[e], 1e-5 + 1e-3 * Math.abs(num),
+                                    op.name + " " + java.util.Arrays.toString(op.samples.get(sample)) + " d/dx" + k + "[" + e + "]");
+                        }
                     }
+                    checked++;
                 }
             }
         }
+        System.out.println("CUDA gradcheck: " + checked + " op/sample cases");
+        assertTrue(checked > 100, "only " + checked + " gradcheck cases ran on CUDA");
     }
 
-    private static Tensor[] device(Tensor[] cpu, boolean grad, OpInfo op) {
+    /**
+     * The tensor on the device with the same layout: a transposed sample input (stored with its last
+     * two dims swapped) stays a transposed view there, so the strided kernels run too.
+     */
+    static Tensor onDevice(Tensor t) {
+        if (t.isContiguous() || t.dim() < 2) return t.to(D);
+        Tensor stored = t.transpose(-1, -2);
+        assertTrue(stored.isContiguous(), "sample inputs are contiguous or transposed");
+        Tensor back = stored.to(D).transpose(-1, -2);
+        assertFalse(back.isContiguous());
+        return back;
+    }
+
+    private static Tensor[] device(Tensor[] cpu, boolean grad, OpInfo op, int sample) {
         Tensor[] out = new Tensor[cpu.length];
         for (int i = 0; i < cpu.length; i++) {
-            out[i] = cpu[i].to(D);
-            if (grad && op.samples.get(0)[i].differentiable()) out[i].requiresGrad(true);
+            out[i] = onDevice(cpu[i]);
+            if (grad && op.samples.get(sample)[i].differentiable()) out[i].requiresGrad(true);
         }
         return out;
     }
 
-    private static double lossOnDevice(OpInfo op, double[][] v, double[] w) {
+    private static double lossOnDevice(OpInfo op, int sample, double[][] v, double[] w) {
         try (Scope s = Scope.open(); var off = Autograd.noGrad()) {
-            double[] y = op.op.apply(device(ConformanceTest.build(op, 0, v, DType.FLOAT64, false), false, op)).toDoubleArray();
+            double[] y = op.op.apply(device(ConformanceTest.build(op, sample, v, DType.FLOAT64, false), false, op, sample)).toDoubleArray();
             double l = 0;
             for (int i = 0; i < y.length; i++) l += y[i] * w[i];
             return l;
