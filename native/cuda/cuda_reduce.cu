@@ -1,5 +1,6 @@
-// CUDA reductions over a contiguous [outer, r, inner] input and row softmax, mirroring the CPU
-// kernels' contracts (double accumulation for floating sums, NaN propagation, first index on ties).
+// CUDA reductions over a contiguous [outer, r, inner] input, row softmax and the fused class
+// losses, mirroring the CPU kernels' contracts (double accumulation for floating sums, NaN
+// propagation, first index on ties).
 //
 // One generic kernel pair per layout, parameterised by a reduction policy (sum, or extreme with
 // its index):
@@ -238,6 +239,38 @@ template <class T> __global__ void softmax_rows(bool log, int64_t cols, const T*
     }
 }
 
+// Rows of at most kShortRow: a thread per row, the same formulas as softmax_rows.
+template <class T> __global__ void softmax_short(bool log, int64_t rows, int64_t cols, const T* x, T* y) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < rows; i += int64_t(blockDim.x) * gridDim.x) {
+        const T* xr = x + i * cols;
+        T* yr = y + i * cols;
+        T m = -INFINITY;
+        for (int64_t j = 0; j < cols; ++j) m = MaxPolicy<T>{}.combine(m, xr[j]);
+        if (isinf(m) && m < 0) m = 0;
+        double s = 0;
+        for (int64_t j = 0; j < cols; ++j) s += exp(static_cast<double>(xr[j] - m));
+        if (log) {
+            const T lse = static_cast<T>(::log(s));
+            for (int64_t j = 0; j < cols; ++j) yr[j] = xr[j] - m - lse;
+        } else {
+            const T inv = static_cast<T>(1.0 / s);
+            for (int64_t j = 0; j < cols; ++j) yr[j] = static_cast<T>(exp(static_cast<double>(xr[j] - m))) * inv;
+        }
+    }
+}
+
+template <class T> __global__ void softmax_backward_short(bool log, int64_t rows, int64_t cols, const T* y, const T* dy, T* dx) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < rows; i += int64_t(blockDim.x) * gridDim.x) {
+        const T* yr = y + i * cols;
+        const T* gr = dy + i * cols;
+        T* dr = dx + i * cols;
+        double s = 0;
+        for (int64_t j = 0; j < cols; ++j) s += log ? static_cast<double>(gr[j]) : static_cast<double>(gr[j]) * yr[j];
+        const T st = static_cast<T>(s);
+        for (int64_t j = 0; j < cols; ++j) dr[j] = log ? gr[j] - static_cast<T>(exp(static_cast<double>(yr[j]))) * st : yr[j] * (gr[j] - st);
+    }
+}
+
 template <class T> __global__ void softmax_backward_rows(bool log, int64_t cols, const T* y, const T* dy, T* dx) {
     const T* yr = y + blockIdx.x * cols;
     const T* gr = dy + blockIdx.x * cols;
@@ -399,24 +432,39 @@ int jg_cuda_softmax(int device, int log, int dtype, int64_t rows, int64_t cols, 
     int st = use_device("softmax", device);
     if (st != JG_OK) return st;
     if (rows <= 0 || cols <= 0) return rows < 0 || cols < 0 ? fail(JG_ERR_ARGUMENT, "softmax: negative extent") : JG_OK;
+    auto run = [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        const T* px = reinterpret_cast<const T*>(x);
+        T* py = reinterpret_cast<T*>(out);
+        if (cols <= kShortRow) JG_LAUNCH(softmax_short<T>, grid_for(rows), kBlock)(log != 0, rows, cols, px, py);
+        else JG_LAUNCH(softmax_rows<T>, static_cast<unsigned>(rows), kBlock)(log != 0, cols, px, py);
+        return check_launch("softmax");
+    };
     switch (dtype) {
-        case JG_FLOAT32: JG_LAUNCH(softmax_rows<float>, static_cast<unsigned>(rows), kBlock)(log != 0, cols, reinterpret_cast<const float*>(x), reinterpret_cast<float*>(out)); break;
-        case JG_FLOAT64: JG_LAUNCH(softmax_rows<double>, static_cast<unsigned>(rows), kBlock)(log != 0, cols, reinterpret_cast<const double*>(x), reinterpret_cast<double*>(out)); break;
+        case JG_FLOAT32: return run(static_cast<float*>(nullptr));
+        case JG_FLOAT64: return run(static_cast<double*>(nullptr));
         default: return fail(JG_ERR_ARGUMENT, "softmax: needs float32 or float64");
     }
-    return check_launch("softmax");
 }
 
 int jg_cuda_softmax_backward(int device, int log, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t y, int64_t dy) {
     int st = use_device("softmax_backward", device);
     if (st != JG_OK) return st;
     if (rows <= 0 || cols <= 0) return rows < 0 || cols < 0 ? fail(JG_ERR_ARGUMENT, "softmax_backward: negative extent") : JG_OK;
+    auto run = [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        const T* py = reinterpret_cast<const T*>(y);
+        const T* pg = reinterpret_cast<const T*>(dy);
+        T* pd = reinterpret_cast<T*>(dx);
+        if (cols <= kShortRow) JG_LAUNCH(softmax_backward_short<T>, grid_for(rows), kBlock)(log != 0, rows, cols, py, pg, pd);
+        else JG_LAUNCH(softmax_backward_rows<T>, static_cast<unsigned>(rows), kBlock)(log != 0, cols, py, pg, pd);
+        return check_launch("softmax_backward");
+    };
     switch (dtype) {
-        case JG_FLOAT32: JG_LAUNCH(softmax_backward_rows<float>, static_cast<unsigned>(rows), kBlock)(log != 0, cols, reinterpret_cast<const float*>(y), reinterpret_cast<const float*>(dy), reinterpret_cast<float*>(dx)); break;
-        case JG_FLOAT64: JG_LAUNCH(softmax_backward_rows<double>, static_cast<unsigned>(rows), kBlock)(log != 0, cols, reinterpret_cast<const double*>(y), reinterpret_cast<const double*>(dy), reinterpret_cast<double*>(dx)); break;
+        case JG_FLOAT32: return run(static_cast<float*>(nullptr));
+        case JG_FLOAT64: return run(static_cast<double*>(nullptr));
         default: return fail(JG_ERR_ARGUMENT, "softmax_backward: needs float32 or float64");
     }
-    return check_launch("softmax_backward");
 }
 
 int jg_cuda_cross_entropy(int device, int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t lse, int64_t x, int64_t target,

@@ -232,7 +232,7 @@ static void reductions() {
 }
 
 template <class T> static void softmax(int dtype) {
-    for (int64_t cols : {int64_t(1), int64_t(10), int64_t(1000), int64_t(5000)}) {
+    for (int64_t cols : {int64_t(1), int64_t(10), int64_t(64), int64_t(65), int64_t(1000), int64_t(5000)}) {
         const int64_t rows = 7;
         std::vector<T> x = sample<T>(rows * cols, -30, 30, 8), dy = sample<T>(rows * cols, -1, 1, 9);
         Dev<T> dx(x), ddy(dy), dout(rows * cols), dgrad(rows * cols);
