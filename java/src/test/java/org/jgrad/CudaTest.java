@@ -179,6 +179,31 @@ class CudaTest {
         Tensor a = Tensor.ones(3), b = Tensor.ones(3).to(D);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.add(b));
         assertTrue(e.getMessage().contains("cpu") && e.getMessage().contains("cuda:0"), e.getMessage());
+        Tensor logits = Tensor.ones(DType.FLOAT32, D, 2, 3);
+        e = assertThrows(IllegalArgumentException.class, () -> org.jgrad.nn.Functional.crossEntropy(logits, Tensor.of(new long[] {0, 1})));
+        assertTrue(e.getMessage().contains("crossEntropy") && e.getMessage().contains("cpu") && e.getMessage().contains("cuda:0"),
+                e.getMessage());
+    }
+
+    /** The recorded backward of the fused cross-entropy (createGraph) gives the same second derivative on both devices. */
+    @Test
+    void crossEntropySecondDerivativeMatchesTheCpu() {
+        double[][] h = new double[2][];
+        for (int k = 0; k < 2; k++) {
+            try (Scope s = Scope.open()) {
+                Tensor.manualSeed(12);
+                Tensor x0 = Tensor.randn(DType.FLOAT64, Device.CPU, 5, 4);
+                Tensor w0 = Tensor.randn(DType.FLOAT64, Device.CPU, 5, 4);
+                Device dev = k == 0 ? Device.CPU : D;
+                Tensor x = x0.to(dev).requiresGrad(true);
+                Tensor t = Tensor.of(new long[] {0, 3, -100, 1, 2}).to(dev);
+                Tensor loss = org.jgrad.nn.Functional.crossEntropy(x, t, org.jgrad.nn.Reduction.MEAN, -100);
+                Tensor g = Autograd.grad(loss, null, new Tensor[] {x}, true, true)[0];
+                h[k] = Autograd.grad(g.mul(w0.to(dev)).sum(), x)[0].toDoubleArray();
+            }
+        }
+        assertClose(h[0], h[1], 1e-13, "d/dx (dLoss/dx . w)");
+        assertTrue(java.util.Arrays.stream(h[0]).anyMatch(v -> Math.abs(v) > 1e-3), "a non-trivial second derivative");
     }
 
     @Test
