@@ -376,6 +376,12 @@ __global__ void nll_backward(int64_t n, int64_t cols, const int64_t* target, int
     }
 }
 
+// A block per row needs the row count to fit a grid's x dimension.
+int too_many_rows(const char* op, int64_t rows) {
+    return fail(JG_ERR_UNSUPPORTED, std::string(op) + ": " + std::to_string(rows) +
+                                        " rows of more than 64 elements; at most 2^31 - 1 are supported");
+}
+
 int loss_args(const char* op, int device, int64_t rows, int64_t cols) {
     int st = use_device(op, device);
     if (st != JG_OK) return st;
@@ -437,6 +443,7 @@ int jg_cuda_softmax(int device, int log, int dtype, int64_t rows, int64_t cols, 
         const T* px = reinterpret_cast<const T*>(x);
         T* py = reinterpret_cast<T*>(out);
         if (cols <= kShortRow) JG_LAUNCH(softmax_short<T>, grid_for(rows), kBlock)(log != 0, rows, cols, px, py);
+        else if (rows > INT32_MAX) return too_many_rows("softmax", rows);
         else JG_LAUNCH(softmax_rows<T>, static_cast<unsigned>(rows), kBlock)(log != 0, cols, px, py);
         return check_launch("softmax");
     };
@@ -457,6 +464,7 @@ int jg_cuda_softmax_backward(int device, int log, int dtype, int64_t rows, int64
         const T* pg = reinterpret_cast<const T*>(dy);
         T* pd = reinterpret_cast<T*>(dx);
         if (cols <= kShortRow) JG_LAUNCH(softmax_backward_short<T>, grid_for(rows), kBlock)(log != 0, rows, cols, py, pg, pd);
+        else if (rows > INT32_MAX) return too_many_rows("softmax_backward", rows);
         else JG_LAUNCH(softmax_backward_rows<T>, static_cast<unsigned>(rows), kBlock)(log != 0, cols, py, pg, pd);
         return check_launch("softmax_backward");
     };
@@ -480,6 +488,7 @@ int jg_cuda_cross_entropy(int device, int dtype, int64_t rows, int64_t cols, int
         const T* px = reinterpret_cast<const T*>(x);
         T* pl = reinterpret_cast<T*>(loss);
         if (cols <= kShortRow) JG_LAUNCH(cross_entropy_short<T>, grid_for(rows), kBlock)(rows, cols, px, tg, target_stride, use_ignore, ignore_index, pl, l, fault);
+        else if (rows > INT32_MAX) return too_many_rows("crossEntropy", rows);
         else JG_LAUNCH(cross_entropy_long<T>, static_cast<unsigned>(rows), kBlock)(cols, px, tg, target_stride, use_ignore, ignore_index, pl, l, fault);
         return check_launch("crossEntropy");
     };

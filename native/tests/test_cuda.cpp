@@ -284,6 +284,12 @@ template <class T> static void losses(int dtype) {
         CHECK(dgrad.get() == ngrad);
         CHECK(ngrad[0 * cols + tt[0]] == -g[0] && ngrad[5 * cols] == T(0));
     }
+    // a block per row: more rows than a grid holds is refused before any launch
+    const int64_t huge = int64_t(1) << 31;
+    CHECK(jg_cuda_cross_entropy(D, dtype, huge, 65, 0, 0, 0, 0, 1, 0, 0) == JG_ERR_UNSUPPORTED);
+    CHECK(std::strstr(jg_last_error(), "2^31 - 1") != nullptr);
+    CHECK(jg_cuda_softmax(D, 1, dtype, huge, 65, 0, 0) == JG_ERR_UNSUPPORTED);
+    CHECK(jg_cuda_softmax_backward(D, 1, dtype, huge, 65, 0, 0, 0) == JG_ERR_UNSUPPORTED);
     // a bad target: an error before anything is written on the CPU, reported at the next
     // synchronisation on the device (with its row's loss NaN)
     std::vector<T> x = sample<T>(12, -1, 1, 15), loss(4, T(7));
