@@ -4,8 +4,10 @@
 #   mvn -B -q -Pbench -DskipTests install     # builds bench/target/classes (CudaBench needs only jgrad)
 #   <bundle the tree with the team's GPU bundling script, which writes .gpu/run>
 #   bash bench/gpu/run.sh                     # on the GPU machine
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/../.."
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
-bash .gpu/run --main org.jgrad.bench.CudaBench
-python3 bench/gpu/torch_bench.py
+status=0
+bash .gpu/run --main org.jgrad.bench.CudaBench || status=1
+python3 bench/gpu/torch_bench.py || status=1  # PyTorch's half runs even when jgrad's failed
+exit $status
