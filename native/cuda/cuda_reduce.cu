@@ -323,17 +323,19 @@ template <class T>
 __global__ void cross_entropy_long(int64_t cols, const T* x, const int64_t* target, int64_t ts, int use_ignore, int64_t ignore_index,
                                    T* loss, double* lse, DeviceFault* fault) {
     const int64_t i = blockIdx.x;
-    const int64_t t = target[i * ts];  // the same for the whole block, so it leaves together
-    if (ce_skip(t, cols, use_ignore, ignore_index, loss + i, lse + i, fault, threadIdx.x == 0)) return;
+    const int64_t t = target[i * ts];
+    // a skipped row still meets the block's barriers, with nothing to read
+    const bool skip = ce_skip(t, cols, use_ignore, ignore_index, loss + i, lse + i, fault, threadIdx.x == 0);
+    const int64_t n = skip ? 0 : cols;
     const T* xr = x + i * cols;
     double m = -INFINITY;
-    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) m = MaxPolicy<double>{}.combine(m, static_cast<double>(xr[j]));
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) m = MaxPolicy<double>{}.combine(m, static_cast<double>(xr[j]));
     m = block_max(m);
     if (isinf(m) && m < 0) m = 0;
     double s = 0;
-    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) s += exp(static_cast<double>(xr[j]) - m);
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) s += exp(static_cast<double>(xr[j]) - m);
     s = block_sum(s);
-    if (threadIdx.x == 0) {
+    if (threadIdx.x == 0 && !skip) {
         lse[i] = m + ::log(s);
         loss[i] = ops::cross_entropy_loss(lse[i], xr[t]);
     }

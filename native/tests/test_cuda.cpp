@@ -256,7 +256,7 @@ template <class T> static void losses(int dtype) {
         std::vector<T> x = sample<T>(rows * cols, -20, 20, 13), g = sample<T>(rows, -1, 1, 14);
         std::vector<int64_t> tg(2 * rows);  // read with stride 2
         for (int64_t i = 0; i < rows; ++i) tg[2 * i] = (i * 7) % cols;
-        tg[2 * 5] = -100;  // ignored
+        tg[0] = tg[2 * 5] = tg[2 * (rows - 1)] = -100;  // ignored, also the rows a launch runs first
         Dev<T> dx(x), dg(g), dloss(rows), dgrad(rows * cols);
         Dev<double> dlse(rows);
         Dev<int64_t> dt(tg);
@@ -278,11 +278,11 @@ template <class T> static void losses(int dtype) {
         CHECK_OK(jg_nll_loss(dtype, rows, cols, addr(nll.data()), addr(x.data()), rs, cs, addr(tt.data()), 2, 1, -100));
         CHECK_OK(jg_cuda_nll_loss(D, dtype, rows, cols, dloss.p, dx.p, rs, cs, dtt.p, 2, 1, -100));
         CHECK(dloss.get() == nll);
-        for (int64_t i = 0; i < rows; ++i) CHECK(nll[i] == (i == 5 ? T(0) : -x[i * rs + tt[2 * i] * cs]));
+        for (int64_t i = 0; i < rows; ++i) CHECK(nll[i] == (tt[2 * i] == -100 ? T(0) : -x[i * rs + tt[2 * i] * cs]));
         CHECK_OK(jg_nll_loss_backward(dtype, rows, cols, addr(ngrad.data()), addr(tt.data()), 2, 1, -100, addr(g.data()), 0));
         CHECK_OK(jg_cuda_nll_loss_backward(D, dtype, rows, cols, dgrad.p, dtt.p, 2, 1, -100, dg.p, 0));
         CHECK(dgrad.get() == ngrad);
-        CHECK(ngrad[0 * cols + tt[0]] == -g[0] && ngrad[5 * cols] == T(0));
+        CHECK(ngrad[1 * cols + tt[2]] == -g[0] && ngrad[5 * cols] == T(0) && ngrad[0] == T(0));
     }
     // a block per row: more rows than a grid holds is refused before any launch
     const int64_t huge = int64_t(1) << 31;

@@ -3,7 +3,8 @@
 // GPU, and with it every CUDA code path (launch geometry, chunked reductions, vector paths,
 // index checks, the allocator, Java's device dispatch) runs in the ordinary test suite.
 //
-// Model: a launch runs its blocks one after another on the calling thread. Each CUDA thread of a
+// Model: a launch runs its blocks one after another on the calling thread (in ascending and
+// descending order on alternate launches, since a GPU promises none). Each CUDA thread of a
 // block is a fiber; a fiber runs until it finishes or reaches __syncthreads() (the whole block
 // meets) or a warp shuffle (its 32-lane warp meets). A barrier that some threads can never reach
 // is reported as a launch failure, like a hang on the device would be a bug. When the first block

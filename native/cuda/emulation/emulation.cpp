@@ -244,23 +244,29 @@ void run_grid(dim3 grid, dim3 block, const std::function<void()>& body) {
     t_barrier_seen = false;
     t_direct_violation = false;
     bool ok = true, first = true;
-    for (unsigned z = 0; z < grid.z && ok; ++z)
-        for (unsigned y = 0; y < grid.y && ok; ++y)
-            for (unsigned x = 0; x < grid.x && ok; ++x) {
-                t_block = uint3{x, y, z};
-                if (first || t_barrier_seen) {
-                    ok = run_block(b, static_cast<int>(threads));
-                    first = false;
-                } else {
-                    t_direct = true;
-                    for (int i = 0; i < static_cast<int>(threads) && !t_direct_violation; ++i) {
-                        set_thread_index(i);
-                        body();
-                    }
-                    t_direct = false;
-                    ok = !t_direct_violation;
-                }
+    // Alternate launches run the blocks in ascending and descending order: blocks have no order
+    // on a GPU, so a kernel whose result depends on it gives different answers here.
+    static thread_local unsigned grid_launches = 0;
+    const bool reverse = (grid_launches++ & 1) != 0;
+    const uint64_t blocks = uint64_t(grid.x) * grid.y * grid.z;
+    for (uint64_t q = 0; q < blocks && ok; ++q) {
+        const uint64_t l = reverse ? blocks - 1 - q : q;
+        const unsigned x = static_cast<unsigned>(l % grid.x), y = static_cast<unsigned>((l / grid.x) % grid.y),
+                       z = static_cast<unsigned>(l / (uint64_t(grid.x) * grid.y));
+        t_block = uint3{x, y, z};
+        if (first || t_barrier_seen) {
+            ok = run_block(b, static_cast<int>(threads));
+            first = false;
+        } else {
+            t_direct = true;
+            for (int i = 0; i < static_cast<int>(threads) && !t_direct_violation; ++i) {
+                set_thread_index(i);
+                body();
             }
+            t_direct = false;
+            ok = !t_direct_violation;
+        }
+    }
     t_blk = nullptr;
     if (!ok) set_error(cudaErrorLaunchFailure);
 }
