@@ -33,15 +33,21 @@ inline int device_count() {
     return count;
 }
 
-// Selects the device for this thread; a bad index is the caller's error.
+// Selects the device for this thread; a bad index is the caller's error. With a single device
+// the thread's first call selects it and later calls skip cudaSetDevice (a few hundred ns each,
+// twice per op); with several, every call selects, since other code on the thread may switch.
 inline int use_device(const char* op, int device) {
     int count = device_count();
     if (device < 0 || device >= count) {
         return fail(JG_ERR_ARGUMENT, std::string(op) + ": cuda:" + std::to_string(device) + " does not exist; " +
                                          std::to_string(count) + " CUDA device(s) are available");
     }
+    static thread_local bool selected = false;
+    if (count == 1 && selected) return JG_OK;
     cudaError_t e = cudaSetDevice(device);
-    return e == cudaSuccess ? JG_OK : cuda_fail(op, e);
+    if (e != cudaSuccess) return cuda_fail(op, e);
+    selected = true;
+    return JG_OK;
 }
 
 // kernel<<<grid, block>>>, written JG_LAUNCH(kernel, grid, block)(args...) so that the emulation
