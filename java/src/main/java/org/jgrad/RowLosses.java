@@ -94,8 +94,9 @@ public final class RowLosses {
 
     static Tensor nllLoss(Tensor logProbs, Tensor target, boolean useIgnore, long ignore) {
         check("nllLoss", "input", logProbs, target);
-        long rows = logProbs.shape[0];
-        Tensor loss = Tensor.empty(new long[] {rows}, logProbs.dtype, logProbs.device);
+        long rows = logProbs.shape[0], cols = logProbs.shape[1];
+        DType dtype = logProbs.dtype;
+        Tensor loss = Tensor.empty(new long[] {rows}, dtype, logProbs.device);
         try {
             Kernels.nllLoss(loss, logProbs, target, useIgnore, ignore);
         } catch (RuntimeException e) {
@@ -105,10 +106,9 @@ public final class RowLosses {
         if (Ops.recording(logProbs)) {
             Node.record(loss, "NllLossBackward0", (ctx, g) -> {
                 Tensor ts = ctx.saved(0);
-                long[] shape = {rows, logProbs.shape[1]};
-                if (GradMode.enabled()) return new Tensor[] {recordedGrad(null, ts, g, shape[1], useIgnore, ignore, false)};
-                Tensor gx = Tensor.empty(shape, g.dtype, g.device);
-                Kernels.nllLossBackward(gx, ts, useIgnore, ignore, g.to(logProbs.dtype));
+                if (GradMode.enabled()) return new Tensor[] {recordedGrad(null, ts, g, cols, useIgnore, ignore, false)};
+                Tensor gx = Tensor.empty(new long[] {rows, cols}, dtype, g.device);
+                Kernels.nllLossBackward(gx, ts, useIgnore, ignore, g.to(dtype));
                 return new Tensor[] {gx};
             }, new Tensor[] {logProbs}, target);
         }
