@@ -282,7 +282,6 @@ template <class T> __global__ void softmax_backward_rows(bool log, int64_t cols,
     for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) dr[j] = log ? gr[j] - static_cast<T>(exp(static_cast<double>(yr[j]))) * st : yr[j] * (gr[j] - st);
 }
 
-
 // ---- fused class losses (ops/loss.h) ----
 // Cross-entropy: rows of at most kShortRow classes get a thread each, longer ones a block with
 // the shuffle trees above. A bad target is recorded in the fault record and its loss is NaN.
