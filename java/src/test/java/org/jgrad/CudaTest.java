@@ -378,6 +378,65 @@ class CudaTest {
         assertTrue(losses[1][9] < losses[1][0], "the loss went down: " + java.util.Arrays.toString(losses[1]));
     }
 
+    /** Data parallelism by threads: each thread trains on its own device, at the same time, as it would alone. */
+    @Test
+    void twoThreadsTrainOnTwoDevicesAtOnce() throws Exception {
+        Assumptions.assumeTrue(Cuda.deviceCount() > 1, "needs two CUDA devices");
+        Tensor.manualSeed(77);
+        Tensor x = Tensor.randn(DType.FLOAT64, Device.CPU, 48, 12);
+        Tensor w1 = Tensor.randn(DType.FLOAT64, Device.CPU, 12, 16).mul(0.3);
+        Tensor w2 = Tensor.randn(DType.FLOAT64, Device.CPU, 16, 4).mul(0.3);
+        long[] labels = new long[48];
+        for (int i = 0; i < labels.length; i++) labels[i] = (i * 5) % 4;
+        Tensor y = Tensor.of(labels);
+        Device[] devices = {Device.cuda(0), Device.cuda(1)};
+        double[][] alone = new double[2][];
+        for (int k = 0; k < 2; k++) alone[k] = train(devices[k], x, y, w1, w2);
+        double[][] together = new double[2][];
+        Thread[] threads = new Thread[2];
+        Throwable[] failed = new Throwable[2];
+        for (int k = 0; k < 2; k++) {
+            final int kk = k;
+            threads[k] = new Thread(() -> {
+                try {
+                    together[kk] = train(devices[kk], x, y, w1, w2);
+                } catch (Throwable t) {
+                    failed[kk] = t;
+                }
+            });
+            threads[k].start();
+        }
+        for (Thread t : threads) t.join();
+        for (int k = 0; k < 2; k++) {
+            if (failed[k] != null) throw new AssertionError("thread on " + devices[k] + " failed", failed[k]);
+            assertClose(alone[k], together[k], 1e-12, "losses on " + devices[k]);
+        }
+        assertClose(alone[0], alone[1], 1e-12, "the two devices");
+        assertTrue(alone[0][19] < alone[0][0], "the loss went down");
+    }
+
+    private static double[] train(Device d, Tensor x0, Tensor y0, Tensor w10, Tensor w20) {
+        try (Scope s = Scope.open()) {
+            Tensor x = x0.to(d), y = y0.to(d);
+            Tensor w1 = w10.to(d).requiresGrad(true), w2 = w20.to(d).requiresGrad(true);
+            double[] losses = new double[20];
+            for (int step = 0; step < losses.length; step++) {
+                try (Scope inner = Scope.open()) {
+                    Tensor loss = org.jgrad.nn.Functional.crossEntropy(x.matmul(w1).tanh().matmul(w2), y);
+                    loss.backward();
+                    try (var off = Autograd.noGrad()) {
+                        w1.subInPlace(w1.grad().mul(0.5));
+                        w2.subInPlace(w2.grad().mul(0.5));
+                    }
+                    w1.zeroGrad();
+                    w2.zeroGrad();
+                    losses[step] = loss.item();
+                }
+            }
+            return losses;
+        }
+    }
+
     @Test
     void copiesBetweenDevices() {
         Assumptions.assumeTrue(Cuda.deviceCount() > 1, "needs two CUDA devices");
