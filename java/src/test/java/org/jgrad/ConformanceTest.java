@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.jgrad.nn.Functional;
 import org.jgrad.testing.Nd;
@@ -156,55 +157,70 @@ class ConformanceTest {
     @ParameterizedTest(name = "{0} {2}")
     @MethodSource("cases")
     void gradcheck(OpInfo op, int sample, String desc) {
-        if (!op.differentiable) return;
+        if (op.differentiable) checkGradients(op, sample, t -> t, 2000);  // larger samples only check the forward
+    }
+
+    /**
+     * The gradient of {@code sum(op(inputs) * w)} for fixed random weights w, computed by backward,
+     * against central finite differences in float64, with every input put where {@code place} says
+     * (a device) before the op runs. False, checking nothing, when the sample has more than
+     * {@code maxElements} input elements.
+     */
+    static boolean checkGradients(OpInfo op, int sample, UnaryOperator<Tensor> place, long maxElements) {
         double[][] v = values(op, sample);
         Arg[] args = op.samples.get(sample);
         long total = 0;
         for (double[] a : v) total += a.length;
-        if (total > 2000) return;  // large samples only check the forward
+        if (total > maxElements) return false;
+        String desc = op.name + " " + Arrays.toString(args);
         try (Scope scope = Scope.open()) {
-            Tensor[] in = build(op, sample, v, DType.FLOAT64, true);
-            Tensor y = op.op.apply(in);
-            java.util.Random r = new java.util.Random(7);
-            double[] w = new double[(int) y.numel()];
-            for (int i = 0; i < w.length; i++) w[i] = r.nextGaussian();
-            Tensor wt = y.dim() == 0 ? Tensor.of(w).reshape() : Tensor.of(w, y.shape());
-            Tensor loss = y.mul(wt).sum();
+            Tensor[] in = placed(op, sample, v, place);
             List<Tensor> diff = new ArrayList<>();
             List<Integer> which = new ArrayList<>();
             for (int k = 0; k < in.length; k++) {
                 if (args[k].differentiable()) {
-                    diff.add(in[k]);
+                    diff.add(in[k].requiresGrad(true));
                     which.add(k);
                 }
             }
-            Tensor[] grads = Autograd.grad(loss, diff.toArray(new Tensor[0]));
+            Tensor y = op.op.apply(in);
+            java.util.Random r = new java.util.Random(7);
+            double[] w = new double[(int) y.numel()];
+            for (int i = 0; i < w.length; i++) w[i] = r.nextGaussian();
+            Tensor wt = (y.dim() == 0 ? Tensor.of(w).reshape() : Tensor.of(w, y.shape())).to(y.device());
+            Tensor[] grads = Autograd.grad(y.mul(wt).sum(), diff.toArray(new Tensor[0]));
             double eps = 1e-6;
             for (int j = 0; j < which.size(); j++) {
                 int k = which.get(j);
+                assertArrayEquals(in[k].shape(), grads[j].shape(), desc + ": gradient shape of input " + k);
+                assertEquals(in[k].device(), grads[j].device(), desc + ": gradient device of input " + k);
                 double[] analytic = grads[j].toDoubleArray();
-                assertArrayEquals(in[k].shape(), grads[j].shape(), op.name + ": gradient shape of input " + k);
                 for (int e = 0; e < v[k].length; e++) {
                     double keep = v[k][e];
                     v[k][e] = keep + eps;
-                    double up = lossAt(op, sample, v, w);
+                    double up = lossAt(op, sample, v, w, place);
                     v[k][e] = keep - eps;
-                    double down = lossAt(op, sample, v, w);
+                    double down = lossAt(op, sample, v, w, place);
                     v[k][e] = keep;
                     double numeric = (up - down) / (2 * eps);
                     if (!(Math.abs(analytic[e] - numeric) <= 1e-5 + 1e-3 * Math.abs(numeric))) {
-                        fail(op.name + " " + desc + ": d/d(input " + k + ")[" + e + "] analytic " + analytic[e] + " numeric " + numeric);
+                        fail(desc + " on " + y.device() + ": d/d(input " + k + ")[" + e + "] analytic " + analytic[e] + " numeric " + numeric);
                     }
                 }
             }
         }
+        return true;
     }
 
-    private static double lossAt(OpInfo op, int sample, double[][] v, double[] w) {
+    private static Tensor[] placed(OpInfo op, int sample, double[][] v, UnaryOperator<Tensor> place) {
+        Tensor[] in = build(op, sample, v, DType.FLOAT64, false);
+        for (int k = 0; k < in.length; k++) in[k] = place.apply(in[k]);
+        return in;
+    }
+
+    private static double lossAt(OpInfo op, int sample, double[][] v, double[] w, UnaryOperator<Tensor> place) {
         try (Scope s = Scope.open(); var off = Autograd.noGrad()) {
-            Tensor[] in = build(op, sample, v, DType.FLOAT64, false);
-            Tensor y = op.op.apply(in);
-            double[] yv = y.toDoubleArray();
+            double[] yv = op.op.apply(placed(op, sample, v, place)).toDoubleArray();
             double l = 0;
             for (int i = 0; i < yv.length; i++) l += yv[i] * w[i];
             return l;

@@ -97,46 +97,7 @@ class CudaTest {
         for (OpInfo op : OpRegistry.OPS) {
             if (!op.differentiable) continue;
             for (int sample = 0; sample < op.samples.size(); sample++) {
-                double[][] v = ConformanceTest.values(op, sample);
-                long total = 0;
-                for (double[] a : v) total += a.length;
-                if (total > 300) continue;
-                try (Scope scope = Scope.open()) {
-                    Tensor[] in = device(ConformanceTest.build(op, sample, v, DType.FLOAT64, false), true, op, sample);
-                    Tensor y = op.op.apply(in);
-                    assertEquals(D, y.device(), op.name);
-                    java.util.Random r = new java.util.Random(7);
-                    double[] wv = new double[(int) y.numel()];
-                    for (int i = 0; i < wv.length; i++) wv[i] = r.nextGaussian();
-                    Tensor w = (y.dim() == 0 ? Tensor.of(wv).reshape() : Tensor.of(wv, y.shape())).to(D);
-                    List<Tensor> diff = new ArrayList<>();
-                    List<Integer> which = new ArrayList<>();
-                    for (int k = 0; k < in.length; k++) {
-                        if (in[k].requiresGrad()) {
-                            diff.add(in[k]);
-                            which.add(k);
-                        }
-                    }
-                    if (diff.isEmpty()) continue;
-                    Tensor[] g = Autograd.grad(y, w, diff.toArray(new Tensor[0]), false, false);
-                    for (int j = 0; j < which.size(); j++) {
-                        int k = which.get(j);
-                        assertEquals(D, g[j].device());
-                        double[] analytic = g[j].toDoubleArray();
-                        for (int e = 0; e < v[k].length; e++) {
-                            double keep = v[k][e];
-                            v[k][e] = keep + 1e-6;
-                            double up = lossOnDevice(op, sample, v, wv);
-                            v[k][e] = keep - 1e-6;
-                            double down = lossOnDevice(op, sample, v, wv);
-                            v[k][e] = keep;
-                            double num = (up - down) / 2e-6;
-                            assertEquals(num, analytic[e], 1e-5 + 1e-3 * Math.abs(num),
-                                    op.name + " " + java.util.Arrays.toString(op.samples.get(sample)) + " d/dx" + k + "[" + e + "]");
-                        }
-                    }
-                    checked++;
-                }
+                if (ConformanceTest.checkGradients(op, sample, CudaTest::onDevice, 300)) checked++;
             }
         }
         System.out.println("CUDA gradcheck: " + checked + " op/sample cases");
@@ -154,24 +115,6 @@ class CudaTest {
         Tensor back = stored.to(D).transpose(-1, -2);
         assertFalse(back.isContiguous());
         return back;
-    }
-
-    private static Tensor[] device(Tensor[] cpu, boolean grad, OpInfo op, int sample) {
-        Tensor[] out = new Tensor[cpu.length];
-        for (int i = 0; i < cpu.length; i++) {
-            out[i] = onDevice(cpu[i]);
-            if (grad && op.samples.get(sample)[i].differentiable()) out[i].requiresGrad(true);
-        }
-        return out;
-    }
-
-    private static double lossOnDevice(OpInfo op, int sample, double[][] v, double[] w) {
-        try (Scope s = Scope.open(); var off = Autograd.noGrad()) {
-            double[] y = op.op.apply(device(ConformanceTest.build(op, sample, v, DType.FLOAT64, false), false, op, sample)).toDoubleArray();
-            double l = 0;
-            for (int i = 0; i < y.length; i++) l += y[i] * w[i];
-            return l;
-        }
     }
 
     @Test
