@@ -34,15 +34,19 @@ template <int NARGS> Geom<NARGS> make_geom(int ndim, const int64_t* geom) {
     return g;
 }
 
+// Operand offsets of flat index i (< the element count). The outermost dim needs no division: what
+// is left of i is its index.
 template <int NARGS> __device__ __forceinline__ void offsets(const Geom<NARGS>& g, int64_t i, int64_t* off) {
 #pragma unroll
     for (int k = 0; k < NARGS; ++k) off[k] = 0;
-    for (int d = g.ndim - 1; d >= 0; --d) {
-        int64_t idx = i % g.shape[d];
-        i /= g.shape[d];
+    for (int d = g.ndim - 1; d > 0; --d) {
+        const int64_t q = i / g.shape[d], idx = i - q * g.shape[d];
+        i = q;
 #pragma unroll
         for (int k = 0; k < NARGS; ++k) off[k] += idx * g.strides[k][d];
     }
+#pragma unroll
+    for (int k = 0; k < NARGS; ++k) off[k] += i * g.strides[k][0];
 }
 
 template <class TO, class TI, class F> __global__ void map1_contig(int64_t n, TO* o, const TI* x, F f) {

@@ -17,11 +17,14 @@ struct IndexGeom {
     int64_t idx[JG_MAX_DIMS];
 };
 
+// The coordinates of flat index `flat` (< the element count); the outermost needs no division.
 __device__ __forceinline__ void unravel(const IndexGeom& g, int64_t flat, int64_t* p) {
-    for (int d = g.ndim - 1; d >= 0; --d) {
-        p[d] = flat % g.shape[d];
-        flat /= g.shape[d];
+    for (int d = g.ndim - 1; d > 0; --d) {
+        const int64_t q = flat / g.shape[d];
+        p[d] = flat - q * g.shape[d];
+        flat = q;
     }
+    p[0] = flat;
 }
 
 __device__ __forceinline__ int64_t dot(const int64_t* p, const int64_t* st, int n) {
