@@ -64,7 +64,7 @@ public final class Functional {
     }
 
     public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction) {
-        return classLoss("crossEntropy", logits, target, reduction, false, 0);
+        return classLoss(true, logits, target, reduction, false, 0);
     }
 
     /**
@@ -73,7 +73,7 @@ public final class Functional {
      * ignore_index; PyTorch's default is -100, which marks padding).
      */
     public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction, long ignoreIndex) {
-        return classLoss("crossEntropy", logits, target, reduction, true, ignoreIndex);
+        return classLoss(true, logits, target, reduction, true, ignoreIndex);
     }
 
     /** Negative log-likelihood of log-probabilities [N, C] (or [C]) at INT64 class indices. */
@@ -82,16 +82,18 @@ public final class Functional {
     }
 
     public static Tensor nllLoss(Tensor logProbs, Tensor target, Reduction reduction) {
-        return classLoss("nllLoss", logProbs, target, reduction, false, 0);
+        return classLoss(false, logProbs, target, reduction, false, 0);
     }
 
     /** As {@link #nllLoss(Tensor, Tensor, Reduction)}, with rows whose target is {@code ignoreIndex} left out. */
     public static Tensor nllLoss(Tensor logProbs, Tensor target, Reduction reduction, long ignoreIndex) {
-        return classLoss("nllLoss", logProbs, target, reduction, true, ignoreIndex);
+        return classLoss(false, logProbs, target, reduction, true, ignoreIndex);
     }
 
-    private static Tensor classLoss(String op, Tensor scores, Tensor target, Reduction reduction, boolean useIgnore, long ignore) {
-        floating(op, op.equals("crossEntropy") ? "logits" : "input", scores);
+    /** crossEntropy (ce) or nllLoss of [N, C] or [C] scores: the row losses of {@link RowLosses}, reduced. */
+    private static Tensor classLoss(boolean ce, Tensor scores, Tensor target, Reduction reduction, boolean useIgnore, long ignore) {
+        String op = ce ? "crossEntropy" : "nllLoss";
+        floating(op, ce ? "logits" : "input", scores);
         if (target.dtype() != DType.INT64) {
             throw new IllegalArgumentException(op + ": target must hold INT64 class indices, got " + target.dtype() + " (shape "
                     + Arrays.toString(target.shape()) + "); build it with Tensor.of(new long[] {...})");
@@ -104,7 +106,7 @@ public final class Functional {
         try (Scope scope = Scope.open()) {
             Tensor x = batched ? scores : scores.unsqueeze(0);
             Tensor t = batched ? target : target.reshape(1);
-            Tensor perRow = op.equals("crossEntropy")
+            Tensor perRow = ce
                     ? (useIgnore ? RowLosses.crossEntropy(x, t, ignore) : RowLosses.crossEntropy(x, t))
                     : (useIgnore ? RowLosses.nllLoss(x, t, ignore) : RowLosses.nllLoss(x, t));
             Tensor out;
