@@ -3,6 +3,7 @@
 // are checked before anything is written.
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "common.h"
 #include "ops/loss.h"
@@ -85,14 +86,25 @@ void nll_backward_rows(int64_t rows, int64_t cols, T* dx, const int64_t* target,
     }
 }
 
-int bad_extent(const char* op, int64_t rows, int64_t cols) {
-    return fail(JG_ERR_ARGUMENT, std::string(op) + ": rows " + std::to_string(rows) + " and cols " + std::to_string(cols) +
-                                     "; rows must be >= 0 and cols >= 1");
+// The common part of the four entry points: extents and targets checked, then body(tag) run with a
+// null float* or double* whose type says the dtype.
+template <class F>
+int rows_op(const char* op, int dtype, int64_t rows, int64_t cols, int64_t target, int64_t ts, int use_ignore, int64_t ignore_index, F body) {
+    if (rows < 0 || cols < 1)
+        return fail(JG_ERR_ARGUMENT, std::string(op) + ": rows " + std::to_string(rows) + " and cols " + std::to_string(cols) +
+                                         "; rows must be >= 0 and cols >= 1");
+    int st = check_targets(op, rows, cols, reinterpret_cast<const int64_t*>(target), ts, use_ignore, ignore_index);
+    if (st != JG_OK) return st;
+    return guarded(op, [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32: body(static_cast<float*>(nullptr)); return JG_OK;
+            case JG_FLOAT64: body(static_cast<double*>(nullptr)); return JG_OK;
+            default: return fail(JG_ERR_ARGUMENT, std::string(op) + ": needs float32 or float64 scores, got " + dtype_name(dtype));
+        }
+    });
 }
 
-int bad_dtype(const char* op, int dtype) {
-    return fail(JG_ERR_ARGUMENT, std::string(op) + ": needs float32 or float64 scores, got " + dtype_name(dtype));
-}
+template <class T> T* as(int64_t address) { return reinterpret_cast<T*>(address); }
 
 }  // namespace
 }  // namespace jg
@@ -103,60 +115,37 @@ extern "C" {
 
 int jg_cross_entropy(int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t lse, int64_t x, int64_t target, int64_t target_stride,
                      int use_ignore, int64_t ignore_index) {
-    if (rows < 0 || cols < 1) return bad_extent("crossEntropy", rows, cols);
-    const int64_t* tg = reinterpret_cast<const int64_t*>(target);
-    int st = check_targets("crossEntropy", rows, cols, tg, target_stride, use_ignore, ignore_index);
-    if (st != JG_OK) return st;
-    return guarded("crossEntropy", [&]() -> int {
-        double* l = reinterpret_cast<double*>(lse);
-        switch (dtype) {
-            case JG_FLOAT32: cross_entropy_rows(rows, cols, reinterpret_cast<float*>(loss), l, reinterpret_cast<const float*>(x), tg, target_stride, use_ignore, ignore_index); return JG_OK;
-            case JG_FLOAT64: cross_entropy_rows(rows, cols, reinterpret_cast<double*>(loss), l, reinterpret_cast<const double*>(x), tg, target_stride, use_ignore, ignore_index); return JG_OK;
-            default: return bad_dtype("crossEntropy", dtype);
-        }
+    return rows_op("crossEntropy", dtype, rows, cols, target, target_stride, use_ignore, ignore_index, [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        cross_entropy_rows(rows, cols, as<T>(loss), as<double>(lse), as<const T>(x), as<const int64_t>(target), target_stride, use_ignore,
+                           ignore_index);
     });
 }
 
 int jg_cross_entropy_backward(int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t x, int64_t lse, int64_t target, int64_t target_stride,
                               int use_ignore, int64_t ignore_index, int64_t g, int64_t g_stride) {
-    if (rows < 0 || cols < 1) return bad_extent("crossEntropy backward", rows, cols);
-    const int64_t* tg = reinterpret_cast<const int64_t*>(target);
-    int st = check_targets("crossEntropy backward", rows, cols, tg, target_stride, use_ignore, ignore_index);
-    if (st != JG_OK) return st;
-    return guarded("crossEntropy backward", [&]() -> int {
-        const double* l = reinterpret_cast<const double*>(lse);
-        switch (dtype) {
-            case JG_FLOAT32: cross_entropy_backward_rows(rows, cols, reinterpret_cast<float*>(dx), reinterpret_cast<const float*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const float*>(g), g_stride); return JG_OK;
-            case JG_FLOAT64: cross_entropy_backward_rows(rows, cols, reinterpret_cast<double*>(dx), reinterpret_cast<const double*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const double*>(g), g_stride); return JG_OK;
-            default: return bad_dtype("crossEntropy backward", dtype);
-        }
+    return rows_op("crossEntropy backward", dtype, rows, cols, target, target_stride, use_ignore, ignore_index, [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        cross_entropy_backward_rows(rows, cols, as<T>(dx), as<const T>(x), as<const double>(lse), as<const int64_t>(target), target_stride,
+                                    use_ignore, ignore_index, as<const T>(g), g_stride);
     });
 }
 
 int jg_nll_loss(int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t x, int64_t x_row_stride, int64_t x_col_stride, int64_t target,
                 int64_t target_stride, int use_ignore, int64_t ignore_index) {
-    if (rows < 0 || cols < 1) return bad_extent("nllLoss", rows, cols);
-    const int64_t* tg = reinterpret_cast<const int64_t*>(target);
-    int st = check_targets("nllLoss", rows, cols, tg, target_stride, use_ignore, ignore_index);
-    if (st != JG_OK) return st;
-    switch (dtype) {
-        case JG_FLOAT32: nll_rows(rows, reinterpret_cast<float*>(loss), reinterpret_cast<const float*>(x), x_row_stride, x_col_stride, tg, target_stride, use_ignore, ignore_index); return JG_OK;
-        case JG_FLOAT64: nll_rows(rows, reinterpret_cast<double*>(loss), reinterpret_cast<const double*>(x), x_row_stride, x_col_stride, tg, target_stride, use_ignore, ignore_index); return JG_OK;
-        default: return bad_dtype("nllLoss", dtype);
-    }
+    return rows_op("nllLoss", dtype, rows, cols, target, target_stride, use_ignore, ignore_index, [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        nll_rows(rows, as<T>(loss), as<const T>(x), x_row_stride, x_col_stride, as<const int64_t>(target), target_stride, use_ignore,
+                 ignore_index);
+    });
 }
 
 int jg_nll_loss_backward(int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t target, int64_t target_stride, int use_ignore,
                          int64_t ignore_index, int64_t g, int64_t g_stride) {
-    if (rows < 0 || cols < 1) return bad_extent("nllLoss backward", rows, cols);
-    const int64_t* tg = reinterpret_cast<const int64_t*>(target);
-    int st = check_targets("nllLoss backward", rows, cols, tg, target_stride, use_ignore, ignore_index);
-    if (st != JG_OK) return st;
-    switch (dtype) {
-        case JG_FLOAT32: nll_backward_rows(rows, cols, reinterpret_cast<float*>(dx), tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const float*>(g), g_stride); return JG_OK;
-        case JG_FLOAT64: nll_backward_rows(rows, cols, reinterpret_cast<double*>(dx), tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const double*>(g), g_stride); return JG_OK;
-        default: return bad_dtype("nllLoss backward", dtype);
-    }
+    return rows_op("nllLoss backward", dtype, rows, cols, target, target_stride, use_ignore, ignore_index, [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        nll_backward_rows(rows, cols, as<T>(dx), as<const int64_t>(target), target_stride, use_ignore, ignore_index, as<const T>(g), g_stride);
+    });
 }
 
 }
