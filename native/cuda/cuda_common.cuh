@@ -9,6 +9,7 @@
 #include <cuda_runtime.h>
 #endif
 
+#include <algorithm>
 #include <string>
 
 #include "cpu/common.h"
@@ -65,6 +66,16 @@ inline int grid_for(int64_t n) {
     return static_cast<int>(b < 1 ? 1 : (b > (1 << 20) ? (1 << 20) : b));
 }
 
+// N elements of T moved as one aligned access (N * sizeof(T) == 16 for the widest operand).
+template <class T, int N> struct alignas(sizeof(T) * N) Vec {
+    T v[N];
+};
+
+// Elements per thread so that the widest operand moves 16 bytes at a time.
+template <class... Ts> constexpr int kVecWidth = static_cast<int>(16 / std::max({sizeof(Ts)...}));
+
+inline bool aligned_to(int64_t address, int64_t bytes) { return address % bytes == 0; }
+
 // Launch blocking (Cuda.setLaunchBlocking, or JGRAD_CUDA_LAUNCH_BLOCKING=1 in the environment):
 // every launch waits for its kernel and reports what it found, at the op that queued it.
 bool launch_blocking();
@@ -82,12 +93,12 @@ inline int check_launch(const char* op) {
 // first such finding of its device here. The host reads the record at its next synchronisation
 // (a copy to the host, synchronize), where it becomes an error naming the op and the values, so
 // checking never stalls the queue and a bad index never touches memory it should not.
-enum FaultOp : int { kFaultGather = 1, kFaultScatterAdd = 2, kFaultCrossEntropy = 3, kFaultNllLoss = 4 };
+enum FaultOp : int { kFaultGather = 1, kFaultScatterAdd = 2, kFaultCrossEntropy = 3, kFaultNllLoss = 4, kFaultProbability = 5 };
 struct DeviceFault {
     unsigned long long set;  // 0 until the first finding
     int op;                  // a FaultOp
     int dim;
-    long long value;         // the bad index or target
+    long long value;         // the bad index or target, or the bits of a bad double
     long long size;          // the size it had to fit
 };
 

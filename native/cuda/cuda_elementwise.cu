@@ -53,19 +53,6 @@ template <class TO, class TI, class F> __global__ void map1_contig(int64_t n, TO
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) o[i] = f(x[i]);
 }
 
-// N elements of T moved as one aligned access (N * sizeof(T) == 16 for the widest operand).
-template <class T, int N> struct alignas(sizeof(T) * N) Vec {
-    T v[N];
-};
-
-// Elements per thread so that the widest operand moves 16 bytes at a time.
-template <class... Ts> constexpr int vec_width() {
-    constexpr size_t widest = std::max({sizeof(Ts)...});
-    return static_cast<int>(16 / widest);
-}
-
-inline bool aligned_to(int64_t address, int64_t bytes) { return address % bytes == 0; }
-
 template <int N, class TO, class TI, class F> __global__ void map1_vec(int64_t n, TO* o, const TI* x, F f) {
     const int64_t nv = n / N, stride = int64_t(blockDim.x) * gridDim.x, tid = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
     for (int64_t v = tid; v < nv; v += stride) {
@@ -150,7 +137,7 @@ template <class TO, class TI, class F> int launch1(const char* op, int64_t n, in
     if (n == 0) return JG_OK;
     TO* o = reinterpret_cast<TO*>(out);
     const TI* xi = reinterpret_cast<const TI*>(x);
-    constexpr int N = vec_width<TO, TI>();
+    constexpr int N = kVecWidth<TO, TI>;
     if (ndim == 0 && N > 1 && aligned_to(out, N * sizeof(TO)) && aligned_to(x, N * sizeof(TI)))
         JG_LAUNCH(map1_vec<N>, grid_for((n + N - 1) / N), kBlock)(n, o, xi, f);
     else if (ndim == 0) JG_LAUNCH(map1_contig, grid_for(n), kBlock)(n, o, xi, f);
@@ -164,7 +151,7 @@ int launch2(const char* op, int64_t n, int ndim, const int64_t* geom, int64_t ou
     TO* o = reinterpret_cast<TO*>(out);
     const T* pa = reinterpret_cast<const T*>(a);
     const T* pb = reinterpret_cast<const T*>(b);
-    constexpr int N = vec_width<TO, T>();
+    constexpr int N = kVecWidth<TO, T>;
     if (ndim == 0 && N > 1 && aligned_to(out, N * sizeof(TO)) && aligned_to(a, N * sizeof(T)) && aligned_to(b, N * sizeof(T)))
         JG_LAUNCH(map2_vec<N>, grid_for((n + N - 1) / N), kBlock)(n, o, pa, pb, f);
     else if (ndim == 0) JG_LAUNCH(map2_contig, grid_for(n), kBlock)(n, o, pa, pb, f);

@@ -96,27 +96,51 @@ template <class P> __device__ typename P::Acc block_reduce(const P& p, typename 
 
 // Block b reduces chunk (b % chunks) of row (b / chunks): elements [c * chunk, min(r, (c + 1) * chunk)).
 // With one chunk per row it writes the row's result, else the chunk's accumulator to part.
-template <class T, class P>
+//
+// The chunk is read in rounds of kSlots * N * blockDim.x elements (N = 16 / sizeof(T)): in each
+// round thread t takes the N elements at (u * blockDim.x + t) * N for slot u, into accumulator u,
+// so every thread has kSlots independent 16-byte loads in flight. VEC reads them as 16-byte
+// vectors (row and chunk starts 16-byte aligned); otherwise as single elements in the same order,
+// so both paths combine the same elements in the same order and give the same bits.
+constexpr int kSlots = 4;
+template <class T, bool VEC, class P>
 __global__ void reduce_rows(P p, int64_t r, int64_t chunks, int64_t chunk, const T* x, void* out, typename P::Acc* part) {
     using Acc = typename P::Acc;
+    constexpr int N = kVecWidth<T>;
     const int64_t row = blockIdx.x / chunks, c = blockIdx.x % chunks;
     const T* xr = x + row * r;
     const int64_t end = min(r, (c + 1) * chunk);
-    const int64_t B = blockDim.x;
-    // four independent accumulators keep four loads in flight per thread
-    Acc a0 = p.init(), a1 = p.init(), a2 = p.init(), a3 = p.init();
-    int64_t k = c * chunk + threadIdx.x;
-    for (; k + 3 * B < end; k += 4 * B) {
-        a0 = p.combine(a0, p.load(xr[k], k));
-        a1 = p.combine(a1, p.load(xr[k + B], k + B));
-        a2 = p.combine(a2, p.load(xr[k + 2 * B], k + 2 * B));
-        a3 = p.combine(a3, p.load(xr[k + 3 * B], k + 3 * B));
+    const int64_t B = blockDim.x, round = kSlots * N * B;
+    Acc acc[kSlots];
+#pragma unroll
+    for (int u = 0; u < kSlots; ++u) acc[u] = p.init();
+    int64_t k = min(r, c * chunk);
+    for (; k + round <= end; k += round) {
+        T v[kSlots][N];
+#pragma unroll
+        for (int u = 0; u < kSlots; ++u) {
+            const int64_t e = k + (u * B + threadIdx.x) * N;
+            if (VEC) {
+                const Vec<T, N> w = *reinterpret_cast<const Vec<T, N>*>(xr + e);
+#pragma unroll
+                for (int q = 0; q < N; ++q) v[u][q] = w.v[q];
+            } else {
+#pragma unroll
+                for (int q = 0; q < N; ++q) v[u][q] = xr[e + q];
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < kSlots; ++u) {
+            const int64_t e = k + (u * B + threadIdx.x) * N;
+#pragma unroll
+            for (int q = 0; q < N; ++q) acc[u] = p.combine(acc[u], p.load(v[u][q], e + q));
+        }
     }
-    for (; k < end; k += B) a0 = p.combine(a0, p.load(xr[k], k));
-    Acc acc = block_reduce(p, p.combine(p.combine(a0, a1), p.combine(a2, a3)));
+    for (k += threadIdx.x; k < end; k += B) acc[0] = p.combine(acc[0], p.load(xr[k], k));
+    Acc a = block_reduce(p, p.combine(p.combine(acc[0], acc[1]), p.combine(acc[2], acc[3])));
     if (threadIdx.x == 0) {
-        if (chunks == 1) p.store(out, row, acc);
-        else part[blockIdx.x] = acc;
+        if (chunks == 1) p.store(out, row, a);
+        else part[blockIdx.x] = a;
     }
 }
 
@@ -171,18 +195,21 @@ template <class T, class P> int run_reduce(const char* op, int device, const P& 
     if (inner == 1 && r > kShortRow) {
         int64_t chunks = 1;
         if (outer < 1024 && r > kRowChunk) chunks = std::min(kMaxChunks, (r + kRowChunk - 1) / kRowChunk);
-        const int64_t chunk = (r + chunks - 1) / chunks;
+        // chunk starts a multiple of 16 elements, so that they stay 16-byte aligned
+        const int64_t chunk = chunks == 1 ? r : ((r + chunks - 1) / chunks + 15) / 16 * 16;
         const int64_t blocks = outer * chunks;
         if (blocks > INT32_MAX) return fail(JG_ERR_UNSUPPORTED, std::string(op) + ": more than 2^31 - 1 rows");
-        if (chunks == 1) {
-            JG_LAUNCH(reduce_rows<T>, static_cast<unsigned>(blocks), kBlock)(p, r, int64_t(1), chunk, x, o, static_cast<Acc*>(nullptr));
+        const bool vec = aligned_to(in, 16) && (outer == 1 || (r * static_cast<int64_t>(sizeof(T))) % 16 == 0);
+        auto rows = [&](Acc* part) {
+            if (vec) JG_LAUNCH((reduce_rows<T, true>), static_cast<unsigned>(blocks), kBlock)(p, r, chunks, chunk, x, o, part);
+            else JG_LAUNCH((reduce_rows<T, false>), static_cast<unsigned>(blocks), kBlock)(p, r, chunks, chunk, x, o, part);
             return check_launch(op);
-        }
+        };
+        if (chunks == 1) return rows(nullptr);
         Scratch s(device, blocks * static_cast<int64_t>(sizeof(Acc)));
         if (s.addr == 0) return JG_ERR_OUT_OF_MEMORY;
         Acc* part = reinterpret_cast<Acc*>(s.addr);
-        JG_LAUNCH(reduce_rows<T>, static_cast<unsigned>(blocks), kBlock)(p, r, chunks, chunk, x, o, part);
-        int st = check_launch(op);
+        int st = rows(part);
         if (st != JG_OK) return st;
         JG_LAUNCH(combine_rows, static_cast<unsigned>(outer), kBlock)(p, chunks, part, o);
         return check_launch(op);
