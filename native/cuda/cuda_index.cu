@@ -1,9 +1,10 @@
-// gather and scatter_add on CUDA. Each thread checks its index: a bad one is skipped (gather
+// gather and scatter_add on CUDA, and the check of binaryCrossEntropy's input. Each thread checks its index: a bad one is skipped (gather
 // writes 0) and recorded in the device's fault record, which the next synchronisation reports
 // (cuda_common.cuh). Nothing waits for the device, and a bad index never reaches memory.
 #include <cstdint>
 
 #include "cuda_common.cuh"
+#include "ops/hd.h"
 
 namespace jg {
 namespace cuda {
@@ -73,6 +74,16 @@ __global__ void scatter_add_kernel(int64_t total, IndexGeom g, int dim, int64_t 
     }
 }
 
+// Records a value outside [0, 1] (or NaN) of a contiguous input; reads only.
+template <class T> __global__ void check_probabilities_kernel(int64_t n, const T* x, DeviceFault* fault) {
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
+        const double p = static_cast<double>(x[i]);
+        if (!(p >= 0 && p <= 1)) {
+            report_fault(fault, kFaultProbability, 0, ops::bit_cast<int64_t>(p), 0);
+        }
+    }
+}
+
 int64_t total_of(const IndexGeom& g) {
     int64_t t = 1;
     for (int d = 0; d < g.ndim; ++d) t *= g.shape[d];
@@ -136,6 +147,21 @@ int jg_cuda_scatter_add(int device, int dtype, int ndim, const int64_t* geom, in
         default: return fail(JG_ERR_ARGUMENT, "scatter_add: needs float32, float64 or int64");
     }
     return check_launch("scatter_add");
+}
+
+int jg_cuda_check_probabilities(int device, int dtype, int64_t n, int64_t x) {
+    int st = use_device("binaryCrossEntropy", device);
+    if (st != JG_OK) return st;
+    if (n < 0) return fail(JG_ERR_ARGUMENT, "binaryCrossEntropy: negative element count");
+    if (n == 0) return JG_OK;
+    DeviceFault* fault = fault_record("binaryCrossEntropy", device);
+    if (fault == nullptr) return JG_ERR_CUDA;
+    switch (dtype) {
+        case JG_FLOAT32: JG_LAUNCH(check_probabilities_kernel<float>, grid_for(n), kBlock)(n, reinterpret_cast<const float*>(x), fault); break;
+        case JG_FLOAT64: JG_LAUNCH(check_probabilities_kernel<double>, grid_for(n), kBlock)(n, reinterpret_cast<const double*>(x), fault); break;
+        default: return fail(JG_ERR_ARGUMENT, std::string("binaryCrossEntropy: dtype ") + dtype_name(dtype) + " is not supported; expected float32 or float64");
+    }
+    return check_launch("binaryCrossEntropy");
 }
 
 }

@@ -5,6 +5,7 @@
 // cost far more than a kernel. All work runs on the device's default stream, so a block freed by
 // the host can be reused by the next kernel without an event: stream order keeps them apart.
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #if defined(JGRAD_CUDA_EMULATION) && defined(__SANITIZE_ADDRESS__)
@@ -92,6 +93,15 @@ std::string fault_text(const DeviceFault& f, int device) {
             text = std::string(f.op == kFaultCrossEntropy ? "crossEntropy" : "nllLoss") + ": target " + v + " is out of range for " + n +
                    " classes; targets must be in 0.." + last;
             break;
+        case kFaultProbability: {
+            double p;
+            std::memcpy(&p, &f.value, sizeof p);
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%.9g", p);
+            text = std::string("binaryCrossEntropy: all elements of input must be probabilities in [0, 1], found ") + buf +
+                   "; apply sigmoid() to scores first";
+            break;
+        }
         default: text = "a kernel reported fault " + std::to_string(f.op);
     }
     return text + " (found on cuda:" + std::to_string(device) +

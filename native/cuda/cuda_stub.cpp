@@ -57,5 +57,6 @@ int jg_cuda_softmax(int, int, int, int64_t, int64_t, int64_t, int64_t) { return 
 int jg_cuda_softmax_backward(int, int, int, int64_t, int64_t, int64_t, int64_t, int64_t) { return no_cuda("softmax_backward"); }
 int jg_cuda_gather(int, int, int, const int64_t*, int, int64_t, int64_t, int64_t, int64_t) { return no_cuda("gather"); }
 int jg_cuda_scatter_add(int, int, int, const int64_t*, int, int64_t, int64_t, int64_t, int64_t) { return no_cuda("scatter_add"); }
+int jg_cuda_check_probabilities(int, int, int64_t, int64_t) { return no_cuda("binaryCrossEntropy"); }
 
 }

@@ -2,6 +2,7 @@
 // It runs wherever the library has CUDA kernels and a device: on a GPU, and in CI against the host
 // emulation (-DJGRAD_CUDA=EMULATE), where AddressSanitizer watches the kernels' memory accesses.
 // Without a device it reports itself skipped (exit code 77).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -179,6 +180,11 @@ template <class T> static void reduce_case(int dtype, int64_t outer, int64_t r, 
     if (ties) std::fill(x.begin(), x.end(), T(3));
     if (with_nan && x.size() > 10) x[x.size() / 2 + 3] = std::numeric_limits<T>::quiet_NaN();
     Dev<T> dx(x);
+    // the same values one element further on: not 16-byte aligned, so long rows take the scalar
+    // loads, which must give the same bits as the vector loads
+    std::vector<T> shifted(x.size() + 1, T(0));
+    std::copy(x.begin(), x.end(), shifted.begin() + 1);
+    Dev<T> dshifted(shifted);
     const std::string shape = "[" + std::to_string(outer) + ", " + std::to_string(r) + ", " + std::to_string(inner) + "]";
     for (int op = 0; op < JG_REDUCE_OP_COUNT; ++op) {
         bool index = op == JG_ARGMAX || op == JG_ARGMIN;
@@ -186,23 +192,29 @@ template <class T> static void reduce_case(int dtype, int64_t outer, int64_t r, 
         if (index) {
             std::vector<int64_t> want(outer * inner);
             CHECK_OK(jg_reduce(op, dtype, outer, r, inner, addr(want.data()), addr(x.data())));
-            Dev<int64_t> dout(outer * inner);
+            Dev<int64_t> dout(outer * inner), dout2(outer * inner);
             CHECK_OK(jg_cuda_reduce(D, op, dtype, outer, r, inner, dout.p, dx.p));
+            CHECK_OK(jg_cuda_reduce(D, op, dtype, outer, r, inner, dout2.p, dshifted.at(1)));
             CHECK(all_near(dout.get(), want, 0, what.c_str()));
+            CHECK(dout2.get() == dout.get());
         } else {
             std::vector<T> want(outer * inner);
             CHECK_OK(jg_reduce(op, dtype, outer, r, inner, addr(want.data()), addr(x.data())));
-            Dev<T> dout(outer * inner);
+            Dev<T> dout(outer * inner), dout2(outer * inner);
             CHECK_OK(jg_cuda_reduce(D, op, dtype, outer, r, inner, dout.p, dx.p));
+            CHECK_OK(jg_cuda_reduce(D, op, dtype, outer, r, inner, dout2.p, dshifted.at(1)));
             // sums add in a different order; relative to the sum of magnitudes
-            CHECK(all_near(dout.get(), want, op == JG_SUM ? 1e-6 * std::sqrt(static_cast<double>(r)) : 0, what.c_str()));
+            const std::vector<T> got = dout.get(), got2 = dout2.get();
+            CHECK(all_near(got, want, op == JG_SUM ? 1e-6 * std::sqrt(static_cast<double>(r)) : 0, what.c_str()));
+            CHECK(std::memcmp(got.data(), got2.data(), got.size() * sizeof(T)) == 0);
         }
     }
 }
 
 static void reductions() {
     const int64_t shapes[][3] = {{1, 1, 1}, {5, 7, 1}, {3, 50001, 1}, {1, 1 << 20, 1}, {2, 300000, 1}, {4, 10, 6},
-                                 {1, 100000, 3}, {7, 3000, 5}, {1, 3, 70000}, {100000, 3, 1}};
+                                 {1, 100000, 3}, {7, 3000, 5}, {1, 3, 70000}, {100000, 3, 1}, {1, 100003, 1},
+                                 {3, 4100, 1}};
     for (auto& s : shapes) {
         reduce_case<float>(JG_FLOAT32, s[0], s[1], s[2], false, false);
         reduce_case<double>(JG_FLOAT64, s[0], s[1], s[2], true, false);
@@ -358,6 +370,30 @@ static void indexing() {
     CHECK_OK(jg_cuda_synchronize(D));
 }
 
+// binaryCrossEntropy's input check: probabilities pass; a value outside [0, 1] or NaN is reported
+// by the next synchronisation, with the value, and the data is untouched
+template <class T> static void probabilities(int dtype) {
+    std::vector<T> p = sample<T>(1000, 0, 1, 3);
+    p[0] = 0, p[999] = 1;
+    Dev<T> dp(p);
+    CHECK_OK(jg_cuda_check_probabilities(D, dtype, 1000, dp.p));
+    CHECK_OK(jg_cuda_synchronize(D));
+    p[517] = T(1.5);
+    dp.put(p);
+    CHECK_OK(jg_cuda_check_probabilities(D, dtype, 1000, dp.p));
+    std::vector<T> got(1000);
+    CHECK(jg_cuda_copy_to_host(D, addr(got.data()), dp.p, 1000 * sizeof(T)) == JG_ERR_ARGUMENT);
+    CHECK(std::strstr(jg_last_error(), "binaryCrossEntropy: all elements of input must be probabilities in [0, 1], found 1.5") != nullptr);
+    CHECK(got == p);
+    p[517] = std::numeric_limits<T>::quiet_NaN();
+    dp.put(p);
+    CHECK_OK(jg_cuda_check_probabilities(D, dtype, 1000, dp.p));
+    CHECK(jg_cuda_synchronize(D) == JG_ERR_ARGUMENT && std::strstr(jg_last_error(), "found nan") != nullptr);
+    CHECK_OK(jg_cuda_check_probabilities(D, dtype, 0, dp.p));
+    CHECK(jg_cuda_check_probabilities(D, JG_INT64, 4, dp.p) == JG_ERR_ARGUMENT);
+    CHECK_OK(jg_cuda_synchronize(D));
+}
+
 static void memory() {
     int64_t stats[4];
     CHECK_OK(jg_cuda_empty_cache(D));
@@ -406,6 +442,8 @@ int main() {
     losses<float>(JG_FLOAT32);
     losses<double>(JG_FLOAT64);
     indexing();
+    probabilities<float>(JG_FLOAT32);
+    probabilities<double>(JG_FLOAT64);
     memory();
     jg_cuda_empty_cache(D);
     std::printf("%s: %d failures\n", failures == 0 ? "PASS" : "FAIL", failures);

@@ -213,6 +213,10 @@ int jg_cuda_gather(int device, int dtype, int ndim, const int64_t* geom, int dim
                    int64_t index);
 int jg_cuda_scatter_add(int device, int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out,
                         int64_t src, int64_t index);
+/* Checks that the n elements of x (contiguous float32/float64) are probabilities in [0, 1], without
+ * waiting: a value outside (or NaN) is reported by the next synchronising call as
+ * binaryCrossEntropy's error. Reads only. */
+int jg_cuda_check_probabilities(int device, int dtype, int64_t n, int64_t x);
 
 #ifdef __cplusplus
 }

@@ -165,6 +165,13 @@ final class Kernels {
         NativeLib.check(st, "gather");
     }
 
+    /** Queues the device-side check that contiguous CUDA tensor x holds probabilities (reported at the next wait). */
+    static void checkProbabilities(Tensor x) {
+        int st = JgradNative.jg_cuda_check_probabilities(x.device.index(), x.dtype.code, x.numel, x.address());
+        fence(x, null, null, null);
+        NativeLib.check(st, "binaryCrossEntropy");
+    }
+
     static void scatterAdd(Tensor out, Tensor src, Tensor index, long[] geom, int d) {
         int n = out.shape.length;
         int st = out.device.isCpu()

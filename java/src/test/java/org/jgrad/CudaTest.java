@@ -419,6 +419,14 @@ class CudaTest {
             Tensor nll = org.jgrad.nn.Functional.nllLoss(y, Tensor.of(new long[] {0, -1, 2}).to(D), org.jgrad.nn.Reduction.SUM);
             e = assertThrows(IllegalArgumentException.class, () -> nll.cpu());
             assertTrue(e.getMessage().contains("nllLoss: target -1"), e.getMessage());
+            // binaryCrossEntropy's input range, checked on the device too (here a transposed view)
+            Tensor p = Tensor.of(new double[] {0.25, 0.5, 1.5, 0, 1, 0.75}, 2, 3).to(D).t();
+            Tensor bce = org.jgrad.nn.Functional.binaryCrossEntropy(p, Tensor.ones(DType.FLOAT64, D, 3, 2));
+            e = assertThrows(IllegalArgumentException.class, bce::item);
+            assertTrue(e.getMessage().contains("binaryCrossEntropy: all elements of input must be probabilities in [0, 1], found 1.5"),
+                    e.getMessage());
+            Tensor ok = org.jgrad.nn.Functional.binaryCrossEntropy(p.clamp(0, 1), Tensor.ones(DType.FLOAT64, D, 3, 2));
+            assertEquals(-(Math.log(0.25) + Math.log(0.5) + 0 + Math.log(0.75) - 100 + 0) / 6, ok.item(), 1e-12);
             assertEquals(12, x.cpu().numel(), "the device is still usable");
         }
     }
@@ -435,6 +443,9 @@ class CudaTest {
             assertTrue(e.getMessage().contains("target 4"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> logits.gather(1, Tensor.of(new long[] {0, -4}, 2, 1).to(D)));
             assertTrue(e.getMessage().contains("index -4"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> org.jgrad.nn.Functional.binaryCrossEntropy(
+                    Tensor.of(new float[] {0.5f, -0.25f}).to(D), Tensor.zeros(DType.FLOAT32, D, 2)));
+            assertTrue(e.getMessage().contains("found -0.25"), e.getMessage());
         } finally {
             Cuda.setLaunchBlocking(false);
         }

@@ -3,6 +3,7 @@ package org.jgrad.nn;
 import java.util.Arrays;
 import org.jgrad.Autograd;
 import org.jgrad.DType;
+import org.jgrad.ElementLosses;
 import org.jgrad.RowLosses;
 import org.jgrad.Scope;
 import org.jgrad.Tensor;
@@ -128,50 +129,11 @@ public final class Functional {
         return binaryCrossEntropy(input, target, Reduction.MEAN);
     }
 
+    /** As {@link #binaryCrossEntropy(Tensor, Tensor)}, reduced as asked; see {@link ElementLosses#binaryCrossEntropy}. */
     public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Reduction reduction) {
-        floating("binaryCrossEntropy", "input", input);
-        floating("binaryCrossEntropy", "target", target);
-        sameShape("binaryCrossEntropy", input, target);
-        if (input.numel() > 0) {
-            try (var off = Autograd.noGrad(); Tensor mx = input.max(); Tensor mn = input.min()) {
-                double hi = mx.item(), lo = mn.item();
-                if (!(lo >= 0 && hi <= 1)) {
-                    throw new IllegalArgumentException("binaryCrossEntropy: all elements of input must be probabilities in [0, 1], found "
-                            + (lo < 0 || Double.isNaN(lo) ? lo : hi) + "; apply sigmoid() to scores first");
-                }
-            }
-        }
+        if (reduction == Reduction.NONE) return ElementLosses.binaryCrossEntropy(input, target);
         try (Scope scope = Scope.open()) {
-            return scope.keep(bce(input, target, reduction));
-        }
-    }
-
-    private static Tensor bce(Tensor input, Tensor target, Reduction reduction) {
-        Tensor perElement;
-        try (var off = Autograd.noGrad()) {
-            Tensor logP = Bce.clampedLog(input);
-            Tensor log1mP = Bce.clampedLog(input.rsub(1.0));
-            perElement = target.mul(logP).add(target.rsub(1.0).mul(log1mP)).neg();
-        }
-        // PyTorch's gradient: g * (p - y) / max(p (1 - p), 1e-12)
-        Autograd.record(perElement, "BinaryCrossEntropyBackward0", new Tensor[] {input, target}, new Tensor[] {input, target},
-                (s, g) -> {
-                    Tensor p = s[0], y = s[1];
-                    Tensor denom = p.rsub(1.0).mul(p).clamp(1e-12, Double.MAX_VALUE);
-                    Tensor gp = g.mul(p.sub(y)).div(denom);
-                    // d/dy = -(log p - log(1 - p)) with the clamped logs
-                    Tensor gy = Bce.clampedLog(p.rsub(1.0)).sub(Bce.clampedLog(p)).mul(g);
-                    return new Tensor[] {gp, gy};
-                });
-        return reduce(perElement, reduction);
-    }
-
-    /** log clamped below at -100, as in PyTorch's binary cross-entropy. */
-    private static final class Bce {
-        static Tensor clampedLog(Tensor x) {
-            try (var off = Autograd.noGrad()) {
-                return x.log().clamp(-100, Double.MAX_VALUE);
-            }
+            return scope.keep(reduce(ElementLosses.binaryCrossEntropy(input, target), reduction));
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.UnaryOperator;
 import org.jgrad.DType;
+import org.jgrad.ElementLosses;
 import org.jgrad.RowLosses;
 import org.jgrad.Tensor;
 import org.jgrad.nn.Functional;
@@ -260,6 +261,10 @@ public final class OpRegistry {
         add(new OpInfo("binaryCrossEntropy", "binaryCrossEntropy", Domain.UNIT, a -> Functional.binaryCrossEntropy(a[0], a[1]),
                 a -> mean(a[0].zip(a[1], (p, y) -> -(y * Math.log(p) + (1 - y) * Math.log(1 - p))), null, false), true, null))
                 .sample(f(4, 3), f(4, 3)).sample(ft(3, 4), c(3, 4));
+        add(new OpInfo("ElementLosses.binaryCrossEntropy", "binaryCrossEntropy", Domain.UNIT,
+                a -> ElementLosses.binaryCrossEntropy(a[0], a[1]),
+                a -> a[0].zip(a[1], (p, y) -> -(y * Math.log(p) + (1 - y) * Math.log(1 - p))), true, null))
+                .sample(f(5), f(5)).sample(ft(2, 3), f(2, 3)).sample(f(0), f(0));
     }
 
     /**
