@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Every GPU check in one command, for a machine with an NVIDIA GPU but no Java or network:
 #   1. the native CUDA suite (native/tests/test_cuda.cpp, every jg_cuda_* entry point against the CPU)
-#   2. the same suite under compute-sanitizer memcheck
-#   3. the JUnit CUDA tests (@Tag("cuda")), failing if no device is found
-#   4. the benchmark beside PyTorch (bench/gpu/run.sh)
+#   2. the JUnit CUDA tests (@Tag("cuda")), failing if no device is found
+#   3. the benchmark beside PyTorch (bench/gpu/run.sh)
+#   4. the native suite under compute-sanitizer memcheck
 #   5. the native suite under compute-sanitizer racecheck (shared-memory races in the block
-#      reductions, which the host emulation cannot show), last since it is the slowest
-# Each step has its own time limit and its log goes to $LOG_DIR (default target/gpu-logs); a failing
-# step does not stop the later ones, and the exit status says whether all passed.
+#      reductions, which the host emulation cannot show)
+# The sanitizer runs come last because they are the slowest: the results and timings come back even
+# when they are cut short. Each step has its own time limit, shortened to what is left of BUDGET
+# seconds (default 540, under the device command's 600), and a step that would get under 20 s is
+# skipped and counted as failed. Logs go to $LOG_DIR (default target/gpu-logs); a failing step does
+# not stop the later ones, and the exit status says whether all passed.
 #
 # Prepare on a build machine (which needs nvcc, not a GPU):
 #   mvn -B -q -Pbench -DskipTests install
@@ -18,16 +21,22 @@
 # (the suite binds to the libjgrad.so that the bundle carries in jgrad's classes; the two come
 # from the same sources and CMake options)
 # then carry .gpu to the GPU machine and run: LOG_DIR=$OUT bash bench/gpu/check.sh
-# The step limits add up to 820 s, more than one device command may run (600 s): give the run
-# all of it; a step cut off by the outer limit leaves its log unfinished, and the earlier steps'
-# logs are complete.
+# with the device command's timeout a little above BUDGET.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 logs=${LOG_DIR:-target/gpu-logs}
 mkdir -p "$logs"
 status=0
+budget=${BUDGET:-540}
 step() {  # step NAME SECONDS COMMAND...
   local name=$1 limit=$2; shift 2
+  local left=$((budget - SECONDS))
+  [ "$limit" -le "$left" ] || limit=$left
+  if [ "$limit" -lt 20 ]; then
+    echo "== $name: skipped, ${left}s of the ${budget}s budget left"
+    status=1
+    return
+  fi
   echo "== $name (limit ${limit}s)"
   local t0=$SECONDS
   timeout "$limit" "$@" > "$logs/$name.log" 2>&1
@@ -40,17 +49,18 @@ step() {  # step NAME SECONDS COMMAND...
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 lib=$(dirname "$(find .gpu/cp -name libjgrad.so | head -1)")
 export LD_LIBRARY_PATH=$PWD/$lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
-if [ -x .gpu/native/jgrad_native_cuda_tests ]; then
-  step native-cuda 120 .gpu/native/jgrad_native_cuda_tests
-  sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
-  step native-cuda-memcheck 180 "$sanitizer" --tool memcheck --error-exitcode 3 .gpu/native/jgrad_native_cuda_tests
+suite=.gpu/native/jgrad_native_cuda_tests
+sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
+if [ -x $suite ]; then
+  step native-cuda 90 $suite
 else
-  echo "== native CUDA suite not bundled (.gpu/native/jgrad_native_cuda_tests); skipped"
+  echo "== native CUDA suite not bundled ($suite); skipped"
   status=1
 fi
-step junit-cuda 200 env JAVA_OPTS=-Djgrad.requireCuda=true bash .gpu/run --include-tag cuda
-step bench 200 bash bench/gpu/run.sh
-if [ -x .gpu/native/jgrad_native_cuda_tests ]; then
-  step native-cuda-racecheck 120 "$sanitizer" --tool racecheck --error-exitcode 3 .gpu/native/jgrad_native_cuda_tests
+step junit-cuda 180 env JAVA_OPTS=-Djgrad.requireCuda=true bash .gpu/run --include-tag cuda
+step bench 180 bash bench/gpu/run.sh
+if [ -x $suite ]; then
+  step native-cuda-memcheck 180 "$sanitizer" --tool memcheck --error-exitcode 3 $suite
+  step native-cuda-racecheck 120 "$sanitizer" --tool racecheck --error-exitcode 3 $suite
 fi
 exit $status
