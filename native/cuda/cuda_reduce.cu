@@ -136,7 +136,15 @@ __global__ void reduce_rows(P p, int64_t r, int64_t chunks, int64_t chunk, const
             for (int q = 0; q < N; ++q) acc[u] = p.combine(acc[u], p.load(v[u][q], e + q));
         }
     }
-    for (k += threadIdx.x; k < end; k += B) acc[0] = p.combine(acc[0], p.load(xr[k], k));
+    // what is left (all of a row shorter than a round): single elements, still four in flight
+    for (k += threadIdx.x; k + 3 * B < end; k += 4 * B) {
+        const T v0 = xr[k], v1 = xr[k + B], v2 = xr[k + 2 * B], v3 = xr[k + 3 * B];
+        acc[0] = p.combine(acc[0], p.load(v0, k));
+        acc[1] = p.combine(acc[1], p.load(v1, k + B));
+        acc[2] = p.combine(acc[2], p.load(v2, k + 2 * B));
+        acc[3] = p.combine(acc[3], p.load(v3, k + 3 * B));
+    }
+    for (; k < end; k += B) acc[0] = p.combine(acc[0], p.load(xr[k], k));
     Acc a = block_reduce(p, p.combine(p.combine(acc[0], acc[1]), p.combine(acc[2], acc[3])));
     if (threadIdx.x == 0) {
         if (chunks == 1) p.store(out, row, a);

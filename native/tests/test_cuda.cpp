@@ -213,7 +213,7 @@ template <class T> static void reduce_case(int dtype, int64_t outer, int64_t r, 
 
 static void reductions() {
     const int64_t shapes[][3] = {{1, 1, 1}, {5, 7, 1}, {3, 50001, 1}, {1, 1 << 20, 1}, {2, 300000, 1}, {4, 10, 6},
-                                 {1, 100000, 3}, {7, 3000, 5}, {1, 3, 70000}, {100000, 3, 1}, {1, 100003, 1},
+                                 {1, 100000, 3}, {7, 3000, 5}, {1, 3, 70000}, {100000, 3, 1}, {1, 100003, 1}, {5, 2000, 1}, {2, 5596, 1},
                                  {3, 4100, 1}};
     for (auto& s : shapes) {
         reduce_case<float>(JG_FLOAT32, s[0], s[1], s[2], false, false);
