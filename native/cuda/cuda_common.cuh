@@ -13,6 +13,7 @@
 #include <string>
 
 #include "cpu/common.h"
+#include "ops/fastdiv.h"
 
 namespace jg {
 namespace cuda {

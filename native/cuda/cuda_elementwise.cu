@@ -3,11 +3,13 @@
 //  - contiguous and 16-byte aligned: each thread moves 128-bit vectors (4 floats, 2 doubles);
 //  - contiguous otherwise: one element per thread;
 //  - strided/broadcast: offsets from the flat index (stride 0 for broadcast dims, as coalesced by
-//    the Java side).
+//    the Java side), in 32-bit arithmetic with multiply-high division where every offset fits
+//    (Geom32), else in 64-bit.
 // Random numbers and arange/linspace use the element formulas of the CPU loops (ops/philox.h,
 // ops/sequence.h), so both backends write the same bits.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 
 #include "cuda_common.cuh"
 #include "cpu/op_dispatch.h"
@@ -49,6 +51,66 @@ template <int NARGS> __device__ __forceinline__ void offsets(const Geom<NARGS>& 
     for (int k = 0; k < NARGS; ++k) off[k] += i * g.strides[k][0];
 }
 
+// The same geometry where the element count and every operand's furthest offset are below 2^31
+// (nearly always): 32-bit indices, and each division by a dim a multiply-high (ops/fastdiv.h).
+template <int NARGS> struct Geom32 {
+    int ndim;
+    ops::FastDiv shape[JG_MAX_DIMS];
+    int32_t strides[NARGS][JG_MAX_DIMS];
+};
+
+// JGRAD_CUDA_WIDE_INDEX=1 takes the 64-bit path always, so that tests reach it at small sizes.
+bool fits32(int64_t n, int ndim, const int64_t* geom, int nargs) {
+    static const bool wide = [] {
+        const char* e = std::getenv("JGRAD_CUDA_WIDE_INDEX");
+        return e != nullptr && e[0] == '1';
+    }();
+    if (wide || n > INT32_MAX) return false;
+    for (int k = 0; k < nargs; ++k) {
+        int64_t extent = 0;
+        for (int d = 0; d < ndim; ++d) {
+            const int64_t size = geom[d], stride = geom[ndim * (k + 1) + d];
+            if (size <= 1) continue;
+            const int64_t step = stride < 0 ? -stride : stride;
+            if (step > INT32_MAX) return false;
+            extent += (size - 1) * step;
+            if (extent > INT32_MAX) return false;
+        }
+    }
+    return true;
+}
+
+template <int NARGS> Geom32<NARGS> make_geom32(int ndim, const int64_t* geom) {
+    Geom32<NARGS> g{};
+    g.ndim = ndim;
+    for (int d = 0; d < ndim; ++d) g.shape[d] = ops::FastDiv(static_cast<uint32_t>(geom[d]));
+    for (int k = 0; k < NARGS; ++k)
+        for (int d = 0; d < ndim; ++d) g.strides[k][d] = static_cast<int32_t>(geom[ndim * (k + 1) + d]);
+    return g;
+}
+
+template <int NARGS> __device__ __forceinline__ void offsets(const Geom32<NARGS>& g, int64_t flat, int64_t* off) {
+    uint32_t i = static_cast<uint32_t>(flat);
+    int32_t o[NARGS];
+#pragma unroll
+    for (int k = 0; k < NARGS; ++k) o[k] = 0;
+    for (int d = g.ndim - 1; d > 0; --d) {
+        const uint32_t q = g.shape[d].div(i);
+        const int32_t idx = static_cast<int32_t>(i - q * g.shape[d].d);
+        i = q;
+#pragma unroll
+        for (int k = 0; k < NARGS; ++k) o[k] += idx * g.strides[k][d];
+    }
+#pragma unroll
+    for (int k = 0; k < NARGS; ++k) off[k] = o[k] + static_cast<int32_t>(i) * g.strides[k][0];
+}
+
+// Calls launch(geometry) with the 32-bit geometry where it fits, else the 64-bit one.
+template <int NARGS, class Launch> int with_geom(int64_t n, int ndim, const int64_t* geom, Launch launch) {
+    if (fits32(n, ndim, geom, NARGS)) return launch(make_geom32<NARGS>(ndim, geom));
+    return launch(make_geom<NARGS>(ndim, geom));
+}
+
 template <class TO, class TI, class F> __global__ void map1_contig(int64_t n, TO* o, const TI* x, F f) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) o[i] = f(x[i]);
 }
@@ -78,7 +140,7 @@ template <int N, class TO, class T, class F> __global__ void map2_vec(int64_t n,
     for (int64_t i = nv * N + tid; i < n; i += stride) o[i] = f(a[i], b[i]);
 }
 
-template <class TO, class TI, class F> __global__ void map1_strided(int64_t n, TO* o, const TI* x, F f, Geom<2> g) {
+template <class TO, class TI, class F, class G> __global__ void map1_strided(int64_t n, TO* o, const TI* x, F f, G g) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
         int64_t off[2];
         offsets(g, i, off);
@@ -90,7 +152,7 @@ template <class TO, class T, class F> __global__ void map2_contig(int64_t n, TO*
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) o[i] = f(a[i], b[i]);
 }
 
-template <class TO, class T, class F> __global__ void map2_strided(int64_t n, TO* o, const T* a, const T* b, F f, Geom<3> g) {
+template <class TO, class T, class F, class G> __global__ void map2_strided(int64_t n, TO* o, const T* a, const T* b, F f, G g) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
         int64_t off[3];
         offsets(g, i, off);
@@ -98,7 +160,7 @@ template <class TO, class T, class F> __global__ void map2_strided(int64_t n, TO
     }
 }
 
-template <class T> __global__ void where_kernel(int64_t n, T* o, const bool* c, const T* a, const T* b, Geom<4> g, bool contig) {
+template <class T, class G> __global__ void where_kernel(int64_t n, T* o, const bool* c, const T* a, const T* b, G g, bool contig) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
         if (contig) {
             o[i] = c[i] ? a[i] : b[i];
@@ -137,11 +199,16 @@ template <class TO, class TI, class F> int launch1(const char* op, int64_t n, in
     if (n == 0) return JG_OK;
     TO* o = reinterpret_cast<TO*>(out);
     const TI* xi = reinterpret_cast<const TI*>(x);
+    if (ndim > 0) {
+        return with_geom<2>(n, ndim, geom, [&](auto g) {
+            JG_LAUNCH(map1_strided, grid_for(n), kBlock)(n, o, xi, f, g);
+            return check_launch(op);
+        });
+    }
     constexpr int N = kVecWidth<TO, TI>;
-    if (ndim == 0 && N > 1 && aligned_to(out, N * sizeof(TO)) && aligned_to(x, N * sizeof(TI)))
+    if (N > 1 && aligned_to(out, N * sizeof(TO)) && aligned_to(x, N * sizeof(TI)))
         JG_LAUNCH(map1_vec<N>, grid_for((n + N - 1) / N), kBlock)(n, o, xi, f);
-    else if (ndim == 0) JG_LAUNCH(map1_contig, grid_for(n), kBlock)(n, o, xi, f);
-    else JG_LAUNCH(map1_strided, grid_for(n), kBlock)(n, o, xi, f, make_geom<2>(ndim, geom));
+    else JG_LAUNCH(map1_contig, grid_for(n), kBlock)(n, o, xi, f);
     return check_launch(op);
 }
 
@@ -151,11 +218,16 @@ int launch2(const char* op, int64_t n, int ndim, const int64_t* geom, int64_t ou
     TO* o = reinterpret_cast<TO*>(out);
     const T* pa = reinterpret_cast<const T*>(a);
     const T* pb = reinterpret_cast<const T*>(b);
+    if (ndim > 0) {
+        return with_geom<3>(n, ndim, geom, [&](auto g) {
+            JG_LAUNCH(map2_strided, grid_for(n), kBlock)(n, o, pa, pb, f, g);
+            return check_launch(op);
+        });
+    }
     constexpr int N = kVecWidth<TO, T>;
-    if (ndim == 0 && N > 1 && aligned_to(out, N * sizeof(TO)) && aligned_to(a, N * sizeof(T)) && aligned_to(b, N * sizeof(T)))
+    if (N > 1 && aligned_to(out, N * sizeof(TO)) && aligned_to(a, N * sizeof(T)) && aligned_to(b, N * sizeof(T)))
         JG_LAUNCH(map2_vec<N>, grid_for((n + N - 1) / N), kBlock)(n, o, pa, pb, f);
-    else if (ndim == 0) JG_LAUNCH(map2_contig, grid_for(n), kBlock)(n, o, pa, pb, f);
-    else JG_LAUNCH(map2_strided, grid_for(n), kBlock)(n, o, pa, pb, f, make_geom<3>(ndim, geom));
+    else JG_LAUNCH(map2_contig, grid_for(n), kBlock)(n, o, pa, pb, f);
     return check_launch(op);
 }
 
@@ -236,10 +308,11 @@ int jg_cuda_where(int device, int dtype, int64_t n, int ndim, const int64_t* geo
     if (st != JG_OK || !geom_ok("where", n, ndim, geom, &st)) return st;
     if (n == 0) return JG_OK;
     JG_DISPATCH_ALL(dtype, T, {
-        Geom<4> g = ndim == 0 ? Geom<4>{} : make_geom<4>(ndim, geom);
-        JG_LAUNCH(where_kernel, grid_for(n), kBlock)(n, reinterpret_cast<T*>(out), reinterpret_cast<const bool*>(cond),
-                                                  reinterpret_cast<const T*>(a), reinterpret_cast<const T*>(b), g, ndim == 0);
-        return check_launch("where");
+        return with_geom<4>(n, ndim, geom, [&](auto g) {
+            JG_LAUNCH(where_kernel, grid_for(n), kBlock)(n, reinterpret_cast<T*>(out), reinterpret_cast<const bool*>(cond),
+                                                      reinterpret_cast<const T*>(a), reinterpret_cast<const T*>(b), g, ndim == 0);
+            return check_launch("where");
+        });
     });
     return fail(JG_ERR_ARGUMENT, "where: unknown dtype " + std::to_string(dtype));
 }

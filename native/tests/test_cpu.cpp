@@ -9,6 +9,7 @@
 #include "check.h"
 #include "jgrad/jgrad.h"
 #include "ops/elementwise.h"
+#include "ops/fastdiv.h"
 #include "ops/philox.h"
 
 namespace jg {
@@ -222,7 +223,43 @@ static void test_threads() {
     CHECK(jg_set_num_threads(0) == JG_ERR_ARGUMENT);
 }
 
+// The CUDA strided kernels' index division (ops/fastdiv.h) against plain division: every divisor
+// up to 4096 and the powers of two and their neighbours up to 2^31 - 1, each with the numerators
+// around its first multiples, around 2^31 - 1 and spread over the range between.
+static void test_fast_div() {
+    std::vector<uint32_t> divisors;
+    for (uint32_t d = 1; d <= 4096; ++d) divisors.push_back(d);
+    for (int k = 12; k <= 31; ++k) {
+        const uint64_t p = uint64_t(1) << k;
+        for (int64_t e = -3; e <= 3; ++e)
+            if (p + e >= 1 && p + e <= 0x7fffffffu) divisors.push_back(static_cast<uint32_t>(p + e));
+    }
+    for (uint32_t d : {6700417u, 65537u * 3u, 1000000007u, 2147483629u, 12345u, 784u * 256u}) divisors.push_back(d);
+    const int64_t top = 0x7fffffff;
+    int bad = 0;
+    for (uint32_t d : divisors) {
+        const jg::ops::FastDiv f(d);
+        auto probe = [&](int64_t n) {
+            if (n < 0 || n > top || bad >= 5) return;
+            const uint32_t m = static_cast<uint32_t>(n);
+            if (f.div(m) != m / d) {
+                std::printf("  FastDiv(%u).div(%u) = %u, want %u\n", d, m, f.div(m), m / d);
+                ++bad;
+            }
+        };
+        const int64_t dd = d, last = top / d;
+        for (int64_t q = 0; q < 4; ++q)
+            for (int64_t e = -2; e <= 2; ++e) probe(q * dd + e);
+        for (int64_t q = last - 1; q <= last; ++q)
+            for (int64_t e = -1; e <= 1; ++e) probe(q * dd + e);
+        for (int64_t n = top - 300; n <= top; ++n) probe(n);
+        for (int64_t n = 12345; n < top; n = n * 3 / 2 + 7) probe(n);
+    }
+    CHECK(bad == 0);
+}
+
 int main() {
+    test_fast_div();
     test_allocator();
     test_unary_binary();
     test_copy_where_fill();
