@@ -1,7 +1,10 @@
-// gather and scatter_add on CUDA, and the check of binaryCrossEntropy's input. Each thread checks its index: a bad one is skipped (gather
-// writes 0) and recorded in the device's fault record, which the next synchronisation reports
-// (cuda_common.cuh). Nothing waits for the device, and a bad index never reaches memory.
+// gather and scatter_add on CUDA, and the check of binaryCrossEntropy's input. Each thread checks
+// its index: a bad one is skipped (gather writes 0) and recorded in the device's fault record,
+// which the next synchronisation reports (cuda_common.cuh). Nothing waits for the device, and a bad
+// index never reaches memory.
 #include <cstdint>
+#include <cstdlib>
+#include <type_traits>
 
 #include "cuda_common.cuh"
 #include "ops/hd.h"
@@ -18,36 +21,62 @@ struct IndexGeom {
     int64_t idx[JG_MAX_DIMS];
 };
 
-// The coordinates of flat index `flat` (< the element count); the outermost needs no division.
-__device__ __forceinline__ void unravel(const IndexGeom& g, int64_t flat, int64_t* p) {
-    for (int d = g.ndim - 1; d > 0; --d) {
-        const int64_t q = flat / g.shape[d];
-        p[d] = flat - q * g.shape[d];
-        flat = q;
+// The same where the element count and every extent fit in 31 bits (nearly always): 32-bit
+// arithmetic, and each division by a dim a multiply-high (ops/fastdiv.h).
+struct IndexGeom32 {
+    int ndim;
+    ops::FastDiv shape[JG_MAX_DIMS];
+    int32_t a[JG_MAX_DIMS], b[JG_MAX_DIMS], idx[JG_MAX_DIMS];
+};
+
+// The offsets of flat element `flat` (< the element count) in the three tensors, leaving out dim
+// in the first, whose coordinate there comes from the index. The outermost dim needs no division.
+__device__ __forceinline__ void index_offsets(const IndexGeom& g, int64_t flat, int dim, int64_t* off) {
+    int64_t oa = 0, ob = 0, oi = 0;
+    for (int d = g.ndim - 1; d >= 0; --d) {
+        int64_t c = flat;
+        if (d > 0) {
+            const int64_t q = flat / g.shape[d];
+            c = flat - q * g.shape[d];
+            flat = q;
+        }
+        if (d != dim) oa += c * g.a[d];
+        ob += c * g.b[d];
+        oi += c * g.idx[d];
     }
-    p[0] = flat;
+    off[0] = oa, off[1] = ob, off[2] = oi;
 }
 
-__device__ __forceinline__ int64_t dot(const int64_t* p, const int64_t* st, int n) {
-    int64_t o = 0;
-    for (int d = 0; d < n; ++d) o += p[d] * st[d];
-    return o;
+__device__ __forceinline__ void index_offsets(const IndexGeom32& g, int64_t flat, int dim, int64_t* off) {
+    uint32_t f = static_cast<uint32_t>(flat);
+    int32_t oa = 0, ob = 0, oi = 0;
+    for (int d = g.ndim - 1; d >= 0; --d) {
+        int32_t c = static_cast<int32_t>(f);
+        if (d > 0) {
+            const uint32_t q = g.shape[d].div(f);
+            c = static_cast<int32_t>(f - q * g.shape[d].d);
+            f = q;
+        }
+        if (d != dim) oa += c * g.a[d];
+        ob += c * g.b[d];
+        oi += c * g.idx[d];
+    }
+    off[0] = oa, off[1] = ob, off[2] = oi;
 }
 
-template <class T>
-__global__ void gather_kernel(int64_t total, IndexGeom g, int dim, int64_t dim_size, const T* x, const int64_t* index, T* out,
+template <class T, class G>
+__global__ void gather_kernel(int64_t total, G g, int dim, int64_t dim_size, const T* x, const int64_t* index, T* out,
                               DeviceFault* fault) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
-        int64_t p[JG_MAX_DIMS];
-        unravel(g, i, p);
-        const int64_t v = index[dot(p, g.idx, g.ndim)];
+        int64_t off[3];
+        index_offsets(g, i, dim, off);
+        const int64_t v = index[off[2]];
         if (v < -dim_size || v >= dim_size) {
             report_fault(fault, kFaultGather, dim, v, dim_size);
             out[i] = T(0);
             continue;
         }
-        p[dim] = v < 0 ? v + dim_size : v;
-        out[i] = x[dot(p, g.a, g.ndim)];
+        out[i] = x[off[0] + (v < 0 ? v + dim_size : v) * int64_t(g.a[dim])];
     }
 }
 
@@ -57,20 +86,18 @@ __device__ __forceinline__ void atomic_add(int64_t* a, int64_t v) {
     atomicAdd(reinterpret_cast<unsigned long long*>(a), static_cast<unsigned long long>(v));
 }
 
-template <class T>
-__global__ void scatter_add_kernel(int64_t total, IndexGeom g, int dim, int64_t dim_size, const T* src, const int64_t* index, T* out,
+template <class T, class G>
+__global__ void scatter_add_kernel(int64_t total, G g, int dim, int64_t dim_size, const T* src, const int64_t* index, T* out,
                                    DeviceFault* fault) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
-        int64_t p[JG_MAX_DIMS];
-        unravel(g, i, p);
-        const int64_t v = index[dot(p, g.idx, g.ndim)];
+        int64_t off[3];
+        index_offsets(g, i, dim, off);
+        const int64_t v = index[off[2]];
         if (v < -dim_size || v >= dim_size) {
             report_fault(fault, kFaultScatterAdd, dim, v, dim_size);
             continue;
         }
-        const T s = src[dot(p, g.b, g.ndim)];
-        p[dim] = v < 0 ? v + dim_size : v;
-        atomic_add(out + dot(p, g.a, g.ndim), s);
+        atomic_add(out + off[0] + (v < 0 ? v + dim_size : v) * int64_t(g.a[dim]), src[off[1]]);
     }
 }
 
@@ -104,6 +131,43 @@ bool read_args(const char* op, int ndim, const int64_t* geom, int nstrides, int 
     return true;
 }
 
+// The 32-bit geometry, if the element count and every tensor's extent fit in 31 bits (the first
+// tensor's extent along dim is dim_size's). JGRAD_CUDA_WIDE_INDEX=1 refuses, for the tests.
+bool make_geom32(const IndexGeom& g, int dim, int64_t dim_size, int64_t total, IndexGeom32* g32) {
+    static const bool wide = [] {
+        const char* e = std::getenv("JGRAD_CUDA_WIDE_INDEX");
+        return e != nullptr && e[0] == '1';
+    }();
+    if (wide || total > INT32_MAX || dim_size > INT32_MAX) return false;
+    const int64_t* rows[3] = {g.a, g.b, g.idx};
+    for (int k = 0; k < 3; ++k) {
+        int64_t extent = 0;
+        for (int d = 0; d < g.ndim; ++d) {
+            const int64_t size = k == 0 && d == dim ? dim_size : g.shape[d], step = rows[k][d] < 0 ? -rows[k][d] : rows[k][d];
+            if (size <= 1) continue;
+            if (step > INT32_MAX) return false;
+            extent += (size - 1) * step;
+            if (extent > INT32_MAX) return false;
+        }
+    }
+    *g32 = IndexGeom32{};
+    g32->ndim = g.ndim;
+    for (int d = 0; d < g.ndim; ++d) {
+        g32->shape[d] = ops::FastDiv(static_cast<uint32_t>(g.shape[d]));
+        g32->a[d] = static_cast<int32_t>(g.a[d]);
+        g32->b[d] = static_cast<int32_t>(g.b[d]);
+        g32->idx[d] = static_cast<int32_t>(g.idx[d]);
+    }
+    return true;
+}
+
+// Calls launch(geometry) with the 32-bit geometry where it fits, else the 64-bit one.
+template <class Launch> int with_geom(const IndexGeom& g, int dim, int64_t dim_size, int64_t total, Launch launch) {
+    IndexGeom32 g32;
+    if (make_geom32(g, dim, dim_size, total, &g32)) return launch(g32);
+    return launch(g);
+}
+
 }  // namespace
 }  // namespace cuda
 }  // namespace jg
@@ -124,8 +188,11 @@ int jg_cuda_gather(int device, int dtype, int ndim, const int64_t* geom, int dim
     DeviceFault* fault = fault_record("gather", device);
     if (fault == nullptr) return JG_ERR_CUDA;
     JG_DISPATCH_ALL(dtype, T, {
-        JG_LAUNCH(gather_kernel<T>, grid_for(total), kBlock)(total, g, dim, dim_size, reinterpret_cast<const T*>(x), idx, reinterpret_cast<T*>(out), fault);
-        return check_launch("gather");
+        return with_geom(g, dim, dim_size, total, [&](const auto& geo) {
+            JG_LAUNCH(gather_kernel<T>, grid_for(total), kBlock)(total, geo, dim, dim_size, reinterpret_cast<const T*>(x), idx,
+                                                             reinterpret_cast<T*>(out), fault);
+            return check_launch("gather");
+        });
     });
     return fail(JG_ERR_ARGUMENT, "gather: unknown dtype");
 }
@@ -140,13 +207,20 @@ int jg_cuda_scatter_add(int device, int dtype, int ndim, const int64_t* geom, in
     const int64_t* idx = reinterpret_cast<const int64_t*>(index);
     DeviceFault* fault = fault_record("scatter_add", device);
     if (fault == nullptr) return JG_ERR_CUDA;
+    auto run = [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        return with_geom(g, dim, dim_size, total, [&](const auto& geo) {
+            JG_LAUNCH(scatter_add_kernel<T>, grid_for(total), kBlock)(total, geo, dim, dim_size, reinterpret_cast<const T*>(src), idx,
+                                                                  reinterpret_cast<T*>(out), fault);
+            return check_launch("scatter_add");
+        });
+    };
     switch (dtype) {
-        case JG_FLOAT32: JG_LAUNCH(scatter_add_kernel<float>, grid_for(total), kBlock)(total, g, dim, dim_size, reinterpret_cast<const float*>(src), idx, reinterpret_cast<float*>(out), fault); break;
-        case JG_FLOAT64: JG_LAUNCH(scatter_add_kernel<double>, grid_for(total), kBlock)(total, g, dim, dim_size, reinterpret_cast<const double*>(src), idx, reinterpret_cast<double*>(out), fault); break;
-        case JG_INT64: JG_LAUNCH(scatter_add_kernel<int64_t>, grid_for(total), kBlock)(total, g, dim, dim_size, reinterpret_cast<const int64_t*>(src), idx, reinterpret_cast<int64_t*>(out), fault); break;
+        case JG_FLOAT32: return run(static_cast<float*>(nullptr));
+        case JG_FLOAT64: return run(static_cast<double*>(nullptr));
+        case JG_INT64: return run(static_cast<int64_t*>(nullptr));
         default: return fail(JG_ERR_ARGUMENT, "scatter_add: needs float32, float64 or int64");
     }
-    return check_launch("scatter_add");
 }
 
 int jg_cuda_check_probabilities(int device, int dtype, int64_t n, int64_t x) {
