@@ -15,7 +15,9 @@
 # Prepare on a build machine (which needs nvcc, not a GPU):
 #   mvn -B -q -Pbench -DskipTests install
 #   cmake -S . -B target/native-cuda -DJGRAD_CUDA=ON -DJGRAD_TESTS=ON && cmake --build target/native-cuda -j2 --target jgrad_native_cuda_tests
-#   <bundle the tree into .gpu/ with the team's GPU bundling script>
+#   GPU_JRE_MODULES=java.base,jdk.unsupported,java.logging <the team's GPU bundling script>
+#       (bundles the tree into .gpu/; without the two management modules, which nothing here uses,
+#       the bundle stays inside the script's 60 MiB limit)
 #   mkdir -p .gpu/native && cp target/native-cuda/jgrad_native_cuda_tests .gpu/native/
 #   bash bench/gpu/dry-run.sh       # the bundled tests and benchmark, here, on the CUDA emulation
 # (the suite binds to the libjgrad.so that the bundle carries in jgrad's classes; the two come

@@ -2,7 +2,7 @@
 # GPU benchmark: jgrad (org.jgrad.bench.CudaBench) beside PyTorch (torch_bench.py) on the same GPU
 # in one command. Prepare on a build machine, then run on the GPU machine:
 #   mvn -B -q -Pbench -DskipTests install     # builds bench/target/classes (CudaBench needs only jgrad)
-#   <bundle the tree with the team's GPU bundling script, which writes .gpu/run>
+#   <bundle the tree as bench/gpu/check.sh's header says, which writes .gpu/run>
 #   bash bench/gpu/run.sh                     # on the GPU machine
 set -uo pipefail
 cd "$(dirname "$0")/../.."
