@@ -10,6 +10,8 @@
 #endif
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "cpu/common.h"
@@ -76,6 +78,45 @@ template <class T, int N> struct alignas(sizeof(T) * N) Vec {
 template <class... Ts> constexpr int kVecWidth = static_cast<int>(16 / std::max({sizeof(Ts)...}));
 
 inline bool aligned_to(int64_t address, int64_t bytes) { return address % bytes == 0; }
+
+// ---- index arithmetic of the strided kernels ----
+// A geometry comes in two widths: 64-bit, and 32-bit with each dim's division a multiply-high
+// (ops/fastdiv.h), used wherever the element count and every offset fit in 31 bits.
+//
+// divmod returns i % d and leaves i / d in i, for either kind of dim.
+__device__ __forceinline__ int64_t divmod(int64_t d, int64_t& i) {
+    const int64_t q = i / d, r = i - q * d;
+    i = q;
+    return r;
+}
+__device__ __forceinline__ uint32_t divmod(const ops::FastDiv& d, uint32_t& i) {
+    const uint32_t q = d.div(i), r = i - q * d.d;
+    i = q;
+    return r;
+}
+
+// Sets a dim of either kind of geometry to size n.
+inline void set_dim(int64_t& d, int64_t n) { d = n; }
+inline void set_dim(ops::FastDiv& d, int64_t n) { d = ops::FastDiv(static_cast<uint32_t>(n)); }
+
+// Whether the offsets of a tensor of these sizes and strides, summed over its dims, stay below
+// 2^31. JGRAD_CUDA_WIDE_INDEX=1 answers no always, so that tests reach the 64-bit path at small sizes.
+inline bool fits32(int ndim, const int64_t* sizes, const int64_t* strides) {
+    static const bool wide = [] {
+        const char* e = std::getenv("JGRAD_CUDA_WIDE_INDEX");
+        return e != nullptr && e[0] == '1';
+    }();
+    if (wide) return false;
+    int64_t extent = 0;
+    for (int d = 0; d < ndim; ++d) {
+        if (sizes[d] <= 1) continue;
+        const int64_t step = strides[d] < 0 ? -strides[d] : strides[d];
+        if (step > INT32_MAX) return false;
+        extent += (sizes[d] - 1) * step;
+        if (extent > INT32_MAX) return false;
+    }
+    return true;
+}
 
 // Launch blocking (Cuda.setLaunchBlocking, or JGRAD_CUDA_LAUNCH_BLOCKING=1 in the environment):
 // every launch waits for its kernel and reports what it found, at the op that queued it.

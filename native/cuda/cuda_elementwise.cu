@@ -4,12 +4,11 @@
 //  - contiguous otherwise: one element per thread;
 //  - strided/broadcast: offsets from the flat index (stride 0 for broadcast dims, as coalesced by
 //    the Java side), in 32-bit arithmetic with multiply-high division where every offset fits
-//    (Geom32), else in 64-bit.
+//    (Geom32), else in 64-bit (Geom).
 // Random numbers and arange/linspace use the element formulas of the CPU loops (ops/philox.h,
 // ops/sequence.h), so both backends write the same bits.
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 
 #include "cuda_common.cuh"
 #include "cpu/op_dispatch.h"
@@ -20,95 +19,61 @@ namespace jg {
 namespace cuda {
 namespace {
 
-// Shape and per-operand element strides, passed by value to the kernel.
+// Shape and per-operand element strides, passed by value to the kernel: 64-bit, or 32-bit with
+// each dim a FastDiv where the element count and every operand's offsets fit in 31 bits (nearly
+// always; cuda_common.cuh).
 template <int NARGS> struct Geom {
+    using Index = int64_t;
+    using Stride = int64_t;
     int ndim;
     int64_t shape[JG_MAX_DIMS];
     int64_t strides[NARGS][JG_MAX_DIMS];
 };
-
-template <int NARGS> Geom<NARGS> make_geom(int ndim, const int64_t* geom) {
-    Geom<NARGS> g{};
-    g.ndim = ndim;
-    for (int d = 0; d < ndim; ++d) g.shape[d] = geom[d];
-    for (int k = 0; k < NARGS; ++k)
-        for (int d = 0; d < ndim; ++d) g.strides[k][d] = geom[ndim * (k + 1) + d];
-    return g;
-}
-
-// Operand offsets of flat index i (< the element count). The outermost dim needs no division: what
-// is left of i is its index.
-template <int NARGS> __device__ __forceinline__ void offsets(const Geom<NARGS>& g, int64_t i, int64_t* off) {
-#pragma unroll
-    for (int k = 0; k < NARGS; ++k) off[k] = 0;
-    for (int d = g.ndim - 1; d > 0; --d) {
-        const int64_t q = i / g.shape[d], idx = i - q * g.shape[d];
-        i = q;
-#pragma unroll
-        for (int k = 0; k < NARGS; ++k) off[k] += idx * g.strides[k][d];
-    }
-#pragma unroll
-    for (int k = 0; k < NARGS; ++k) off[k] += i * g.strides[k][0];
-}
-
-// The same geometry where the element count and every operand's furthest offset are below 2^31
-// (nearly always): 32-bit indices, and each division by a dim a multiply-high (ops/fastdiv.h).
 template <int NARGS> struct Geom32 {
+    using Index = uint32_t;
+    using Stride = int32_t;
     int ndim;
     ops::FastDiv shape[JG_MAX_DIMS];
     int32_t strides[NARGS][JG_MAX_DIMS];
 };
 
-// JGRAD_CUDA_WIDE_INDEX=1 takes the 64-bit path always, so that tests reach it at small sizes.
-bool fits32(int64_t n, int ndim, const int64_t* geom, int nargs) {
-    static const bool wide = [] {
-        const char* e = std::getenv("JGRAD_CUDA_WIDE_INDEX");
-        return e != nullptr && e[0] == '1';
-    }();
-    if (wide || n > INT32_MAX) return false;
-    for (int k = 0; k < nargs; ++k) {
-        int64_t extent = 0;
-        for (int d = 0; d < ndim; ++d) {
-            const int64_t size = geom[d], stride = geom[ndim * (k + 1) + d];
-            if (size <= 1) continue;
-            const int64_t step = stride < 0 ? -stride : stride;
-            if (step > INT32_MAX) return false;
-            extent += (size - 1) * step;
-            if (extent > INT32_MAX) return false;
-        }
-    }
-    return true;
-}
-
-template <int NARGS> Geom32<NARGS> make_geom32(int ndim, const int64_t* geom) {
-    Geom32<NARGS> g{};
+// Fills g (either width) from the packed geometry: shape, then each operand's strides.
+template <class G, int NARGS> void fill_geom(G& g, int ndim, const int64_t* geom) {
     g.ndim = ndim;
-    for (int d = 0; d < ndim; ++d) g.shape[d] = ops::FastDiv(static_cast<uint32_t>(geom[d]));
+    for (int d = 0; d < ndim; ++d) set_dim(g.shape[d], geom[d]);
     for (int k = 0; k < NARGS; ++k)
-        for (int d = 0; d < ndim; ++d) g.strides[k][d] = static_cast<int32_t>(geom[ndim * (k + 1) + d]);
-    return g;
-}
-
-template <int NARGS> __device__ __forceinline__ void offsets(const Geom32<NARGS>& g, int64_t flat, int64_t* off) {
-    uint32_t i = static_cast<uint32_t>(flat);
-    int32_t o[NARGS];
-#pragma unroll
-    for (int k = 0; k < NARGS; ++k) o[k] = 0;
-    for (int d = g.ndim - 1; d > 0; --d) {
-        const uint32_t q = g.shape[d].div(i);
-        const int32_t idx = static_cast<int32_t>(i - q * g.shape[d].d);
-        i = q;
-#pragma unroll
-        for (int k = 0; k < NARGS; ++k) o[k] += idx * g.strides[k][d];
-    }
-#pragma unroll
-    for (int k = 0; k < NARGS; ++k) off[k] = o[k] + static_cast<int32_t>(i) * g.strides[k][0];
+        for (int d = 0; d < ndim; ++d) g.strides[k][d] = static_cast<typename G::Stride>(geom[ndim * (k + 1) + d]);
 }
 
 // Calls launch(geometry) with the 32-bit geometry where it fits, else the 64-bit one.
 template <int NARGS, class Launch> int with_geom(int64_t n, int ndim, const int64_t* geom, Launch launch) {
-    if (fits32(n, ndim, geom, NARGS)) return launch(make_geom32<NARGS>(ndim, geom));
-    return launch(make_geom<NARGS>(ndim, geom));
+    bool narrow = n <= INT32_MAX;
+    for (int k = 0; k < NARGS && narrow; ++k) narrow = fits32(ndim, geom, geom + ndim * (k + 1));
+    if (narrow) {
+        Geom32<NARGS> g{};
+        fill_geom<Geom32<NARGS>, NARGS>(g, ndim, geom);
+        return launch(g);
+    }
+    Geom<NARGS> g{};
+    fill_geom<Geom<NARGS>, NARGS>(g, ndim, geom);
+    return launch(g);
+}
+
+// Operand offsets of flat index i (< the element count). The outermost dim needs no division: what
+// is left of i is its index.
+template <int NARGS, class G> __device__ __forceinline__ void offsets(const G& g, int64_t flat, int64_t* off) {
+    using S = typename G::Stride;
+    typename G::Index i = static_cast<typename G::Index>(flat);
+    S o[NARGS];
+#pragma unroll
+    for (int k = 0; k < NARGS; ++k) o[k] = 0;
+    for (int d = g.ndim - 1; d > 0; --d) {
+        const S c = static_cast<S>(divmod(g.shape[d], i));
+#pragma unroll
+        for (int k = 0; k < NARGS; ++k) o[k] += c * g.strides[k][d];
+    }
+#pragma unroll
+    for (int k = 0; k < NARGS; ++k) off[k] = o[k] + static_cast<S>(i) * g.strides[k][0];
 }
 
 template <class TO, class TI, class F> __global__ void map1_contig(int64_t n, TO* o, const TI* x, F f) {
@@ -143,7 +108,7 @@ template <int N, class TO, class T, class F> __global__ void map2_vec(int64_t n,
 template <class TO, class TI, class F, class G> __global__ void map1_strided(int64_t n, TO* o, const TI* x, F f, G g) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
         int64_t off[2];
-        offsets(g, i, off);
+        offsets<2>(g, i, off);
         o[off[0]] = f(x[off[1]]);
     }
 }
@@ -155,7 +120,7 @@ template <class TO, class T, class F> __global__ void map2_contig(int64_t n, TO*
 template <class TO, class T, class F, class G> __global__ void map2_strided(int64_t n, TO* o, const T* a, const T* b, F f, G g) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
         int64_t off[3];
-        offsets(g, i, off);
+        offsets<3>(g, i, off);
         o[off[0]] = f(a[off[1]], b[off[2]]);
     }
 }
@@ -166,7 +131,7 @@ template <class T, class G> __global__ void where_kernel(int64_t n, T* o, const 
             o[i] = c[i] ? a[i] : b[i];
         } else {
             int64_t off[4];
-            offsets(g, i, off);
+            offsets<4>(g, i, off);
             o[off[0]] = c[off[1]] ? a[off[2]] : b[off[3]];
         }
     }

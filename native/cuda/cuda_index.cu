@@ -3,7 +3,6 @@
 // which the next synchronisation reports (cuda_common.cuh). Nothing waits for the device, and a bad
 // index never reaches memory.
 #include <cstdint>
-#include <cstdlib>
 #include <type_traits>
 
 #include "cuda_common.cuh"
@@ -13,50 +12,28 @@ namespace jg {
 namespace cuda {
 namespace {
 
-struct IndexGeom {
+// Shape and the strides of the three tensors: 64-bit, or 32-bit with each dim a FastDiv where the
+// element count and all offsets fit in 31 bits (nearly always; cuda_common.cuh).
+template <class I, class S, class D> struct IndexGeomOf {
+    using Index = I;
+    using Stride = S;
     int ndim;
-    int64_t shape[JG_MAX_DIMS];
-    int64_t a[JG_MAX_DIMS];  // strides of the gathered-from / scattered-to tensor
-    int64_t b[JG_MAX_DIMS];  // strides of the source (scatter) or unused (gather)
-    int64_t idx[JG_MAX_DIMS];
+    D shape[JG_MAX_DIMS];
+    S a[JG_MAX_DIMS];  // strides of the gathered-from / scattered-to tensor
+    S b[JG_MAX_DIMS];  // strides of the source (scatter) or unused (gather)
+    S idx[JG_MAX_DIMS];
 };
-
-// The same where the element count and every extent fit in 31 bits (nearly always): 32-bit
-// arithmetic, and each division by a dim a multiply-high (ops/fastdiv.h).
-struct IndexGeom32 {
-    int ndim;
-    ops::FastDiv shape[JG_MAX_DIMS];
-    int32_t a[JG_MAX_DIMS], b[JG_MAX_DIMS], idx[JG_MAX_DIMS];
-};
+using IndexGeom = IndexGeomOf<int64_t, int64_t, int64_t>;
+using IndexGeom32 = IndexGeomOf<uint32_t, int32_t, ops::FastDiv>;
 
 // The offsets of flat element `flat` (< the element count) in the three tensors, leaving out dim
 // in the first, whose coordinate there comes from the index. The outermost dim needs no division.
-__device__ __forceinline__ void index_offsets(const IndexGeom& g, int64_t flat, int dim, int64_t* off) {
-    int64_t oa = 0, ob = 0, oi = 0;
+template <class G> __device__ __forceinline__ void index_offsets(const G& g, int64_t flat, int dim, int64_t* off) {
+    using S = typename G::Stride;
+    typename G::Index f = static_cast<typename G::Index>(flat);
+    S oa = 0, ob = 0, oi = 0;
     for (int d = g.ndim - 1; d >= 0; --d) {
-        int64_t c = flat;
-        if (d > 0) {
-            const int64_t q = flat / g.shape[d];
-            c = flat - q * g.shape[d];
-            flat = q;
-        }
-        if (d != dim) oa += c * g.a[d];
-        ob += c * g.b[d];
-        oi += c * g.idx[d];
-    }
-    off[0] = oa, off[1] = ob, off[2] = oi;
-}
-
-__device__ __forceinline__ void index_offsets(const IndexGeom32& g, int64_t flat, int dim, int64_t* off) {
-    uint32_t f = static_cast<uint32_t>(flat);
-    int32_t oa = 0, ob = 0, oi = 0;
-    for (int d = g.ndim - 1; d >= 0; --d) {
-        int32_t c = static_cast<int32_t>(f);
-        if (d > 0) {
-            const uint32_t q = g.shape[d].div(f);
-            c = static_cast<int32_t>(f - q * g.shape[d].d);
-            f = q;
-        }
+        const S c = static_cast<S>(d > 0 ? divmod(g.shape[d], f) : f);
         if (d != dim) oa += c * g.a[d];
         ob += c * g.b[d];
         oi += c * g.idx[d];
@@ -131,41 +108,23 @@ bool read_args(const char* op, int ndim, const int64_t* geom, int nstrides, int 
     return true;
 }
 
-// The 32-bit geometry, if the element count and every tensor's extent fit in 31 bits (the first
-// tensor's extent along dim is dim_size's). JGRAD_CUDA_WIDE_INDEX=1 refuses, for the tests.
-bool make_geom32(const IndexGeom& g, int dim, int64_t dim_size, int64_t total, IndexGeom32* g32) {
-    static const bool wide = [] {
-        const char* e = std::getenv("JGRAD_CUDA_WIDE_INDEX");
-        return e != nullptr && e[0] == '1';
-    }();
-    if (wide || total > INT32_MAX || dim_size > INT32_MAX) return false;
-    const int64_t* rows[3] = {g.a, g.b, g.idx};
-    for (int k = 0; k < 3; ++k) {
-        int64_t extent = 0;
-        for (int d = 0; d < g.ndim; ++d) {
-            const int64_t size = k == 0 && d == dim ? dim_size : g.shape[d], step = rows[k][d] < 0 ? -rows[k][d] : rows[k][d];
-            if (size <= 1) continue;
-            if (step > INT32_MAX) return false;
-            extent += (size - 1) * step;
-            if (extent > INT32_MAX) return false;
-        }
-    }
-    *g32 = IndexGeom32{};
-    g32->ndim = g.ndim;
-    for (int d = 0; d < g.ndim; ++d) {
-        g32->shape[d] = ops::FastDiv(static_cast<uint32_t>(g.shape[d]));
-        g32->a[d] = static_cast<int32_t>(g.a[d]);
-        g32->b[d] = static_cast<int32_t>(g.b[d]);
-        g32->idx[d] = static_cast<int32_t>(g.idx[d]);
-    }
-    return true;
-}
-
-// Calls launch(geometry) with the 32-bit geometry where it fits, else the 64-bit one.
+// Calls launch(geometry) with the 32-bit geometry where the element count and every tensor's
+// offsets fit (the first tensor's size along dim is dim_size), else the 64-bit one.
 template <class Launch> int with_geom(const IndexGeom& g, int dim, int64_t dim_size, int64_t total, Launch launch) {
-    IndexGeom32 g32;
-    if (make_geom32(g, dim, dim_size, total, &g32)) return launch(g32);
-    return launch(g);
+    int64_t sizes_a[JG_MAX_DIMS];
+    for (int d = 0; d < g.ndim; ++d) sizes_a[d] = d == dim ? dim_size : g.shape[d];
+    if (total > INT32_MAX || dim_size > INT32_MAX || !fits32(g.ndim, sizes_a, g.a) || !fits32(g.ndim, g.shape, g.b) ||
+        !fits32(g.ndim, g.shape, g.idx))
+        return launch(g);
+    IndexGeom32 g32{};
+    g32.ndim = g.ndim;
+    for (int d = 0; d < g.ndim; ++d) {
+        set_dim(g32.shape[d], g.shape[d]);
+        g32.a[d] = static_cast<int32_t>(g.a[d]);
+        g32.b[d] = static_cast<int32_t>(g.b[d]);
+        g32.idx[d] = static_cast<int32_t>(g.idx[d]);
+    }
+    return launch(g32);
 }
 
 }  // namespace
