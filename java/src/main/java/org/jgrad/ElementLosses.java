@@ -27,8 +27,8 @@ public final class ElementLosses {
     public static Tensor binaryCrossEntropy(Tensor input, Tensor target) {
         input.checkOpen();
         target.checkOpen();
-        floating(input, "input");
-        floating(target, "target");
+        Kernels.requireFloating("binaryCrossEntropy", "input", input);
+        Kernels.requireFloating("binaryCrossEntropy", "target", target);
         if (!Arrays.equals(input.shape, target.shape)) {
             throw new IllegalArgumentException("binaryCrossEntropy: input shape " + Shapes.str(input.shape) + " and target shape "
                     + Shapes.str(target.shape) + " differ; they must be equal");
@@ -50,13 +50,6 @@ public final class ElementLosses {
                     return new Tensor[] {gp, gy};
                 });
         return perElement;
-    }
-
-    private static void floating(Tensor t, String what) {
-        if (!t.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("binaryCrossEntropy: " + what + " must be FLOAT32 or FLOAT64, got " + t.dtype + " (shape "
-                    + Shapes.str(t.shape) + ")");
-        }
     }
 
     /** On the CPU: reads the extremes and throws. On CUDA: queues the device-side check. */

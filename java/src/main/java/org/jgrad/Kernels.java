@@ -15,6 +15,14 @@ import org.jgrad.internal.bind.JgradNative;
 final class Kernels {
     private Kernels() {}
 
+    /** Throws unless t is FLOAT32 or FLOAT64, naming op, what t is, its dtype and shape. */
+    static void requireFloating(String op, String what, Tensor t) {
+        if (!t.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(op + ": " + what + " must be FLOAT32 or FLOAT64, got " + t.dtype + " (shape "
+                    + Shapes.str(t.shape) + ")");
+        }
+    }
+
     static void sameDevice(String op, Tensor a, Tensor b) {
         if (!a.device.equals(b.device)) {
             throw new IllegalArgumentException(op + ": expected all tensors on the same device, got " + a.device

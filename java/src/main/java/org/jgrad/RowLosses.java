@@ -43,10 +43,7 @@ public final class RowLosses {
         scores.checkOpen();
         target.checkOpen();
         Kernels.sameDevice(op, scores, target);
-        if (!scores.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(op + ": " + what + " must be FLOAT32 or FLOAT64, got " + scores.dtype + " (shape "
-                    + Shapes.str(scores.shape) + ")");
-        }
+        Kernels.requireFloating(op, what, scores);
         if (target.dtype != DType.INT64) {
             throw new IllegalArgumentException(op + ": target must hold INT64 class indices, got " + target.dtype + " (shape "
                     + Shapes.str(target.shape) + "); build it with Tensor.of(new long[] {...})");
