@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every GPU check in one command, for a machine with an NVIDIA GPU but no Java or network:
-#   1. the native CUDA suite (native/tests/test_cuda.cpp, every jg_cuda_* entry point against the CPU)
+#   1. the native CUDA suite (native/tests/test_cuda.cpp, every op family on the device against the same call on the CPU)
 #   2. the JUnit CUDA tests (@Tag("cuda")), failing if no device is found
 #   3. the benchmark beside PyTorch (bench/gpu/run.sh)
 #   4. the native suite under compute-sanitizer memcheck

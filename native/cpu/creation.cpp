@@ -1,14 +1,16 @@
 // Creation kernels that need no vector code: arange and linspace (element formulas in ops/sequence.h).
-#include "common.h"
+#include "parallel.h"
 #include "ops/sequence.h"
 
-using namespace jg;
+namespace jg {
+namespace cpu {
+namespace {
 
-static int bad_dtype(const char* op, int dtype, const char* valid) {
+int bad_dtype(const char* op, int dtype, const char* valid) {
     return fail(JG_ERR_ARGUMENT, std::string(op) + ": dtype " + dtype_name(dtype) + " is not supported; expected " + valid);
 }
 
-template <class T> static int sequence(int64_t n, int64_t out, const std::function<T(int64_t)>& value) {
+template <class T> int sequence(int64_t n, int64_t out, const std::function<T(int64_t)>& value) {
     T* o = reinterpret_cast<T*>(out);
     parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i) o[i] = value(i);
@@ -16,9 +18,9 @@ template <class T> static int sequence(int64_t n, int64_t out, const std::functi
     return JG_OK;
 }
 
-extern "C" {
+}  // namespace
 
-int jg_arange(int dtype, int64_t n, int64_t out, double start, double step) {
+int arange(int dtype, int64_t n, int64_t out, double start, double step) {
     if (n < 0) return fail(JG_ERR_ARGUMENT, "arange: negative element count");
     return guarded("arange", [&]() -> int {
         switch (dtype) {
@@ -30,7 +32,7 @@ int jg_arange(int dtype, int64_t n, int64_t out, double start, double step) {
     });
 }
 
-int jg_linspace(int dtype, int64_t n, int64_t out, double start, double end) {
+int linspace(int dtype, int64_t n, int64_t out, double start, double end) {
     if (n < 0) return fail(JG_ERR_ARGUMENT, "linspace: negative number of steps");
     if (n == 0) return JG_OK;
     return guarded("linspace", [&]() -> int {
@@ -42,4 +44,5 @@ int jg_linspace(int dtype, int64_t n, int64_t out, double start, double end) {
     });
 }
 
-}
+}  // namespace cpu
+}  // namespace jg

@@ -1,8 +1,9 @@
-// The C entry points of the elementwise family: pick the widest instruction set this CPU has, once.
+// The CPU elementwise families: pick the widest instruction set this CPU has, once.
 // Every variant is compiled without floating-point contraction, so all give bit-identical results.
-#include "common.h"
+#include "parallel.h"
 
 namespace jg {
+namespace cpu {
 #define JG_DECLARE_ISA(ns)                                                                                              \
     namespace ns {                                                                                                      \
     int copy_impl(int, int, int64_t, int, const int64_t*, int64_t, int64_t);                                            \
@@ -28,39 +29,45 @@ Isa detect() {
 }
 const Isa kIsa = detect();
 }  // namespace
+}  // namespace cpu
 }  // namespace jg
 
-#define JG_DISPATCH(fn, ...)                                       \
-    switch (jg::kIsa) {                                            \
-        case jg::AVX512: return jg::isa_avx512::fn(__VA_ARGS__);   \
-        case jg::AVX2: return jg::isa_avx2::fn(__VA_ARGS__);       \
-        default: return jg::isa_default::fn(__VA_ARGS__);          \
+#define JG_DISPATCH(fn, ...)                                   \
+    switch (kIsa) {                                            \
+        case AVX512: return isa_avx512::fn(__VA_ARGS__);       \
+        case AVX2: return isa_avx2::fn(__VA_ARGS__);           \
+        default: return isa_default::fn(__VA_ARGS__);          \
     }
 
-extern "C" {
+namespace jg {
+namespace cpu {
 
-int jg_copy(int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
+int copy(int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
     JG_DISPATCH(copy_impl, out_dtype, in_dtype, n, ndim, geom, out, in);
 }
-int jg_unary(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, double alpha, double beta) {
+int unary(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, double alpha, double beta) {
     JG_DISPATCH(unary_impl, op, dtype, n, ndim, geom, out, x, alpha, beta);
 }
-int jg_binary(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b, double alpha,
-              double beta) {
+int binary(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b, double alpha, double beta) {
     JG_DISPATCH(binary_impl, op, dtype, n, ndim, geom, out, a, b, alpha, beta);
 }
-int jg_where(int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a, int64_t b) {
+int where(int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a, int64_t b) {
     JG_DISPATCH(where_impl, dtype, n, ndim, geom, out, cond, a, b);
 }
-int jg_fill(int dtype, int64_t n, int64_t out, double value) { JG_DISPATCH(fill_impl, dtype, n, out, value); }
-int jg_random(int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi) {
+int fill(int dtype, int64_t n, int64_t out, double value) { JG_DISPATCH(fill_impl, dtype, n, out, value); }
+int random(int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi) {
     JG_DISPATCH(random_impl, kind, dtype, n, out, seed, offset, lo, hi);
 }
 
+}  // namespace cpu
+}  // namespace jg
+
+extern "C" {
+
 const char* jg_cpu_isa(void) {
-    switch (jg::kIsa) {
-        case jg::AVX512: return "avx512";
-        case jg::AVX2: return "avx2";
+    switch (jg::cpu::kIsa) {
+        case jg::cpu::AVX512: return "avx512";
+        case jg::cpu::AVX2: return "avx2";
         default: return "default";
     }
 }

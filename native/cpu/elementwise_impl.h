@@ -7,12 +7,13 @@
 
 #include <type_traits>
 
-#include "common.h"
+#include "core/op_dispatch.h"
 #include "ops/elementwise.h"
-#include "op_dispatch.h"
+#include "parallel.h"
 #include "ops/philox.h"
 
 namespace jg {
+namespace cpu {
 namespace JG_ISA_NS {
 namespace {
 
@@ -100,9 +101,11 @@ int copy_from(int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t ou
 
 }  // namespace
 }  // namespace JG_ISA_NS
+}  // namespace cpu
 }  // namespace jg
 
 namespace jg {
+namespace cpu {
 namespace JG_ISA_NS {
 
 int copy_impl(int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
@@ -212,4 +215,5 @@ int random_impl(int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64
 }
 
 }  // namespace JG_ISA_NS
+}  // namespace cpu
 }  // namespace jg

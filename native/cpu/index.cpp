@@ -1,8 +1,9 @@
 // gather and scatter_add along one dim, over strided operands. Every index is checked before any
 // memory is touched, so a bad index is an error, never a stray read or write.
-#include "common.h"
+#include "parallel.h"
 
 namespace jg {
+namespace cpu {
 namespace {
 
 // Walks the multi-index p over `shape` in row-major order, calling f(p) for each position.
@@ -53,13 +54,8 @@ int64_t count_of(int ndim, const int64_t* shape) {
 }
 
 }  // namespace
-}  // namespace jg
 
-using namespace jg;
-
-extern "C" {
-
-int jg_gather(int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t x, int64_t index) {
+int gather(int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t x, int64_t index) {
     int st = JG_OK;
     if (!check_args("gather", ndim, geom, dim, dim_size, &st)) return st;
     return guarded("gather", [&]() -> int {
@@ -86,7 +82,7 @@ int jg_gather(int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_siz
     });
 }
 
-int jg_scatter_add(int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t src, int64_t index) {
+int scatter_add(int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t src, int64_t index) {
     int st = JG_OK;
     if (!check_args("scatter_add", ndim, geom, dim, dim_size, &st)) return st;
     return guarded("scatter_add", [&]() -> int {
@@ -117,4 +113,5 @@ int jg_scatter_add(int dtype, int ndim, const int64_t* geom, int dim, int64_t di
     });
 }
 
-}
+}  // namespace cpu
+}  // namespace jg

@@ -5,10 +5,13 @@
 #include <limits>
 #include <type_traits>
 
-#include "common.h"
+#include <cstdio>
+
+#include "parallel.h"
 #include "ops/loss.h"
 
 namespace jg {
+namespace cpu {
 namespace {
 
 // JG_OK, or the error naming the first target outside 0..cols-1 that is not ignored.
@@ -107,13 +110,8 @@ int rows_op(const char* op, int dtype, int64_t rows, int64_t cols, int64_t targe
 template <class T> T* as(int64_t address) { return reinterpret_cast<T*>(address); }
 
 }  // namespace
-}  // namespace jg
 
-using namespace jg;
-
-extern "C" {
-
-int jg_cross_entropy(int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t lse, int64_t x, int64_t target, int64_t target_stride,
+int cross_entropy(int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t lse, int64_t x, int64_t target, int64_t target_stride,
                      int use_ignore, int64_t ignore_index) {
     return rows_op("crossEntropy", dtype, rows, cols, target, target_stride, use_ignore, ignore_index, [&](auto* tag) {
         using T = std::remove_pointer_t<decltype(tag)>;
@@ -122,7 +120,7 @@ int jg_cross_entropy(int dtype, int64_t rows, int64_t cols, int64_t loss, int64_
     });
 }
 
-int jg_cross_entropy_backward(int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t x, int64_t lse, int64_t target, int64_t target_stride,
+int cross_entropy_backward(int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t x, int64_t lse, int64_t target, int64_t target_stride,
                               int use_ignore, int64_t ignore_index, int64_t g, int64_t g_stride) {
     return rows_op("crossEntropy backward", dtype, rows, cols, target, target_stride, use_ignore, ignore_index, [&](auto* tag) {
         using T = std::remove_pointer_t<decltype(tag)>;
@@ -131,7 +129,7 @@ int jg_cross_entropy_backward(int dtype, int64_t rows, int64_t cols, int64_t dx,
     });
 }
 
-int jg_nll_loss(int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t x, int64_t x_row_stride, int64_t x_col_stride, int64_t target,
+int nll_loss(int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t x, int64_t x_row_stride, int64_t x_col_stride, int64_t target,
                 int64_t target_stride, int use_ignore, int64_t ignore_index) {
     return rows_op("nllLoss", dtype, rows, cols, target, target_stride, use_ignore, ignore_index, [&](auto* tag) {
         using T = std::remove_pointer_t<decltype(tag)>;
@@ -140,7 +138,7 @@ int jg_nll_loss(int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t x, 
     });
 }
 
-int jg_nll_loss_backward(int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t target, int64_t target_stride, int use_ignore,
+int nll_loss_backward(int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t target, int64_t target_stride, int use_ignore,
                          int64_t ignore_index, int64_t g, int64_t g_stride) {
     return rows_op("nllLoss backward", dtype, rows, cols, target, target_stride, use_ignore, ignore_index, [&](auto* tag) {
         using T = std::remove_pointer_t<decltype(tag)>;
@@ -148,4 +146,27 @@ int jg_nll_loss_backward(int dtype, int64_t rows, int64_t cols, int64_t dx, int6
     });
 }
 
+template <class T> int64_t first_non_probability(const T* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+        if (!(x[i] >= T(0) && x[i] <= T(1))) return i;
+    return -1;
 }
+
+int check_probabilities(int dtype, int64_t n, int64_t x) {
+    if (n < 0) return fail(JG_ERR_ARGUMENT, "binaryCrossEntropy: negative element count");
+    double bad = 0;
+    int64_t at = -1;
+    switch (dtype) {
+        case JG_FLOAT32: at = first_non_probability(as<const float>(x), n); if (at >= 0) bad = as<const float>(x)[at]; break;
+        case JG_FLOAT64: at = first_non_probability(as<const double>(x), n); if (at >= 0) bad = as<const double>(x)[at]; break;
+        default: return fail(JG_ERR_ARGUMENT, std::string("binaryCrossEntropy: needs float32 or float64, got ") + dtype_name(dtype));
+    }
+    if (at < 0) return JG_OK;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", bad);
+    return fail(JG_ERR_ARGUMENT, std::string("binaryCrossEntropy: all elements of input must be probabilities in [0, 1], found ") + buf +
+                                     "; apply sigmoid() to scores first");
+}
+
+}  // namespace cpu
+}  // namespace jg

@@ -4,10 +4,11 @@
 #include <limits>
 #include <vector>
 
-#include "common.h"
+#include "parallel.h"
 #include "ops/elementwise.h"
 
 namespace jg {
+namespace cpu {
 namespace {
 
 // Sums of contiguous runs. Blocks of 256 elements are summed into 32 independent partial sums in
@@ -182,13 +183,8 @@ void softmax_backward_rows(bool log, int64_t rows, int64_t cols, T* dx, const T*
 }
 
 }  // namespace
-}  // namespace jg
 
-using namespace jg;
-
-extern "C" {
-
-int jg_reduce(int op, int dtype, int64_t outer, int64_t r, int64_t inner, int64_t out, int64_t x) {
+int reduce(int op, int dtype, int64_t outer, int64_t r, int64_t inner, int64_t out, int64_t x) {
     if (outer < 0 || r < 0 || inner < 0)
         return fail(JG_ERR_ARGUMENT, "reduce: negative extent");
     if (op != JG_SUM && r == 0)
@@ -208,7 +204,7 @@ int jg_reduce(int op, int dtype, int64_t outer, int64_t r, int64_t inner, int64_
     });
 }
 
-int jg_softmax(int log, int dtype, int64_t rows, int64_t cols, int64_t out, int64_t x) {
+int softmax(int log, int dtype, int64_t rows, int64_t cols, int64_t out, int64_t x) {
     if (rows < 0 || cols < 0) return fail(JG_ERR_ARGUMENT, "softmax: negative extent");
     return guarded("softmax", [&]() -> int {
         switch (dtype) {
@@ -219,7 +215,7 @@ int jg_softmax(int log, int dtype, int64_t rows, int64_t cols, int64_t out, int6
     });
 }
 
-int jg_softmax_backward(int log, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t y, int64_t dy) {
+int softmax_backward(int log, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t y, int64_t dy) {
     if (rows < 0 || cols < 0) return fail(JG_ERR_ARGUMENT, "softmax_backward: negative extent");
     return guarded("softmax_backward", [&]() -> int {
         switch (dtype) {
@@ -230,4 +226,5 @@ int jg_softmax_backward(int log, int dtype, int64_t rows, int64_t cols, int64_t 
     });
 }
 
-}
+}  // namespace cpu
+}  // namespace jg

@@ -14,7 +14,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "cpu/common.h"
+#include "core/backend.h"
+#include "core/common.h"
 #include "ops/fastdiv.h"
 
 namespace jg {
@@ -163,11 +164,11 @@ struct Scratch {
     int device;
     int64_t bytes;
     int64_t addr;
-    Scratch(int d, int64_t n) : device(d), bytes(n), addr(jg_cuda_alloc(d, n)) {}
+    Scratch(int d, int64_t n) : device(d), bytes(n), addr(alloc(d, n)) {}
     Scratch(const Scratch&) = delete;
     Scratch& operator=(const Scratch&) = delete;
     ~Scratch() {
-        if (addr != 0) jg_cuda_free(device, addr, bytes);
+        if (addr != 0) cuda::free(device, addr, bytes);
     }
 };
 

@@ -11,7 +11,7 @@
 #include <cstdint>
 
 #include "cuda_common.cuh"
-#include "cpu/op_dispatch.h"
+#include "core/op_dispatch.h"
 #include "ops/philox.h"
 #include "ops/sequence.h"
 
@@ -213,12 +213,10 @@ bool geom_ok(const char* op, int64_t n, int ndim, const int64_t* geom, int* st) 
 }  // namespace cuda
 }  // namespace jg
 
-using namespace jg;
-using namespace jg::cuda;
+namespace jg {
+namespace cuda {
 
-extern "C" {
-
-int jg_cuda_fill(int device, int dtype, int64_t n, int64_t out, double value) {
+int fill(int device, int dtype, int64_t n, int64_t out, double value) {
     int st = use_device("fill", device);
     if (st != JG_OK) return st;
     if (n <= 0) return n < 0 ? fail(JG_ERR_ARGUMENT, "fill: negative element count") : JG_OK;
@@ -229,7 +227,7 @@ int jg_cuda_fill(int device, int dtype, int64_t n, int64_t out, double value) {
     return fail(JG_ERR_ARGUMENT, "fill: unknown dtype " + std::to_string(dtype));
 }
 
-int jg_cuda_copy(int device, int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
+int copy(int device, int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
     int st = use_device("copy", device);
     if (st != JG_OK || !geom_ok("copy", n, ndim, geom, &st)) return st;
     return guarded("copy", [&]() -> int {
@@ -238,7 +236,7 @@ int jg_cuda_copy(int device, int out_dtype, int in_dtype, int64_t n, int ndim, c
     });
 }
 
-int jg_cuda_unary(int device, int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, double alpha,
+int unary(int device, int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, double alpha,
                   double beta) {
     int st = use_device("unary", device);
     if (st != JG_OK || !geom_ok("unary", n, ndim, geom, &st)) return st;
@@ -250,7 +248,7 @@ int jg_cuda_unary(int device, int op, int dtype, int64_t n, int ndim, const int6
     });
 }
 
-int jg_cuda_binary(int device, int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b,
+int binary(int device, int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b,
                    double alpha, double beta) {
     int st = use_device("binary", device);
     if (st != JG_OK || !geom_ok("binary", n, ndim, geom, &st)) return st;
@@ -268,7 +266,7 @@ int jg_cuda_binary(int device, int op, int dtype, int64_t n, int ndim, const int
     });
 }
 
-int jg_cuda_where(int device, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a, int64_t b) {
+int where(int device, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a, int64_t b) {
     int st = use_device("where", device);
     if (st != JG_OK || !geom_ok("where", n, ndim, geom, &st)) return st;
     if (n == 0) return JG_OK;
@@ -282,7 +280,7 @@ int jg_cuda_where(int device, int dtype, int64_t n, int ndim, const int64_t* geo
     return fail(JG_ERR_ARGUMENT, "where: unknown dtype " + std::to_string(dtype));
 }
 
-int jg_cuda_random(int device, int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi) {
+int random(int device, int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi) {
     int st = use_device("random", device);
     if (st != JG_OK) return st;
     if (n < 0) return fail(JG_ERR_ARGUMENT, "random: negative element count");
@@ -297,7 +295,7 @@ int jg_cuda_random(int device, int kind, int dtype, int64_t n, int64_t out, int6
     return check_launch("random");
 }
 
-int jg_cuda_arange(int device, int dtype, int64_t n, int64_t out, double start, double step) {
+int arange(int device, int dtype, int64_t n, int64_t out, double start, double step) {
     int st = use_device("arange", device);
     if (st != JG_OK) return st;
     if (n < 0) return fail(JG_ERR_ARGUMENT, "arange: negative element count");
@@ -311,7 +309,7 @@ int jg_cuda_arange(int device, int dtype, int64_t n, int64_t out, double start, 
     return check_launch("arange");
 }
 
-int jg_cuda_linspace(int device, int dtype, int64_t n, int64_t out, double start, double end) {
+int linspace(int device, int dtype, int64_t n, int64_t out, double start, double end) {
     int st = use_device("linspace", device);
     if (st != JG_OK) return st;
     if (n < 0) return fail(JG_ERR_ARGUMENT, "linspace: negative number of steps");
@@ -324,4 +322,5 @@ int jg_cuda_linspace(int device, int dtype, int64_t n, int64_t out, double start
     return check_launch("linspace");
 }
 
-}
+}  // namespace cuda
+}  // namespace jg

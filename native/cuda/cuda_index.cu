@@ -131,12 +131,10 @@ template <class Launch> int with_geom(const IndexGeom& g, int dim, int64_t dim_s
 }  // namespace cuda
 }  // namespace jg
 
-using namespace jg;
-using namespace jg::cuda;
+namespace jg {
+namespace cuda {
 
-extern "C" {
-
-int jg_cuda_gather(int device, int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t x,
+int gather(int device, int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t x,
                    int64_t index) {
     int st = use_device("gather", device);
     IndexGeom g;
@@ -156,7 +154,7 @@ int jg_cuda_gather(int device, int dtype, int ndim, const int64_t* geom, int dim
     return fail(JG_ERR_ARGUMENT, "gather: unknown dtype");
 }
 
-int jg_cuda_scatter_add(int device, int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t src,
+int scatter_add(int device, int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t src,
                         int64_t index) {
     int st = use_device("scatter_add", device);
     IndexGeom g;
@@ -182,7 +180,7 @@ int jg_cuda_scatter_add(int device, int dtype, int ndim, const int64_t* geom, in
     }
 }
 
-int jg_cuda_check_probabilities(int device, int dtype, int64_t n, int64_t x) {
+int check_probabilities(int device, int dtype, int64_t n, int64_t x) {
     int st = use_device("binaryCrossEntropy", device);
     if (st != JG_OK) return st;
     if (n < 0) return fail(JG_ERR_ARGUMENT, "binaryCrossEntropy: negative element count");
@@ -197,4 +195,5 @@ int jg_cuda_check_probabilities(int device, int dtype, int64_t n, int64_t x) {
     return check_launch("binaryCrossEntropy");
 }
 
-}
+}  // namespace cuda
+}  // namespace jg

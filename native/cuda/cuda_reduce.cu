@@ -377,7 +377,7 @@ __global__ void cross_entropy_long(int64_t cols, const T* x, const int64_t* targ
 
 // One thread per element of dx; a row with an ignored or bad target gets 0.
 template <class T>
-__global__ void cross_entropy_backward(int64_t n, int64_t cols, const T* x, const double* lse, const int64_t* target, int64_t ts,
+__global__ void cross_entropy_backward_kernel(int64_t n, int64_t cols, const T* x, const double* lse, const int64_t* target, int64_t ts,
                                        int use_ignore, int64_t ignore_index, const T* g, int64_t gs, T* dx) {
     for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n; k += int64_t(blockDim.x) * gridDim.x) {
         const int64_t i = k / cols, j = k - i * cols, t = target[i * ts];
@@ -435,12 +435,10 @@ int loss_dtype(const char* op, int dtype) {
 }  // namespace cuda
 }  // namespace jg
 
-using namespace jg;
-using namespace jg::cuda;
+namespace jg {
+namespace cuda {
 
-extern "C" {
-
-int jg_cuda_reduce(int device, int op, int dtype, int64_t outer, int64_t r, int64_t inner, int64_t out, int64_t x) {
+int reduce(int device, int op, int dtype, int64_t outer, int64_t r, int64_t inner, int64_t out, int64_t x) {
     int st = use_device("reduce", device);
     if (st != JG_OK) return st;
     if (outer < 0 || r < 0 || inner < 0) return fail(JG_ERR_ARGUMENT, "reduce: negative extent");
@@ -470,7 +468,7 @@ int jg_cuda_reduce(int device, int op, int dtype, int64_t outer, int64_t r, int6
     });
 }
 
-int jg_cuda_softmax(int device, int log, int dtype, int64_t rows, int64_t cols, int64_t out, int64_t x) {
+int softmax(int device, int log, int dtype, int64_t rows, int64_t cols, int64_t out, int64_t x) {
     int st = use_device("softmax", device);
     if (st != JG_OK) return st;
     if (rows <= 0 || cols <= 0) return rows < 0 || cols < 0 ? fail(JG_ERR_ARGUMENT, "softmax: negative extent") : JG_OK;
@@ -490,7 +488,7 @@ int jg_cuda_softmax(int device, int log, int dtype, int64_t rows, int64_t cols, 
     }
 }
 
-int jg_cuda_softmax_backward(int device, int log, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t y, int64_t dy) {
+int softmax_backward(int device, int log, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t y, int64_t dy) {
     int st = use_device("softmax_backward", device);
     if (st != JG_OK) return st;
     if (rows <= 0 || cols <= 0) return rows < 0 || cols < 0 ? fail(JG_ERR_ARGUMENT, "softmax_backward: negative extent") : JG_OK;
@@ -511,7 +509,7 @@ int jg_cuda_softmax_backward(int device, int log, int dtype, int64_t rows, int64
     }
 }
 
-int jg_cuda_cross_entropy(int device, int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t lse, int64_t x, int64_t target,
+int cross_entropy(int device, int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t lse, int64_t x, int64_t target,
                           int64_t target_stride, int use_ignore, int64_t ignore_index) {
     int st = loss_args("crossEntropy", device, rows, cols);
     if (st != JG_OK || rows == 0) return st;
@@ -535,7 +533,7 @@ int jg_cuda_cross_entropy(int device, int dtype, int64_t rows, int64_t cols, int
     }
 }
 
-int jg_cuda_cross_entropy_backward(int device, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t x, int64_t lse, int64_t target,
+int cross_entropy_backward(int device, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t x, int64_t lse, int64_t target,
                                    int64_t target_stride, int use_ignore, int64_t ignore_index, int64_t g, int64_t g_stride) {
     int st = loss_args("crossEntropy backward", device, rows, cols);
     if (st != JG_OK || rows == 0) return st;
@@ -543,14 +541,14 @@ int jg_cuda_cross_entropy_backward(int device, int dtype, int64_t rows, int64_t 
     const int64_t* tg = reinterpret_cast<const int64_t*>(target);
     const double* l = reinterpret_cast<const double*>(lse);
     switch (dtype) {
-        case JG_FLOAT32: JG_LAUNCH(cross_entropy_backward<float>, grid_for(n), kBlock)(n, cols, reinterpret_cast<const float*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const float*>(g), g_stride, reinterpret_cast<float*>(dx)); break;
-        case JG_FLOAT64: JG_LAUNCH(cross_entropy_backward<double>, grid_for(n), kBlock)(n, cols, reinterpret_cast<const double*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const double*>(g), g_stride, reinterpret_cast<double*>(dx)); break;
+        case JG_FLOAT32: JG_LAUNCH(cross_entropy_backward_kernel<float>, grid_for(n), kBlock)(n, cols, reinterpret_cast<const float*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const float*>(g), g_stride, reinterpret_cast<float*>(dx)); break;
+        case JG_FLOAT64: JG_LAUNCH(cross_entropy_backward_kernel<double>, grid_for(n), kBlock)(n, cols, reinterpret_cast<const double*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const double*>(g), g_stride, reinterpret_cast<double*>(dx)); break;
         default: return loss_dtype("crossEntropy backward", dtype);
     }
     return check_launch("crossEntropy backward");
 }
 
-int jg_cuda_nll_loss(int device, int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t x, int64_t x_row_stride, int64_t x_col_stride,
+int nll_loss(int device, int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t x, int64_t x_row_stride, int64_t x_col_stride,
                      int64_t target, int64_t target_stride, int use_ignore, int64_t ignore_index) {
     int st = loss_args("nllLoss", device, rows, cols);
     if (st != JG_OK || rows == 0) return st;
@@ -565,7 +563,7 @@ int jg_cuda_nll_loss(int device, int dtype, int64_t rows, int64_t cols, int64_t 
     return check_launch("nllLoss");
 }
 
-int jg_cuda_nll_loss_backward(int device, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t target, int64_t target_stride,
+int nll_loss_backward(int device, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t target, int64_t target_stride,
                               int use_ignore, int64_t ignore_index, int64_t g, int64_t g_stride) {
     int st = loss_args("nllLoss backward", device, rows, cols);
     if (st != JG_OK || rows == 0) return st;
@@ -579,4 +577,5 @@ int jg_cuda_nll_loss_backward(int device, int dtype, int64_t rows, int64_t cols,
     return check_launch("nllLoss backward");
 }
 
-}
+}  // namespace cuda
+}  // namespace jg

@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cpu/block_cache.h"
+#include "core/block_cache.h"
 #include "cuda_common.cuh"
 
 namespace jg {
@@ -175,6 +175,87 @@ DeviceFault* fault_record(const char* op, int device) {
     return s.dev;
 }
 
+int64_t alloc(int device, int64_t nbytes) {
+    if (nbytes < 0) {
+        set_error("cuda alloc: negative size " + std::to_string(nbytes));
+        return 0;
+    }
+    if (use_device("cuda alloc", device) != JG_OK) return 0;
+    int64_t cls = cls_of(nbytes);
+    if (void* p = cache(device).take(cls)) {
+        poison_slack(p, nbytes, cls);
+        return reinterpret_cast<int64_t>(p);
+    }
+    void* p = nullptr;
+    cudaError_t e = cudaMalloc(&p, static_cast<size_t>(cls));
+    if (e == cudaErrorMemoryAllocation) {
+        cudaGetLastError();
+        release_cached(device);  // free the cache and retry once
+        e = cudaMalloc(&p, static_cast<size_t>(cls));
+    }
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        size_t f = 0, t = 0;
+        cudaMemGetInfo(&f, &t);
+        set_error(std::string(cudaGetErrorName(e)) + ": CUDA out of memory: tried to allocate " + std::to_string(nbytes) +
+                  " bytes on cuda:" + std::to_string(device) + "; " + std::to_string(f) + " bytes free of " + std::to_string(t));
+        return 0;
+    }
+    cache(device).added(cls);
+    poison_slack(p, nbytes, cls);
+    return reinterpret_cast<int64_t>(p);
+}
+
+int free(int device, int64_t address, int64_t nbytes) {
+    if (address == 0) return JG_OK;
+    // no cache limit on the device: blocks go back to the driver only through emptyCache or OOM
+    unpoison(reinterpret_cast<void*>(address), cls_of(nbytes));
+    cache(device).give(reinterpret_cast<void*>(address), cls_of(nbytes), INT64_MAX);
+    return JG_OK;
+}
+
+int memory_stats(int device, int64_t* stats) {
+    BlockCache& c = cache(device);
+    int64_t allocated = c.allocated(), cached = c.cached();
+    stats[0] = allocated;
+    stats[1] = allocated + cached;
+    stats[2] = c.peak();
+    stats[3] = cached;
+    return JG_OK;
+}
+
+int empty_cache(int device) {
+    int st = use_device("empty_cache", device);
+    if (st != JG_OK) return st;
+    release_cached(device);
+    return JG_OK;
+}
+
+// One CUDA side at least (core/route.cpp copies host to host itself).
+int copy_bytes(int dst_device, int64_t dst, int src_device, int64_t src, int64_t nbytes) {
+    void* d = reinterpret_cast<void*>(dst);
+    const void* sp = reinterpret_cast<const void*>(src);
+    const size_t n = static_cast<size_t>(nbytes);
+    if (src_device == JG_CPU) {
+        int st = use_device("copy to device", dst_device);
+        if (st != JG_OK || n == 0) return st;
+        cudaError_t e = cudaMemcpy(d, sp, n, cudaMemcpyHostToDevice);
+        return e == cudaSuccess ? JG_OK : cuda_fail("copy to device", e);
+    }
+    if (dst_device == JG_CPU) {
+        int st = use_device("copy to host", src_device);
+        if (st != JG_OK || n == 0) return st;
+        const bool queued = fault_read_begin(src_device);
+        cudaError_t e = cudaMemcpy(d, sp, n, cudaMemcpyDeviceToHost);
+        return fault_read_end(src_device, queued, e == cudaSuccess ? JG_OK : cuda_fail("copy to host", e));
+    }
+    int st = use_device("copy between devices", src_device);
+    if (st != JG_OK || (st = use_device("copy between devices", dst_device)) != JG_OK || n == 0) return st;
+    cudaError_t e = dst_device == src_device ? cudaMemcpyAsync(d, sp, n, cudaMemcpyDeviceToDevice)
+                                             : cudaMemcpyPeer(d, dst_device, sp, src_device, n);
+    return e == cudaSuccess ? JG_OK : cuda_fail("copy between devices", e);
+}
+
 }  // namespace cuda
 }  // namespace jg
 
@@ -246,93 +327,6 @@ int jg_cuda_mem_info(int device, int64_t* free_total) {
     free_total[0] = static_cast<int64_t>(f);
     free_total[1] = static_cast<int64_t>(t);
     return JG_OK;
-}
-
-int64_t jg_cuda_alloc(int device, int64_t nbytes) {
-    if (nbytes < 0) {
-        set_error("cuda alloc: negative size " + std::to_string(nbytes));
-        return 0;
-    }
-    if (use_device("cuda alloc", device) != JG_OK) return 0;
-    int64_t cls = cls_of(nbytes);
-    if (void* p = cache(device).take(cls)) {
-        poison_slack(p, nbytes, cls);
-        return reinterpret_cast<int64_t>(p);
-    }
-    void* p = nullptr;
-    cudaError_t e = cudaMalloc(&p, static_cast<size_t>(cls));
-    if (e == cudaErrorMemoryAllocation) {
-        cudaGetLastError();
-        release_cached(device);  // free the cache and retry once
-        e = cudaMalloc(&p, static_cast<size_t>(cls));
-    }
-    if (e != cudaSuccess) {
-        cudaGetLastError();
-        size_t f = 0, t = 0;
-        cudaMemGetInfo(&f, &t);
-        set_error(std::string(cudaGetErrorName(e)) + ": CUDA out of memory: tried to allocate " + std::to_string(nbytes) +
-                  " bytes on cuda:" + std::to_string(device) + "; " + std::to_string(f) + " bytes free of " + std::to_string(t));
-        return 0;
-    }
-    cache(device).added(cls);
-    poison_slack(p, nbytes, cls);
-    return reinterpret_cast<int64_t>(p);
-}
-
-int jg_cuda_free(int device, int64_t address, int64_t nbytes) {
-    if (address == 0) return JG_OK;
-    // no cache limit on the device: blocks go back to the driver only through emptyCache or OOM
-    unpoison(reinterpret_cast<void*>(address), cls_of(nbytes));
-    cache(device).give(reinterpret_cast<void*>(address), cls_of(nbytes), INT64_MAX);
-    return JG_OK;
-}
-
-int jg_cuda_memory_stats(int device, int64_t* stats) {
-    BlockCache& c = cache(device);
-    int64_t allocated = c.allocated(), cached = c.cached();
-    stats[0] = allocated;
-    stats[1] = allocated + cached;
-    stats[2] = c.peak();
-    stats[3] = cached;
-    return JG_OK;
-}
-
-int jg_cuda_empty_cache(int device) {
-    int st = use_device("empty_cache", device);
-    if (st != JG_OK) return st;
-    release_cached(device);
-    return JG_OK;
-}
-
-int jg_cuda_copy_to_device(int device, int64_t dst, int64_t host_src, int64_t nbytes) {
-    int st = use_device("copy_to_device", device);
-    if (st != JG_OK) return st;
-    if (nbytes == 0) return JG_OK;
-    cudaError_t e = cudaMemcpy(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(host_src), static_cast<size_t>(nbytes),
-                               cudaMemcpyHostToDevice);
-    return e == cudaSuccess ? JG_OK : cuda_fail("copy_to_device", e);
-}
-
-int jg_cuda_copy_to_host(int device, int64_t host_dst, int64_t src, int64_t nbytes) {
-    int st = use_device("copy_to_host", device);
-    if (st != JG_OK) return st;
-    if (nbytes == 0) return JG_OK;
-    const bool queued = fault_read_begin(device);
-    cudaError_t e = cudaMemcpy(reinterpret_cast<void*>(host_dst), reinterpret_cast<const void*>(src), static_cast<size_t>(nbytes),
-                               cudaMemcpyDeviceToHost);
-    return fault_read_end(device, queued, e == cudaSuccess ? JG_OK : cuda_fail("copy_to_host", e));
-}
-
-int jg_cuda_copy_peer(int dst_device, int64_t dst, int src_device, int64_t src, int64_t nbytes) {
-    int st = use_device("copy_peer", src_device);
-    if (st != JG_OK || (st = use_device("copy_peer", dst_device)) != JG_OK) return st;
-    if (nbytes == 0) return JG_OK;
-    cudaError_t e = dst_device == src_device
-                        ? cudaMemcpyAsync(reinterpret_cast<void*>(dst), reinterpret_cast<const void*>(src), static_cast<size_t>(nbytes),
-                                          cudaMemcpyDeviceToDevice)
-                        : cudaMemcpyPeer(reinterpret_cast<void*>(dst), dst_device, reinterpret_cast<const void*>(src), src_device,
-                                         static_cast<size_t>(nbytes));
-    return e == cudaSuccess ? JG_OK : cuda_fail("copy_peer", e);
 }
 
 int jg_cuda_set_device(int device) { return use_device("set_device", device); }

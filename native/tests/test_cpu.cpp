@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "check.h"
@@ -13,71 +14,144 @@
 #include "ops/philox.h"
 
 namespace jg {
+namespace cpu {
 #define JG_DECLARE_UNARY(ns) \
     namespace ns { int unary_impl(int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double); }
 JG_DECLARE_UNARY(isa_default)
 JG_DECLARE_UNARY(isa_avx2)
 JG_DECLARE_UNARY(isa_avx512)
+}  // namespace cpu
 }  // namespace jg
 
 
 static bool close(double a, double b, double tol = 1e-6) { return std::fabs(a - b) <= tol * (1 + std::fabs(b)); }
 template <class T> static int64_t addr(T* p) { return reinterpret_cast<int64_t>(p); }
 
+static int64_t cpu_cached_bytes() {
+    int64_t stats[4] = {0, 0, 0, 0};
+    CHECK(jg_memory_stats(JG_CPU, stats) == JG_OK);
+    CHECK(stats[1] == stats[0] + stats[3]);
+    return stats[3];
+}
+
+// Every op family takes a device first: JG_CPU routes to these kernels, another negative value is an
+// error naming the op, and a CUDA device in a CPU-only build answers "not compiled with CUDA".
+static void test_routing() {
+    float x[4] = {1, 2, 3, 4}, y[4] = {0, 0, 0, 0};
+    CHECK(jg_unary(-2, JG_NEG, JG_FLOAT32, 4, 0, nullptr, addr(y), addr(x), 0, 0) == JG_ERR_ARGUMENT);
+    CHECK(std::strstr(jg_last_error(), "unary: device -2 is not valid") != nullptr);
+    CHECK(y[0] == 0);
+    if (!jg_cuda_compiled()) {
+        CHECK(jg_unary(0, JG_NEG, JG_FLOAT32, 4, 0, nullptr, addr(y), addr(x), 0, 0) == JG_ERR_UNSUPPORTED);
+        CHECK(std::strstr(jg_last_error(), "not compiled with CUDA") != nullptr);
+        CHECK(jg_alloc(0, 16) == 0);
+    }
+    CHECK(jg_copy_bytes(JG_CPU, addr(y), JG_CPU, addr(x), sizeof x) == JG_OK);
+    CHECK(y[0] == 1 && y[3] == 4);
+    CHECK(jg_copy_bytes(JG_CPU, addr(y), -3, addr(x), sizeof x) == JG_ERR_ARGUMENT);
+}
+
+// jg_op_supports answers from the dispatch tables: what it says is supported runs, what it says is
+// not is refused, for every op and dtype; and asking leaves the last error alone.
+static void test_op_supports() {
+    double x[3] = {0.5, 2, 4}, o[3];
+    int64_t xi[3] = {1, 2, 3}, oi[3];
+    bool xb[3] = {true, false, true}, ob[3];
+    void* in[4] = {x, x, xi, xb};
+    void* out[4] = {o, o, oi, ob};
+    jg_unary(-2, 0, 0, 0, 0, nullptr, 0, 0, 0, 0);  // sets a last error to keep
+    const std::string before = jg_last_error();
+    CHECK(jg_op_supports(JG_FAMILY_UNARY, JG_EXP, JG_FLOAT32) == 1);
+    CHECK(jg_last_error() == before);
+    CHECK(jg_op_supports(JG_FAMILY_UNARY, JG_EXP, JG_INT64) == 0);
+    CHECK(jg_op_supports(JG_FAMILY_UNARY, JG_NEG, JG_INT64) == 1);
+    CHECK(jg_op_supports(JG_FAMILY_BINARY, JG_RELU_BACKWARD, JG_INT64) == 0);
+    CHECK(jg_op_supports(JG_FAMILY_BINARY, JG_EQ, JG_BOOL) == 1);
+    CHECK(jg_op_supports(JG_FAMILY_BINARY, JG_ADD, JG_BOOL) == 0);
+    CHECK(jg_op_supports(JG_FAMILY_UNARY, JG_UNARY_OP_COUNT, JG_FLOAT32) == 0);
+    CHECK(jg_op_supports(7, 0, JG_FLOAT32) == 0);
+    for (int dt = JG_FLOAT64; dt <= JG_BOOL; ++dt) {
+        const int slot = dt;
+        for (int op = 0; op < JG_UNARY_OP_COUNT; ++op) {
+            const int st = jg_unary(JG_CPU, op, dt, 3, 0, nullptr, addr(out[slot]), addr(in[slot]), 2, 3);
+            CHECK((st == JG_OK) == (jg_op_supports(JG_FAMILY_UNARY, op, dt) == 1));
+        }
+        for (int op = 0; op < JG_BINARY_OP_COUNT; ++op) {
+            const bool compare = op >= JG_EQ && op <= JG_LE;
+            const int st = jg_binary(JG_CPU, op, dt, 3, 0, nullptr, addr(compare ? static_cast<void*>(ob) : out[slot]), addr(in[slot]),
+                                     addr(in[slot]), 0.5, 1);
+            CHECK((st == JG_OK) == (jg_op_supports(JG_FAMILY_BINARY, op, dt) == 1));
+        }
+    }
+}
+
+static void test_check_probabilities() {
+    float p[4] = {0, 0.5f, 1, 0.25f};
+    CHECK(jg_check_probabilities(JG_CPU, JG_FLOAT32, 4, addr(p)) == JG_OK);
+    p[2] = 1.5f;
+    CHECK(jg_check_probabilities(JG_CPU, JG_FLOAT32, 4, addr(p)) == JG_ERR_ARGUMENT);
+    CHECK(std::strstr(jg_last_error(), "probabilities in [0, 1], found 1.5;") != nullptr);
+    double q[2] = {0.5, std::nan("")};
+    CHECK(jg_check_probabilities(JG_CPU, JG_FLOAT64, 2, addr(q)) == JG_ERR_ARGUMENT);
+    CHECK(std::strstr(jg_last_error(), "found nan") != nullptr);
+    int64_t i[1] = {0};
+    CHECK(jg_check_probabilities(JG_CPU, JG_INT64, 1, addr(i)) == JG_ERR_ARGUMENT);
+}
+
 static void test_allocator() {
-    int64_t a = jg_cpu_alloc(1000);
+    int64_t a = jg_alloc(JG_CPU, 1000);
     CHECK(a != 0 && a % 64 == 0);
     std::memset(reinterpret_cast<void*>(a), 1, 1000);
-    jg_cpu_free(a, 1000);
-    int64_t b = jg_cpu_alloc(900);  // same size class: reused
+    jg_free(JG_CPU, a, 1000);
+    int64_t b = jg_alloc(JG_CPU, 900);  // same size class: reused
     CHECK(b == a);
-    jg_cpu_free(b, 900);
-    CHECK(jg_cpu_cached_bytes() >= 1024);
-    jg_cpu_empty_cache();
-    CHECK(jg_cpu_cached_bytes() == 0);
-    CHECK(jg_cpu_alloc(-1) == 0 && std::strlen(jg_last_error()) > 0);
+    jg_free(JG_CPU, b, 900);
+    CHECK(cpu_cached_bytes() >= 1024);
+    jg_empty_cache(JG_CPU);
+    CHECK(cpu_cached_bytes() == 0);
+    CHECK(jg_alloc(JG_CPU, -1) == 0 && std::strlen(jg_last_error()) > 0);
 }
 
 static void test_unary_binary() {
     const int n = 100000;  // above the parallel grain
     std::vector<float> x(n), y(n), out(n);
     for (int i = 0; i < n; ++i) { x[i] = (i % 200 - 100) * 0.05f; y[i] = 0.5f + (i % 7); }
-    CHECK(jg_unary(JG_SIGMOID, JG_FLOAT32, n, 0, nullptr, addr(out.data()), addr(x.data()), 0, 0) == JG_OK);
+    CHECK(jg_unary(JG_CPU, JG_SIGMOID, JG_FLOAT32, n, 0, nullptr, addr(out.data()), addr(x.data()), 0, 0) == JG_OK);
     for (int i = 0; i < n; i += 997) CHECK(close(out[i], 1 / (1 + std::exp(-(double)x[i]))));
-    CHECK(jg_binary(JG_DIV, JG_FLOAT32, n, 0, nullptr, addr(out.data()), addr(x.data()), addr(y.data()), 0, 0) == JG_OK);
+    CHECK(jg_binary(JG_CPU, JG_DIV, JG_FLOAT32, n, 0, nullptr, addr(out.data()), addr(x.data()), addr(y.data()), 0, 0) == JG_OK);
     for (int i = 0; i < n; i += 997) CHECK(close(out[i], (double)x[i] / y[i]));
     // broadcast: [3,4] + [4] via stride 0, and a transposed operand
     double a[12], b[4], o[12];
     for (int i = 0; i < 12; ++i) a[i] = i;
     for (int i = 0; i < 4; ++i) b[i] = 100 * i;
     int64_t geom[] = {3, 4, /*out*/ 4, 1, /*a*/ 4, 1, /*b*/ 0, 1};
-    CHECK(jg_binary(JG_ADD, JG_FLOAT64, 12, 2, geom, addr(o), addr(a), addr(b), 0, 0) == JG_OK);
+    CHECK(jg_binary(JG_CPU, JG_ADD, JG_FLOAT64, 12, 2, geom, addr(o), addr(a), addr(b), 0, 0) == JG_OK);
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 4; ++j) CHECK(o[i * 4 + j] == a[i * 4 + j] + b[j]);
     int64_t tgeom[] = {4, 3, /*out*/ 3, 1, /*x = a^T*/ 1, 4};
-    CHECK(jg_unary(JG_NEG, JG_FLOAT64, 12, 2, tgeom, addr(o), addr(a), 0, 0) == JG_OK);
+    CHECK(jg_unary(JG_CPU, JG_NEG, JG_FLOAT64, 12, 2, tgeom, addr(o), addr(a), 0, 0) == JG_OK);
     for (int i = 0; i < 4; ++i)
         for (int j = 0; j < 3; ++j) CHECK(o[i * 3 + j] == -a[j * 4 + i]);
     bool m[12];
-    CHECK(jg_binary(JG_GT, JG_FLOAT64, 12, 2, geom, addr(m), addr(a), addr(b), 0, 0) == JG_OK);
+    CHECK(jg_binary(JG_CPU, JG_GT, JG_FLOAT64, 12, 2, geom, addr(m), addr(a), addr(b), 0, 0) == JG_OK);
     CHECK(m[0] == false && m[4] == true && m[5] == false);
-    CHECK(jg_unary(JG_EXP, JG_INT64, 1, 0, nullptr, addr(o), addr(a), 0, 0) == JG_ERR_ARGUMENT);
-    CHECK(jg_unary(JG_EXP, JG_FLOAT64, 1, JG_MAX_DIMS + 1, geom, addr(o), addr(a), 0, 0) == JG_ERR_ARGUMENT);
+    CHECK(jg_unary(JG_CPU, JG_EXP, JG_INT64, 1, 0, nullptr, addr(o), addr(a), 0, 0) == JG_ERR_ARGUMENT);
+    CHECK(jg_unary(JG_CPU, JG_EXP, JG_FLOAT64, 1, JG_MAX_DIMS + 1, geom, addr(o), addr(a), 0, 0) == JG_ERR_ARGUMENT);
 }
 
 static void test_copy_where_fill() {
     double a[6] = {1, 2, 3, 4, 5, 6};
     float f[6];
     int64_t geom[] = {3, 2, 2, 1, 1, 3};  // out [3,2] contiguous from a^T of [2,3]
-    CHECK(jg_copy(JG_FLOAT32, JG_FLOAT64, 6, 2, geom, addr(f), addr(a)) == JG_OK);
+    CHECK(jg_copy(JG_CPU, JG_FLOAT32, JG_FLOAT64, 6, 2, geom, addr(f), addr(a)) == JG_OK);
     CHECK(f[0] == 1 && f[1] == 4 && f[2] == 2 && f[5] == 6);
     bool c[6] = {true, false, true, false, true, false};
     double b[6] = {-1, -2, -3, -4, -5, -6}, o[6];
-    CHECK(jg_where(JG_FLOAT64, 6, 0, nullptr, addr(o), addr(c), addr(a), addr(b)) == JG_OK);
+    CHECK(jg_where(JG_CPU, JG_FLOAT64, 6, 0, nullptr, addr(o), addr(c), addr(a), addr(b)) == JG_OK);
     CHECK(o[0] == 1 && o[1] == -2 && o[4] == 5 && o[5] == -6);
-    CHECK(jg_fill(JG_INT64, 3, addr(o), 7) == JG_OK && reinterpret_cast<int64_t*>(o)[2] == 7);
+    CHECK(jg_fill(JG_CPU, JG_INT64, 3, addr(o), 7) == JG_OK && reinterpret_cast<int64_t*>(o)[2] == 7);
     float ls[10];
-    CHECK(jg_linspace(JG_FLOAT32, 10, addr(ls), -1, 1) == JG_OK);
+    CHECK(jg_linspace(JG_CPU, JG_FLOAT32, 10, addr(ls), -1, 1) == JG_OK);
     CHECK(ls[0] == -1.0f && ls[9] == 1.0f && close(ls[1], -1 + 2.0 / 9, 1e-6));
 }
 
@@ -87,23 +161,23 @@ static void test_reduce_softmax() {
     double ref = 0;
     for (int64_t i = 0; i < n; ++i) { x[i] = static_cast<float>((i % 1000) * 0.001); ref += x[i]; }
     float s;
-    CHECK(jg_reduce(JG_SUM, JG_FLOAT32, 1, n, 1, addr(&s), addr(x.data())) == JG_OK);
+    CHECK(jg_reduce(JG_CPU, JG_SUM, JG_FLOAT32, 1, n, 1, addr(&s), addr(x.data())) == JG_OK);
     CHECK(close(s, ref, 1e-7));
     double m[6] = {1, 5, 2, 7, 3, 0};  // [2, 3] reduce dim 0 -> [3]
     double col[3];
     int64_t arg[3];
-    CHECK(jg_reduce(JG_SUM, JG_FLOAT64, 1, 2, 3, addr(col), addr(m)) == JG_OK);
+    CHECK(jg_reduce(JG_CPU, JG_SUM, JG_FLOAT64, 1, 2, 3, addr(col), addr(m)) == JG_OK);
     CHECK(col[0] == 8 && col[1] == 8 && col[2] == 2);
-    CHECK(jg_reduce(JG_ARGMAX, JG_FLOAT64, 1, 2, 3, addr(arg), addr(m)) == JG_OK);
+    CHECK(jg_reduce(JG_CPU, JG_ARGMAX, JG_FLOAT64, 1, 2, 3, addr(arg), addr(m)) == JG_OK);
     CHECK(arg[0] == 1 && arg[1] == 0 && arg[2] == 0);
-    CHECK(jg_reduce(JG_MAX, JG_FLOAT64, 2, 3, 1, addr(col), addr(m)) == JG_OK);
+    CHECK(jg_reduce(JG_CPU, JG_MAX, JG_FLOAT64, 2, 3, 1, addr(col), addr(m)) == JG_OK);
     CHECK(col[0] == 5 && col[1] == 7);
-    CHECK(jg_reduce(JG_MAX, JG_FLOAT64, 1, 0, 1, addr(col), addr(m)) == JG_ERR_ARGUMENT);
+    CHECK(jg_reduce(JG_CPU, JG_MAX, JG_FLOAT64, 1, 0, 1, addr(col), addr(m)) == JG_ERR_ARGUMENT);
     double y[6], dy[6] = {1, 0, 0, 0, 1, 0}, dx[6];
-    CHECK(jg_softmax(0, JG_FLOAT64, 2, 3, addr(y), addr(m)) == JG_OK);
+    CHECK(jg_softmax(JG_CPU, 0, JG_FLOAT64, 2, 3, addr(y), addr(m)) == JG_OK);
     double z = std::exp(1.0) + std::exp(5.0) + std::exp(2.0);
     CHECK(close(y[1], std::exp(5.0) / z, 1e-12));
-    CHECK(jg_softmax_backward(0, JG_FLOAT64, 2, 3, addr(dx), addr(y), addr(dy)) == JG_OK);
+    CHECK(jg_softmax_backward(JG_CPU, 0, JG_FLOAT64, 2, 3, addr(dx), addr(y), addr(dy)) == JG_OK);
     CHECK(close(dx[0], y[0] * (1 - y[0]), 1e-12));
 }
 
@@ -112,28 +186,28 @@ static void test_index() {
     int64_t idx[2] = {2, -3};          // [2,1] along dim 1
     double out[2];
     int64_t geom[] = {2, 1, /*x*/ 3, 1, /*index*/ 1, 1};
-    CHECK(jg_gather(JG_FLOAT64, 2, geom, 1, 3, addr(out), addr(x), addr(idx)) == JG_OK);
+    CHECK(jg_gather(JG_CPU, JG_FLOAT64, 2, geom, 1, 3, addr(out), addr(x), addr(idx)) == JG_OK);
     CHECK(out[0] == 3 && out[1] == 4);
     int64_t bad[2] = {3, 0};
-    CHECK(jg_gather(JG_FLOAT64, 2, geom, 1, 3, addr(out), addr(x), addr(bad)) == JG_ERR_ARGUMENT);
+    CHECK(jg_gather(JG_CPU, JG_FLOAT64, 2, geom, 1, 3, addr(out), addr(x), addr(bad)) == JG_ERR_ARGUMENT);
     CHECK(std::strstr(jg_last_error(), "out of bounds") != nullptr);
     double acc[6] = {0}, src[2] = {10, 20};
     int64_t sgeom[] = {2, 1, /*out*/ 3, 1, /*src*/ 1, 1, /*index*/ 1, 1};
-    CHECK(jg_scatter_add(JG_FLOAT64, 2, sgeom, 1, 3, addr(acc), addr(src), addr(idx)) == JG_OK);
+    CHECK(jg_scatter_add(JG_CPU, JG_FLOAT64, 2, sgeom, 1, 3, addr(acc), addr(src), addr(idx)) == JG_OK);
     CHECK(acc[2] == 10 && acc[3] == 20 && acc[0] == 0);
 }
 
 static void test_random() {
     std::vector<double> a(1000), b(1000);
     std::vector<float> f(1000);
-    CHECK(jg_random(0, JG_FLOAT64, 1000, addr(a.data()), 42, 0, 0, 1) == JG_OK);
-    CHECK(jg_random(0, JG_FLOAT64, 1000, addr(b.data()), 42, 0, 0, 1) == JG_OK);
+    CHECK(jg_random(JG_CPU, 0, JG_FLOAT64, 1000, addr(a.data()), 42, 0, 0, 1) == JG_OK);
+    CHECK(jg_random(JG_CPU, 0, JG_FLOAT64, 1000, addr(b.data()), 42, 0, 0, 1) == JG_OK);
     CHECK(a == b);
-    CHECK(jg_random(0, JG_FLOAT32, 1000, addr(f.data()), 42, 0, 0, 1) == JG_OK);
+    CHECK(jg_random(JG_CPU, 0, JG_FLOAT32, 1000, addr(f.data()), 42, 0, 0, 1) == JG_OK);
     double mean = 0;
     for (int i = 0; i < 1000; ++i) { CHECK(f[i] >= 0 && f[i] < 1); mean += a[i] / 1000; }
     CHECK(std::fabs(mean - 0.5) < 0.05);
-    CHECK(jg_random(1, JG_FLOAT64, 1000, addr(a.data()), 7, 0, 0, 1) == JG_OK);
+    CHECK(jg_random(JG_CPU, 1, JG_FLOAT64, 1000, addr(a.data()), 7, 0, 0, 1) == JG_OK);
     double m2 = 0;
     for (double v : a) m2 += v * v / 1000;
     CHECK(std::fabs(m2 - 1) < 0.15);
@@ -202,13 +276,13 @@ static void test_isa_variants_agree() {
     bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
                   __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
     for (int op : ops) {
-        CHECK(jg::isa_default::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(ref.data()), addr(x.data()), 1.7, 0) == JG_OK);
+        CHECK(jg::cpu::isa_default::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(ref.data()), addr(x.data()), 1.7, 0) == JG_OK);
         if (avx2) {
-            CHECK(jg::isa_avx2::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(got.data()), addr(x.data()), 1.7, 0) == JG_OK);
+            CHECK(jg::cpu::isa_avx2::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(got.data()), addr(x.data()), 1.7, 0) == JG_OK);
             CHECK(std::memcmp(ref.data(), got.data(), n * sizeof(float)) == 0);
         }
         if (avx512) {
-            CHECK(jg::isa_avx512::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(got.data()), addr(x.data()), 1.7, 0) == JG_OK);
+            CHECK(jg::cpu::isa_avx512::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(got.data()), addr(x.data()), 1.7, 0) == JG_OK);
             CHECK(std::memcmp(ref.data(), got.data(), n * sizeof(float)) == 0);
         }
     }
@@ -260,6 +334,9 @@ static void test_fast_div() {
 
 int main() {
     test_fast_div();
+    test_routing();
+    test_op_supports();
+    test_check_probabilities();
     test_allocator();
     test_unary_binary();
     test_copy_where_fill();
@@ -270,7 +347,7 @@ int main() {
     test_fast_math_accuracy();
     test_isa_variants_agree();
     test_threads();
-    jg_cpu_empty_cache();
+    jg_empty_cache(JG_CPU);
     std::printf("%s: %d failures\n", failures == 0 ? "PASS" : "FAIL", failures);
     return failures == 0 ? 0 : 1;
 }

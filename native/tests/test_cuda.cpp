@@ -1,4 +1,4 @@
-// Native CUDA suite: every jg_cuda_* entry point against its CPU counterpart on the same inputs.
+// Native CUDA suite: every op family on a CUDA device (the emulation, or a GPU) against the same call on JG_CPU, on the same inputs.
 // It runs wherever the library has CUDA kernels and a device: on a GPU, and in CI against the host
 // emulation (-DJGRAD_CUDA=EMULATE), where AddressSanitizer watches the kernels' memory accesses.
 // Without a device it reports itself skipped (exit code 77).
@@ -28,14 +28,14 @@ template <class T> static int64_t addr(T* p) { return reinterpret_cast<int64_t>(
 // Device memory holding a copy of v, freed at scope exit.
 template <class T> struct Dev {
     int64_t p = 0, bytes = 0;
-    explicit Dev(int64_t n) : bytes(n * static_cast<int64_t>(sizeof(T))) { p = jg_cuda_alloc(D, bytes == 0 ? 1 : bytes); }
+    explicit Dev(int64_t n) : bytes(n * static_cast<int64_t>(sizeof(T))) { p = jg_alloc(D, bytes == 0 ? 1 : bytes); }
     explicit Dev(const std::vector<T>& v) : Dev(static_cast<int64_t>(v.size())) { put(v); }
     Dev(const Dev&) = delete;
-    ~Dev() { jg_cuda_free(D, p, bytes == 0 ? 1 : bytes); }
-    void put(const std::vector<T>& v) { CHECK_OK(jg_cuda_copy_to_device(D, p, addr(const_cast<T*>(v.data())), bytes)); }
+    ~Dev() { jg_free(D, p, bytes == 0 ? 1 : bytes); }
+    void put(const std::vector<T>& v) { CHECK_OK(jg_copy_bytes(D, p, JG_CPU, addr(const_cast<T*>(v.data())), bytes)); }
     std::vector<T> get() const {
         std::vector<T> v(bytes / sizeof(T));
-        CHECK_OK(jg_cuda_copy_to_host(D, addr(v.data()), p, bytes));
+        CHECK_OK(jg_copy_bytes(JG_CPU, addr(v.data()), D, p, bytes));
         return v;
     }
     int64_t at(int64_t i) const { return p + i * static_cast<int64_t>(sizeof(T)); }
@@ -74,24 +74,24 @@ template <class T> static void unary_binary(int dtype) {
             Dev<T> dx(x), dy(y), dout(n + offset);
             for (int op = 0; op < JG_UNARY_OP_COUNT; ++op) {
                 std::vector<T> want(n + offset, T(0));
-                CHECK_OK(jg_unary(op, dtype, n, 0, nullptr, addr(want.data() + offset), addr(x.data() + offset), 0.5, 2.0));
-                CHECK_OK(jg_cuda_fill(D, dtype, n + offset, dout.p, 0));
-                CHECK_OK(jg_cuda_unary(D, op, dtype, n, 0, nullptr, dout.at(offset), dx.at(offset), 0.5, 2.0));
+                CHECK_OK(jg_unary(JG_CPU, op, dtype, n, 0, nullptr, addr(want.data() + offset), addr(x.data() + offset), 0.5, 2.0));
+                CHECK_OK(jg_fill(D, dtype, n + offset, dout.p, 0));
+                CHECK_OK(jg_unary(D, op, dtype, n, 0, nullptr, dout.at(offset), dx.at(offset), 0.5, 2.0));
                 CHECK(all_near(dout.get(), want, 4 * tol<T>(), ("unary op " + std::to_string(op)).c_str()));
             }
             for (int op = 0; op < JG_BINARY_OP_COUNT; ++op) {
                 bool compare = op >= JG_EQ && op <= JG_LE;
                 if (compare) {
                     std::vector<unsigned char> want(n), got(n);
-                    CHECK_OK(jg_binary(op, dtype, n, 0, nullptr, addr(want.data()), addr(x.data() + offset), addr(y.data() + offset), 0, 0));
+                    CHECK_OK(jg_binary(JG_CPU, op, dtype, n, 0, nullptr, addr(want.data()), addr(x.data() + offset), addr(y.data() + offset), 0, 0));
                     Dev<unsigned char> db(n);
-                    CHECK_OK(jg_cuda_binary(D, op, dtype, n, 0, nullptr, db.p, dx.at(offset), dy.at(offset), 0, 0));
+                    CHECK_OK(jg_binary(D, op, dtype, n, 0, nullptr, db.p, dx.at(offset), dy.at(offset), 0, 0));
                     CHECK(db.get() == want);
                 } else {
                     std::vector<T> want(n + offset, T(0));
-                    CHECK_OK(jg_binary(op, dtype, n, 0, nullptr, addr(want.data() + offset), addr(x.data() + offset), addr(y.data() + offset), 0.25, 1.5));
-                    CHECK_OK(jg_cuda_fill(D, dtype, n + offset, dout.p, 0));
-                    CHECK_OK(jg_cuda_binary(D, op, dtype, n, 0, nullptr, dout.at(offset), dx.at(offset), dy.at(offset), 0.25, 1.5));
+                    CHECK_OK(jg_binary(JG_CPU, op, dtype, n, 0, nullptr, addr(want.data() + offset), addr(x.data() + offset), addr(y.data() + offset), 0.25, 1.5));
+                    CHECK_OK(jg_fill(D, dtype, n + offset, dout.p, 0));
+                    CHECK_OK(jg_binary(D, op, dtype, n, 0, nullptr, dout.at(offset), dx.at(offset), dy.at(offset), 0.25, 1.5));
                     CHECK(all_near(dout.get(), want, 4 * tol<T>(), ("binary op " + std::to_string(op)).c_str()));
                 }
             }
@@ -101,13 +101,13 @@ template <class T> static void unary_binary(int dtype) {
     const int64_t R = 37, C = 53;
     std::vector<T> x = sample<T>(R * C, -1, 1, 3), y = sample<T>(R, -1, 1, 4), want(R * C);
     int64_t geom[] = {R, C, /*out*/ C, 1, /*x (transposed)*/ 1, R, /*y (broadcast along j)*/ 1, 0};
-    CHECK_OK(jg_binary(JG_ADD, dtype, R * C, 2, geom, addr(want.data()), addr(x.data()), addr(y.data()), 0, 0));
+    CHECK_OK(jg_binary(JG_CPU, JG_ADD, dtype, R * C, 2, geom, addr(want.data()), addr(x.data()), addr(y.data()), 0, 0));
     Dev<T> dx(x), dy(y), dout(R * C);
-    CHECK_OK(jg_cuda_binary(D, JG_ADD, dtype, R * C, 2, geom, dout.p, dx.p, dy.p, 0, 0));
+    CHECK_OK(jg_binary(D, JG_ADD, dtype, R * C, 2, geom, dout.p, dx.p, dy.p, 0, 0));
     CHECK(all_near(dout.get(), want, 0, "strided add"));
     int64_t ugeom[] = {R, C, C, 1, 1, R};
-    CHECK_OK(jg_unary(JG_EXP, dtype, R * C, 2, ugeom, addr(want.data()), addr(x.data()), 0, 0));
-    CHECK_OK(jg_cuda_unary(D, JG_EXP, dtype, R * C, 2, ugeom, dout.p, dx.p, 0, 0));
+    CHECK_OK(jg_unary(JG_CPU, JG_EXP, dtype, R * C, 2, ugeom, addr(want.data()), addr(x.data()), 0, 0));
+    CHECK_OK(jg_unary(D, JG_EXP, dtype, R * C, 2, ugeom, dout.p, dx.p, 0, 0));
     CHECK(all_near(dout.get(), want, 4 * tol<T>(), "strided exp"));
 }
 
@@ -119,28 +119,28 @@ static void copy_where_fill() {
     Dev<double> dx(x);
     int64_t geom[] = {R, C, C, 1, 1, R};
     std::vector<float> wf(R * C);
-    CHECK_OK(jg_copy(JG_FLOAT32, JG_FLOAT64, R * C, 2, geom, addr(wf.data()), addr(x.data())));
+    CHECK_OK(jg_copy(JG_CPU, JG_FLOAT32, JG_FLOAT64, R * C, 2, geom, addr(wf.data()), addr(x.data())));
     Dev<float> df(R * C);
-    CHECK_OK(jg_cuda_copy(D, JG_FLOAT32, JG_FLOAT64, R * C, 2, geom, df.p, dx.p));
+    CHECK_OK(jg_copy(D, JG_FLOAT32, JG_FLOAT64, R * C, 2, geom, df.p, dx.p));
     CHECK(df.get() == wf);
     std::vector<int64_t> wi(R * C);
-    CHECK_OK(jg_copy(JG_INT64, JG_FLOAT64, R * C, 0, nullptr, addr(wi.data()), addr(x.data())));
+    CHECK_OK(jg_copy(JG_CPU, JG_INT64, JG_FLOAT64, R * C, 0, nullptr, addr(wi.data()), addr(x.data())));
     Dev<int64_t> di(R * C);
-    CHECK_OK(jg_cuda_copy(D, JG_INT64, JG_FLOAT64, R * C, 0, nullptr, di.p, dx.p));
+    CHECK_OK(jg_copy(D, JG_INT64, JG_FLOAT64, R * C, 0, nullptr, di.p, dx.p));
     CHECK(di.get() == wi);
     std::vector<unsigned char> wb(R * C);
-    CHECK_OK(jg_copy(JG_BOOL, JG_FLOAT64, R * C, 0, nullptr, addr(wb.data()), addr(x.data())));
+    CHECK_OK(jg_copy(JG_CPU, JG_BOOL, JG_FLOAT64, R * C, 0, nullptr, addr(wb.data()), addr(x.data())));
     Dev<unsigned char> db(R * C);
-    CHECK_OK(jg_cuda_copy(D, JG_BOOL, JG_FLOAT64, R * C, 0, nullptr, db.p, dx.p));
+    CHECK_OK(jg_copy(D, JG_BOOL, JG_FLOAT64, R * C, 0, nullptr, db.p, dx.p));
     CHECK(db.get() == wb);
     // where(cond, a, b) with a broadcast b
     std::vector<double> a = sample<double>(R * C, 0, 1, 6), b = {42.0}, w(R * C);
     int64_t wgeom[] = {R * C, 1, 1, 1, 0};
-    CHECK_OK(jg_where(JG_FLOAT64, R * C, 1, wgeom, addr(w.data()), addr(wb.data()), addr(a.data()), addr(b.data())));
+    CHECK_OK(jg_where(JG_CPU, JG_FLOAT64, R * C, 1, wgeom, addr(w.data()), addr(wb.data()), addr(a.data()), addr(b.data())));
     Dev<double> da(a), dbb(b), dw(R * C);
-    CHECK_OK(jg_cuda_where(D, JG_FLOAT64, R * C, 1, wgeom, dw.p, db.p, da.p, dbb.p));
+    CHECK_OK(jg_where(D, JG_FLOAT64, R * C, 1, wgeom, dw.p, db.p, da.p, dbb.p));
     CHECK(dw.get() == w);
-    CHECK_OK(jg_cuda_fill(D, JG_INT64, R * C, di.p, -7));
+    CHECK_OK(jg_fill(D, JG_INT64, R * C, di.p, -7));
     CHECK(di.get() == std::vector<int64_t>(R * C, -7));
 }
 
@@ -150,28 +150,28 @@ static void creation() {
         const int64_t n = 10007;
         std::vector<double> w(n);
         std::vector<float> wf(n);
-        CHECK_OK(jg_random(kind, JG_FLOAT64, n, addr(w.data()), 1234, 77, -1, 3));
-        CHECK_OK(jg_random(kind, JG_FLOAT32, n, addr(wf.data()), 1234, 77, -1, 3));
+        CHECK_OK(jg_random(JG_CPU, kind, JG_FLOAT64, n, addr(w.data()), 1234, 77, -1, 3));
+        CHECK_OK(jg_random(JG_CPU, kind, JG_FLOAT32, n, addr(wf.data()), 1234, 77, -1, 3));
         Dev<double> d(n);
         Dev<float> df(n);
-        CHECK_OK(jg_cuda_random(D, kind, JG_FLOAT64, n, d.p, 1234, 77, -1, 3));
-        CHECK_OK(jg_cuda_random(D, kind, JG_FLOAT32, n, df.p, 1234, 77, -1, 3));
+        CHECK_OK(jg_random(D, kind, JG_FLOAT64, n, d.p, 1234, 77, -1, 3));
+        CHECK_OK(jg_random(D, kind, JG_FLOAT32, n, df.p, 1234, 77, -1, 3));
         CHECK(d.get() == w);
         CHECK(df.get() == wf);
     }
     const int64_t n = 1001;
     std::vector<float> w(n);
     Dev<float> d(n);
-    CHECK_OK(jg_arange(JG_FLOAT32, n, addr(w.data()), -3.5, 0.1));
-    CHECK_OK(jg_cuda_arange(D, JG_FLOAT32, n, d.p, -3.5, 0.1));
+    CHECK_OK(jg_arange(JG_CPU, JG_FLOAT32, n, addr(w.data()), -3.5, 0.1));
+    CHECK_OK(jg_arange(D, JG_FLOAT32, n, d.p, -3.5, 0.1));
     CHECK(d.get() == w);
-    CHECK_OK(jg_linspace(JG_FLOAT32, n, addr(w.data()), -1, 7));
-    CHECK_OK(jg_cuda_linspace(D, JG_FLOAT32, n, d.p, -1, 7));
+    CHECK_OK(jg_linspace(JG_CPU, JG_FLOAT32, n, addr(w.data()), -1, 7));
+    CHECK_OK(jg_linspace(D, JG_FLOAT32, n, d.p, -1, 7));
     CHECK(d.get() == w);
     std::vector<int64_t> wi(n);
     Dev<int64_t> di(n);
-    CHECK_OK(jg_arange(JG_INT64, n, addr(wi.data()), 5, -2));
-    CHECK_OK(jg_cuda_arange(D, JG_INT64, n, di.p, 5, -2));
+    CHECK_OK(jg_arange(JG_CPU, JG_INT64, n, addr(wi.data()), 5, -2));
+    CHECK_OK(jg_arange(D, JG_INT64, n, di.p, 5, -2));
     CHECK(di.get() == wi);
 }
 
@@ -191,18 +191,18 @@ template <class T> static void reduce_case(int dtype, int64_t outer, int64_t r, 
         std::string what = "reduce op " + std::to_string(op) + " " + shape;
         if (index) {
             std::vector<int64_t> want(outer * inner);
-            CHECK_OK(jg_reduce(op, dtype, outer, r, inner, addr(want.data()), addr(x.data())));
+            CHECK_OK(jg_reduce(JG_CPU, op, dtype, outer, r, inner, addr(want.data()), addr(x.data())));
             Dev<int64_t> dout(outer * inner), dout2(outer * inner);
-            CHECK_OK(jg_cuda_reduce(D, op, dtype, outer, r, inner, dout.p, dx.p));
-            CHECK_OK(jg_cuda_reduce(D, op, dtype, outer, r, inner, dout2.p, dshifted.at(1)));
+            CHECK_OK(jg_reduce(D, op, dtype, outer, r, inner, dout.p, dx.p));
+            CHECK_OK(jg_reduce(D, op, dtype, outer, r, inner, dout2.p, dshifted.at(1)));
             CHECK(all_near(dout.get(), want, 0, what.c_str()));
             CHECK(dout2.get() == dout.get());
         } else {
             std::vector<T> want(outer * inner);
-            CHECK_OK(jg_reduce(op, dtype, outer, r, inner, addr(want.data()), addr(x.data())));
+            CHECK_OK(jg_reduce(JG_CPU, op, dtype, outer, r, inner, addr(want.data()), addr(x.data())));
             Dev<T> dout(outer * inner), dout2(outer * inner);
-            CHECK_OK(jg_cuda_reduce(D, op, dtype, outer, r, inner, dout.p, dx.p));
-            CHECK_OK(jg_cuda_reduce(D, op, dtype, outer, r, inner, dout2.p, dshifted.at(1)));
+            CHECK_OK(jg_reduce(D, op, dtype, outer, r, inner, dout.p, dx.p));
+            CHECK_OK(jg_reduce(D, op, dtype, outer, r, inner, dout2.p, dshifted.at(1)));
             // sums add in a different order; relative to the sum of magnitudes
             const std::vector<T> got = dout.get(), got2 = dout2.get();
             CHECK(all_near(got, want, op == JG_SUM ? 1e-6 * std::sqrt(static_cast<double>(r)) : 0, what.c_str()));
@@ -227,20 +227,20 @@ static void reductions() {
     for (size_t i = 0; i < xi.size(); ++i) xi[i] = static_cast<int64_t>(i % 1000) - 400;
     Dev<int64_t> dxi(xi), dsum(1);
     int64_t want = 0;
-    CHECK_OK(jg_reduce(JG_SUM, JG_INT64, 1, static_cast<int64_t>(xi.size()), 1, addr(&want), addr(xi.data())));
-    CHECK_OK(jg_cuda_reduce(D, JG_SUM, JG_INT64, 1, static_cast<int64_t>(xi.size()), 1, dsum.p, dxi.p));
+    CHECK_OK(jg_reduce(JG_CPU, JG_SUM, JG_INT64, 1, static_cast<int64_t>(xi.size()), 1, addr(&want), addr(xi.data())));
+    CHECK_OK(jg_reduce(D, JG_SUM, JG_INT64, 1, static_cast<int64_t>(xi.size()), 1, dsum.p, dxi.p));
     CHECK(dsum.get()[0] == want);
     std::vector<unsigned char> xb(100003);
     for (size_t i = 0; i < xb.size(); ++i) xb[i] = i % 3 == 0;
     Dev<unsigned char> dxb(xb);
-    CHECK_OK(jg_cuda_reduce(D, JG_SUM, JG_BOOL, 1, static_cast<int64_t>(xb.size()), 1, dsum.p, dxb.p));
+    CHECK_OK(jg_reduce(D, JG_SUM, JG_BOOL, 1, static_cast<int64_t>(xb.size()), 1, dsum.p, dxb.p));
     CHECK(dsum.get()[0] == 33335);
     // an empty sum is zero; an empty max is an error
     Dev<float> dz(4);
-    CHECK_OK(jg_cuda_fill(D, JG_FLOAT32, 4, dz.p, 9));
-    CHECK_OK(jg_cuda_reduce(D, JG_SUM, JG_FLOAT32, 2, 0, 2, dz.p, dz.p));
+    CHECK_OK(jg_fill(D, JG_FLOAT32, 4, dz.p, 9));
+    CHECK_OK(jg_reduce(D, JG_SUM, JG_FLOAT32, 2, 0, 2, dz.p, dz.p));
     CHECK(dz.get() == std::vector<float>(4, 0.0f));
-    CHECK(jg_cuda_reduce(D, JG_MAX, JG_FLOAT32, 1, 0, 1, dz.p, dz.p) == JG_ERR_ARGUMENT);
+    CHECK(jg_reduce(D, JG_MAX, JG_FLOAT32, 1, 0, 1, dz.p, dz.p) == JG_ERR_ARGUMENT);
 }
 
 template <class T> static void softmax(int dtype) {
@@ -250,11 +250,11 @@ template <class T> static void softmax(int dtype) {
         Dev<T> dx(x), ddy(dy), dout(rows * cols), dgrad(rows * cols);
         for (int log : {0, 1}) {
             std::vector<T> want(rows * cols), gwant(rows * cols);
-            CHECK_OK(jg_softmax(log, dtype, rows, cols, addr(want.data()), addr(x.data())));
-            CHECK_OK(jg_cuda_softmax(D, log, dtype, rows, cols, dout.p, dx.p));
+            CHECK_OK(jg_softmax(JG_CPU, log, dtype, rows, cols, addr(want.data()), addr(x.data())));
+            CHECK_OK(jg_softmax(D, log, dtype, rows, cols, dout.p, dx.p));
             CHECK(all_near(dout.get(), want, 8 * tol<T>(), "softmax"));
-            CHECK_OK(jg_softmax_backward(log, dtype, rows, cols, addr(gwant.data()), addr(want.data()), addr(dy.data())));
-            CHECK_OK(jg_cuda_softmax_backward(D, log, dtype, rows, cols, dgrad.p, dout.p, ddy.p));
+            CHECK_OK(jg_softmax_backward(JG_CPU, log, dtype, rows, cols, addr(gwant.data()), addr(want.data()), addr(dy.data())));
+            CHECK_OK(jg_softmax_backward(D, log, dtype, rows, cols, dgrad.p, dout.p, ddy.p));
             CHECK(all_near(dgrad.get(), gwant, 1e3 * tol<T>(), "softmax backward"));
         }
     }
@@ -274,53 +274,53 @@ template <class T> static void losses(int dtype) {
         Dev<int64_t> dt(tg);
         std::vector<T> loss(rows), grad(rows * cols);
         std::vector<double> lse(rows);
-        CHECK_OK(jg_cross_entropy(dtype, rows, cols, addr(loss.data()), addr(lse.data()), addr(x.data()), addr(tg.data()), 2, 1, -100));
-        CHECK_OK(jg_cuda_cross_entropy(D, dtype, rows, cols, dloss.p, dlse.p, dx.p, dt.p, 2, 1, -100));
+        CHECK_OK(jg_cross_entropy(JG_CPU, dtype, rows, cols, addr(loss.data()), addr(lse.data()), addr(x.data()), addr(tg.data()), 2, 1, -100));
+        CHECK_OK(jg_cross_entropy(D, dtype, rows, cols, dloss.p, dlse.p, dx.p, dt.p, 2, 1, -100));
         CHECK(all_near(dloss.get(), loss, 4 * tol<T>(), "cross_entropy"));
         CHECK(loss[5] == T(0) && dloss.get()[5] == T(0));
-        CHECK_OK(jg_cross_entropy_backward(dtype, rows, cols, addr(grad.data()), addr(x.data()), addr(lse.data()), addr(tg.data()), 2, 1, -100,
+        CHECK_OK(jg_cross_entropy_backward(JG_CPU, dtype, rows, cols, addr(grad.data()), addr(x.data()), addr(lse.data()), addr(tg.data()), 2, 1, -100,
                                            addr(g.data()), 1));
-        CHECK_OK(jg_cuda_cross_entropy_backward(D, dtype, rows, cols, dgrad.p, dx.p, dlse.p, dt.p, 2, 1, -100, dg.p, 1));
+        CHECK_OK(jg_cross_entropy_backward(D, dtype, rows, cols, dgrad.p, dx.p, dlse.p, dt.p, 2, 1, -100, dg.p, 1));
         CHECK(all_near(dgrad.get(), grad, 4 * tol<T>(), "cross_entropy backward"));
         // nll of x read as the transpose of a [cols, rows] matrix (row stride 1, column stride rows)
         const int64_t rs = 1, cs = rows;
         std::vector<T> nll(rows), ngrad(rows * cols);
         const std::vector<int64_t>& tt = tg;
         Dev<int64_t>& dtt = dt;
-        CHECK_OK(jg_nll_loss(dtype, rows, cols, addr(nll.data()), addr(x.data()), rs, cs, addr(tt.data()), 2, 1, -100));
-        CHECK_OK(jg_cuda_nll_loss(D, dtype, rows, cols, dloss.p, dx.p, rs, cs, dtt.p, 2, 1, -100));
+        CHECK_OK(jg_nll_loss(JG_CPU, dtype, rows, cols, addr(nll.data()), addr(x.data()), rs, cs, addr(tt.data()), 2, 1, -100));
+        CHECK_OK(jg_nll_loss(D, dtype, rows, cols, dloss.p, dx.p, rs, cs, dtt.p, 2, 1, -100));
         CHECK(dloss.get() == nll);
         for (int64_t i = 0; i < rows; ++i) CHECK(nll[i] == (tt[2 * i] == -100 ? T(0) : -x[i * rs + tt[2 * i] * cs]));
-        CHECK_OK(jg_nll_loss_backward(dtype, rows, cols, addr(ngrad.data()), addr(tt.data()), 2, 1, -100, addr(g.data()), 0));
-        CHECK_OK(jg_cuda_nll_loss_backward(D, dtype, rows, cols, dgrad.p, dtt.p, 2, 1, -100, dg.p, 0));
+        CHECK_OK(jg_nll_loss_backward(JG_CPU, dtype, rows, cols, addr(ngrad.data()), addr(tt.data()), 2, 1, -100, addr(g.data()), 0));
+        CHECK_OK(jg_nll_loss_backward(D, dtype, rows, cols, dgrad.p, dtt.p, 2, 1, -100, dg.p, 0));
         CHECK(dgrad.get() == ngrad);
         CHECK(ngrad[1 * cols + tt[2]] == -g[0] && ngrad[5 * cols] == T(0) && ngrad[0] == T(0));
     }
     // a block per row: more rows than a grid holds is refused before any launch
     const int64_t huge = int64_t(1) << 31;
-    CHECK(jg_cuda_cross_entropy(D, dtype, huge, 65, 0, 0, 0, 0, 1, 0, 0) == JG_ERR_UNSUPPORTED);
+    CHECK(jg_cross_entropy(D, dtype, huge, 65, 0, 0, 0, 0, 1, 0, 0) == JG_ERR_UNSUPPORTED);
     CHECK(std::strstr(jg_last_error(), "2^31 - 1") != nullptr);
-    CHECK(jg_cuda_softmax(D, 1, dtype, huge, 65, 0, 0) == JG_ERR_UNSUPPORTED);
-    CHECK(jg_cuda_softmax_backward(D, 1, dtype, huge, 65, 0, 0, 0) == JG_ERR_UNSUPPORTED);
+    CHECK(jg_softmax(D, 1, dtype, huge, 65, 0, 0) == JG_ERR_UNSUPPORTED);
+    CHECK(jg_softmax_backward(D, 1, dtype, huge, 65, 0, 0, 0) == JG_ERR_UNSUPPORTED);
     // a bad target: an error before anything is written on the CPU, reported at the next
     // synchronisation on the device (with its row's loss NaN)
     std::vector<T> x = sample<T>(12, -1, 1, 15), loss(4, T(7));
     std::vector<double> lse(4);
     std::vector<int64_t> tg = {0, 1, 3, 2};
-    CHECK(jg_cross_entropy(dtype, 4, 3, addr(loss.data()), addr(lse.data()), addr(x.data()), addr(tg.data()), 1, 0, 0) == JG_ERR_ARGUMENT);
+    CHECK(jg_cross_entropy(JG_CPU, dtype, 4, 3, addr(loss.data()), addr(lse.data()), addr(x.data()), addr(tg.data()), 1, 0, 0) == JG_ERR_ARGUMENT);
     CHECK(std::strstr(jg_last_error(), "crossEntropy: target 3 (row 2) is out of range for 3 classes; targets must be in 0..2") != nullptr);
     CHECK(loss[0] == T(7));
     Dev<T> dx(x), dloss(4);
     Dev<double> dlse(4);
     Dev<int64_t> dt(tg);
-    CHECK_OK(jg_cuda_cross_entropy(D, dtype, 4, 3, dloss.p, dlse.p, dx.p, dt.p, 1, 0, 0));
+    CHECK_OK(jg_cross_entropy(D, dtype, 4, 3, dloss.p, dlse.p, dx.p, dt.p, 1, 0, 0));
     std::vector<T> got(4);
-    CHECK(jg_cuda_copy_to_host(D, addr(got.data()), dloss.p, 4 * sizeof(T)) == JG_ERR_ARGUMENT);
+    CHECK(jg_copy_bytes(JG_CPU, addr(got.data()), D, dloss.p, 4 * sizeof(T)) == JG_ERR_ARGUMENT);
     CHECK(std::strstr(jg_last_error(), "crossEntropy: target 3 is out of range for 3 classes") != nullptr);
     CHECK(std::isnan(static_cast<double>(got[2])) && !std::isnan(static_cast<double>(got[1])));
-    CHECK_OK(jg_cuda_nll_loss(D, dtype, 4, 3, dloss.p, dx.p, 3, 1, dt.p, 1, 1, 3));  // 3 is the ignore index here
+    CHECK_OK(jg_nll_loss(D, dtype, 4, 3, dloss.p, dx.p, 3, 1, dt.p, 1, 1, 3));  // 3 is the ignore index here
     CHECK_OK(jg_cuda_synchronize(D));
-    CHECK_OK(jg_cuda_nll_loss(D, dtype, 4, 3, dloss.p, dx.p, 3, 1, dt.p, 1, 0, 0));
+    CHECK_OK(jg_nll_loss(D, dtype, 4, 3, dloss.p, dx.p, 3, 1, dt.p, 1, 0, 0));
     CHECK(jg_cuda_synchronize(D) == JG_ERR_ARGUMENT && std::strstr(jg_last_error(), "nllLoss: target 3") != nullptr);
 }
 
@@ -330,30 +330,30 @@ static void indexing() {
     std::vector<int64_t> idx = {0, 5, -1, 2, 2, 3, 1, -6, 4, 5, 0, 0};
     int64_t geom[] = {4, 3, /*x*/ 6, 1, /*index*/ 3, 1};
     std::vector<double> want(12);
-    CHECK_OK(jg_gather(JG_FLOAT64, 2, geom, 1, 6, addr(want.data()), addr(x.data()), addr(idx.data())));
+    CHECK_OK(jg_gather(JG_CPU, JG_FLOAT64, 2, geom, 1, 6, addr(want.data()), addr(x.data()), addr(idx.data())));
     Dev<double> dx(x), dout(12);
     Dev<int64_t> di(idx);
-    CHECK_OK(jg_cuda_gather(D, JG_FLOAT64, 2, geom, 1, 6, dout.p, dx.p, di.p));
+    CHECK_OK(jg_gather(D, JG_FLOAT64, 2, geom, 1, 6, dout.p, dx.p, di.p));
     CHECK(dout.get() == want);
     // scatter_add back: repeated indices accumulate
     std::vector<double> acc(24, 1.0), src = sample<double>(12, 0, 1, 11);
     int64_t sgeom[] = {4, 3, /*out*/ 6, 1, /*src*/ 3, 1, /*index*/ 3, 1};
-    CHECK_OK(jg_scatter_add(JG_FLOAT64, 2, sgeom, 1, 6, addr(acc.data()), addr(src.data()), addr(idx.data())));
+    CHECK_OK(jg_scatter_add(JG_CPU, JG_FLOAT64, 2, sgeom, 1, 6, addr(acc.data()), addr(src.data()), addr(idx.data())));
     Dev<double> dacc(std::vector<double>(24, 1.0)), dsrc(src);
-    CHECK_OK(jg_cuda_scatter_add(D, JG_FLOAT64, 2, sgeom, 1, 6, dacc.p, dsrc.p, di.p));
+    CHECK_OK(jg_scatter_add(D, JG_FLOAT64, 2, sgeom, 1, 6, dacc.p, dsrc.p, di.p));
     CHECK(all_near(dacc.get(), acc, 1e-15, "scatter_add"));
     // a bad index is skipped (gather writes 0 there) and reported by the next synchronisation,
     // which names it; the queue is never stalled to check
     di.put({0, 5, -1, 2, 2, 3, 1, -6, 4, 6, 0, 0});
-    CHECK_OK(jg_cuda_gather(D, JG_FLOAT64, 2, geom, 1, 6, dout.p, dx.p, di.p));
+    CHECK_OK(jg_gather(D, JG_FLOAT64, 2, geom, 1, 6, dout.p, dx.p, di.p));
     std::vector<double> got(12);
-    CHECK(jg_cuda_copy_to_host(D, addr(got.data()), dout.p, 12 * 8) == JG_ERR_ARGUMENT);
+    CHECK(jg_copy_bytes(JG_CPU, addr(got.data()), D, dout.p, 12 * 8) == JG_ERR_ARGUMENT);
     CHECK(std::strstr(jg_last_error(), "gather: index 6 is out of bounds for dimension 1 with size 6") != nullptr);
     for (int i = 0; i < 12; ++i) CHECK(got[i] == (i == 9 ? 0.0 : want[i]));
     CHECK_OK(jg_cuda_synchronize(D));  // reported once, then the record is clear
     std::vector<double> before = dacc.get();
     di.put({0, 5, -1, 2, 2, 3, 1, -6, 4, 5, -7, 0});
-    CHECK_OK(jg_cuda_scatter_add(D, JG_FLOAT64, 2, sgeom, 1, 6, dacc.p, dsrc.p, di.p));
+    CHECK_OK(jg_scatter_add(D, JG_FLOAT64, 2, sgeom, 1, 6, dacc.p, dsrc.p, di.p));
     CHECK(jg_cuda_synchronize(D) == JG_ERR_ARGUMENT);
     CHECK(std::strstr(jg_last_error(), "scatter_add: index -7 is out of bounds") != nullptr);
     std::vector<double> after = dacc.get();  // everything but the skipped element was added
@@ -364,7 +364,7 @@ static void indexing() {
     // with launch blocking on, the launch itself reports
     CHECK(jg_cuda_launch_blocking() == 0);
     CHECK_OK(jg_cuda_set_launch_blocking(1));
-    CHECK(jg_cuda_gather(D, JG_FLOAT64, 2, geom, 1, 6, dout.p, dx.p, di.p) == JG_ERR_ARGUMENT);
+    CHECK(jg_gather(D, JG_FLOAT64, 2, geom, 1, 6, dout.p, dx.p, di.p) == JG_ERR_ARGUMENT);
     CHECK(std::strstr(jg_last_error(), "index -7") != nullptr);
     CHECK_OK(jg_cuda_set_launch_blocking(0));
     CHECK_OK(jg_cuda_synchronize(D));
@@ -376,52 +376,52 @@ template <class T> static void probabilities(int dtype) {
     std::vector<T> p = sample<T>(1000, 0, 1, 3);
     p[0] = 0, p[999] = 1;
     Dev<T> dp(p);
-    CHECK_OK(jg_cuda_check_probabilities(D, dtype, 1000, dp.p));
+    CHECK_OK(jg_check_probabilities(D, dtype, 1000, dp.p));
     CHECK_OK(jg_cuda_synchronize(D));
     p[517] = T(1.5);
     dp.put(p);
-    CHECK_OK(jg_cuda_check_probabilities(D, dtype, 1000, dp.p));
+    CHECK_OK(jg_check_probabilities(D, dtype, 1000, dp.p));
     std::vector<T> got(1000);
-    CHECK(jg_cuda_copy_to_host(D, addr(got.data()), dp.p, 1000 * sizeof(T)) == JG_ERR_ARGUMENT);
+    CHECK(jg_copy_bytes(JG_CPU, addr(got.data()), D, dp.p, 1000 * sizeof(T)) == JG_ERR_ARGUMENT);
     CHECK(std::strstr(jg_last_error(), "binaryCrossEntropy: all elements of input must be probabilities in [0, 1], found 1.5") != nullptr);
     CHECK(got == p);
     p[517] = std::numeric_limits<T>::quiet_NaN();
     dp.put(p);
-    CHECK_OK(jg_cuda_check_probabilities(D, dtype, 1000, dp.p));
+    CHECK_OK(jg_check_probabilities(D, dtype, 1000, dp.p));
     CHECK(jg_cuda_synchronize(D) == JG_ERR_ARGUMENT && std::strstr(jg_last_error(), "found nan") != nullptr);
-    CHECK_OK(jg_cuda_check_probabilities(D, dtype, 0, dp.p));
-    CHECK(jg_cuda_check_probabilities(D, JG_INT64, 4, dp.p) == JG_ERR_ARGUMENT);
+    CHECK_OK(jg_check_probabilities(D, dtype, 0, dp.p));
+    CHECK(jg_check_probabilities(D, JG_INT64, 4, dp.p) == JG_ERR_ARGUMENT);
     CHECK_OK(jg_cuda_synchronize(D));
 }
 
 static void memory() {
     int64_t stats[4];
-    CHECK_OK(jg_cuda_empty_cache(D));
-    CHECK_OK(jg_cuda_memory_stats(D, stats));
+    CHECK_OK(jg_empty_cache(D));
+    CHECK_OK(jg_memory_stats(D, stats));
     const int64_t before = stats[0];
-    int64_t a = jg_cuda_alloc(D, 1000);
+    int64_t a = jg_alloc(D, 1000);
     CHECK(a != 0 && a % 256 == 0);
-    CHECK_OK(jg_cuda_free(D, a, 1000));
-    int64_t b = jg_cuda_alloc(D, 900);  // same size class: the cached block
+    CHECK_OK(jg_free(D, a, 1000));
+    int64_t b = jg_alloc(D, 900);  // same size class: the cached block
     CHECK(b == a);
-    CHECK_OK(jg_cuda_memory_stats(D, stats));
+    CHECK_OK(jg_memory_stats(D, stats));
     CHECK(stats[0] == before + 1024 && stats[2] >= stats[0] && stats[1] >= stats[0]);
-    CHECK_OK(jg_cuda_free(D, b, 900));
-    CHECK(jg_cuda_alloc(D, int64_t(1) << 50) == 0);
+    CHECK_OK(jg_free(D, b, 900));
+    CHECK(jg_alloc(D, int64_t(1) << 50) == 0);
     CHECK(std::strstr(jg_last_error(), "out of memory") != nullptr && std::strstr(jg_last_error(), "free") != nullptr);
-    CHECK(jg_cuda_alloc(D + 100, 16) == 0 && std::strstr(jg_last_error(), "does not exist") != nullptr);
+    CHECK(jg_alloc(D + 100, 16) == 0 && std::strstr(jg_last_error(), "does not exist") != nullptr);
     int64_t ft[2];
     CHECK_OK(jg_cuda_mem_info(D, ft));
     CHECK(ft[1] > 0 && ft[0] <= ft[1]);
     CHECK(std::strlen(jg_cuda_device_name(D)) > 0);
     if (jg_cuda_device_count() > 1) {  // peer copy from device 1
         std::vector<float> v = sample<float>(1000, 0, 1, 12);
-        int64_t p1 = jg_cuda_alloc(1, 4000);
-        CHECK_OK(jg_cuda_copy_to_device(1, p1, addr(v.data()), 4000));
+        int64_t p1 = jg_alloc(1, 4000);
+        CHECK_OK(jg_copy_bytes(1, p1, JG_CPU, addr(v.data()), 4000));
         Dev<float> d0(1000);
-        CHECK_OK(jg_cuda_copy_peer(D, d0.p, 1, p1, 4000));
+        CHECK_OK(jg_copy_bytes(D, d0.p, 1, p1, 4000));
         CHECK(d0.get() == v);
-        CHECK_OK(jg_cuda_free(1, p1, 4000));
+        CHECK_OK(jg_free(1, p1, 4000));
     }
     CHECK_OK(jg_cuda_synchronize(D));
 }
@@ -445,7 +445,7 @@ int main() {
     probabilities<float>(JG_FLOAT32);
     probabilities<double>(JG_FLOAT64);
     memory();
-    jg_cuda_empty_cache(D);
+    jg_empty_cache(D);
     std::printf("%s: %d failures\n", failures == 0 ? "PASS" : "FAIL", failures);
     return failures == 0 ? 0 : 1;
 }

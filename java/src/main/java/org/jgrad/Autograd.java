@@ -72,19 +72,41 @@ public final class Autograd {
     }
 
     /**
-     * The gradient formula of a custom op (like torch.autograd.Function's backward): given the
-     * tensors saved at forward time and d(loss)/d(output), return d(loss)/d(input i) for each
-     * input (null where not needed).
+     * What a gradient formula sees of its op (like the {@code ctx} of torch.autograd.Function's
+     * backward): the tensors saved at forward time and which inputs need a gradient.
+     */
+    public interface Context {
+        /**
+         * Saved tensor {@code i}, in the order given at forward time. Throws IllegalStateException if
+         * it was modified in place since, or if the graph was already freed by a backward.
+         */
+        Tensor saved(int i);
+
+        /** How many tensors were saved. */
+        int savedCount();
+
+        /** Whether input {@code i} needs a gradient (like ctx.needs_input_grad[i]); where not, return null for it. */
+        boolean needsInputGrad(int i);
+    }
+
+    /**
+     * A gradient formula, the same shape for jgrad's own ops and custom ones: given the op's context
+     * and d(loss)/d(output), return d(loss)/d(input i) for each input (null where not needed).
+     *
+     * <pre>{@code
+     * Autograd.record(y, "CubeBackward", new Tensor[] {x}, new Tensor[] {x},
+     *         (ctx, g) -> new Tensor[] {g.mul(ctx.saved(0).pow(2).mul(3))});
+     * }</pre>
      */
     @FunctionalInterface
     public interface Backward {
-        Tensor[] apply(Tensor[] saved, Tensor gradOutput);
+        Tensor[] apply(Context ctx, Tensor gradOutput);
     }
 
     /**
      * Records {@code output} as the result of a custom op over {@code inputs}: when grad mode is
-     * on and an input requires grad, backward will call {@code backward} with {@code saved}
-     * (checked against in-place modification). Returns {@code output}.
+     * on and an input requires grad, backward will call {@code backward} with a context holding
+     * {@code saved} (checked against in-place modification). Returns {@code output}.
      */
     public static Tensor record(Tensor output, String name, Tensor[] inputs, Tensor[] saved, Backward backward) {
         output.checkOpen();
@@ -94,15 +116,13 @@ public final class Autograd {
         if (!output.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("Autograd.record: output of " + name + " is " + output.dtype + "; only floating point outputs have gradients");
         }
-        int ns = saved.length;
         Node.record(output, name, (ctx, g) -> {
-            Tensor[] s = new Tensor[ns];
-            for (int i = 0; i < ns; i++) s[i] = ctx.saved(i);
-            Tensor[] gs = backward.apply(s, g);
-            if (gs.length != inputs.length) {
-                throw new IllegalStateException(name + ": backward returned " + gs.length + " gradients for " + inputs.length + " inputs");
+            Tensor[] gs = backward.apply(ctx, g);
+            if (gs == null || gs.length != inputs.length) {
+                throw new IllegalStateException(name + ": backward returned " + (gs == null ? "null" : gs.length + " gradients") + " for "
+                        + inputs.length + " inputs");
             }
-            for (int i = 0; i < gs.length; i++) if (!ctx.needsGrad(i)) gs[i] = null;
+            for (int i = 0; i < gs.length; i++) if (!ctx.needsInputGrad(i)) gs[i] = null;
             return gs;
         }, inputs, saved);
         return output;

@@ -8,24 +8,24 @@ import org.jgrad.internal.bind.JgradNative;
  * unary ops and are not recorded themselves.
  */
 enum BinaryOp {
-    ADD(JgradNative.JG_ADD, "add", "AddBackward0", true) {
+    ADD(JgradNative.JG_ADD, "add", "AddBackward0") {
         Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) { return g; }
         Tensor gradB(Tensor a, Tensor b, Tensor y, Tensor g) { return g; }
     },
-    SUB(JgradNative.JG_SUB, "sub", "SubBackward0", true) {
+    SUB(JgradNative.JG_SUB, "sub", "SubBackward0") {
         Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) { return g; }
         Tensor gradB(Tensor a, Tensor b, Tensor y, Tensor g) { return g.neg(); }
     },
-    MUL(JgradNative.JG_MUL, "mul", "MulBackward0", true) {
+    MUL(JgradNative.JG_MUL, "mul", "MulBackward0") {
         Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) { return g.mul(b); }
         Tensor gradB(Tensor a, Tensor b, Tensor y, Tensor g) { return g.mul(a); }
     },
-    DIV(JgradNative.JG_DIV, "div", "DivBackward0", false) {
+    DIV(JgradNative.JG_DIV, "div", "DivBackward0") {
         Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) { return g.div(b); }
         // -g * a / b^2, in PyTorch's order
         Tensor gradB(Tensor a, Tensor b, Tensor y, Tensor g) { return g.neg().mul(a).div(b.mul(b)); }
     },
-    POW(JgradNative.JG_POW, "pow", "PowBackward1", false) {
+    POW(JgradNative.JG_POW, "pow", "PowBackward1") {
         // g * b * a^(b-1), 0 where b == 0
         Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) {
             Tensor d = g.mul(b.mul(a.pow(b.sub(1.0))));
@@ -38,28 +38,29 @@ enum BinaryOp {
             return Tensor.where(mask, Tensor.zerosLike(d), d);
         }
     },
-    EQ(JgradNative.JG_EQ, "eq", null, true),
-    NE(JgradNative.JG_NE, "ne", null, true),
-    GT(JgradNative.JG_GT, "gt", null, true),
-    GE(JgradNative.JG_GE, "ge", null, true),
-    LT(JgradNative.JG_LT, "lt", null, true),
-    LE(JgradNative.JG_LE, "le", null, true),
-    SIGMOID_BACKWARD(JgradNative.JG_SIGMOID_BACKWARD, "sigmoid_backward", null, false),
-    TANH_BACKWARD(JgradNative.JG_TANH_BACKWARD, "tanh_backward", null, false),
-    RELU_BACKWARD(JgradNative.JG_RELU_BACKWARD, "relu_backward", null, true),
-    LEAKY_RELU_BACKWARD(JgradNative.JG_LEAKY_RELU_BACKWARD, "leaky_relu_backward", null, false),
-    CLAMP_BACKWARD(JgradNative.JG_CLAMP_BACKWARD, "clamp_backward", null, true);
+    EQ(JgradNative.JG_EQ, "eq", null),
+    NE(JgradNative.JG_NE, "ne", null),
+    GT(JgradNative.JG_GT, "gt", null),
+    GE(JgradNative.JG_GE, "ge", null),
+    LT(JgradNative.JG_LT, "lt", null),
+    LE(JgradNative.JG_LE, "le", null),
+    SIGMOID_BACKWARD(JgradNative.JG_SIGMOID_BACKWARD, "sigmoid_backward", null),
+    TANH_BACKWARD(JgradNative.JG_TANH_BACKWARD, "tanh_backward", null),
+    RELU_BACKWARD(JgradNative.JG_RELU_BACKWARD, "relu_backward", null),
+    LEAKY_RELU_BACKWARD(JgradNative.JG_LEAKY_RELU_BACKWARD, "leaky_relu_backward", null),
+    CLAMP_BACKWARD(JgradNative.JG_CLAMP_BACKWARD, "clamp_backward", null);
 
     final int code;
     final String opName;
     final String backwardName;
+    /** Defined on INT64 too, as the native op table says. */
     final boolean integral;
 
-    BinaryOp(int code, String opName, String backwardName, boolean integral) {
+    BinaryOp(int code, String opName, String backwardName) {
         this.code = code;
         this.opName = opName;
         this.backwardName = backwardName;
-        this.integral = integral;
+        this.integral = Kernels.supports(JgradNative.JG_FAMILY_BINARY, code, DType.INT64);
     }
 
     Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) {

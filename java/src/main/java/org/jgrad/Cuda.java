@@ -106,7 +106,7 @@ public final class Cuda {
     private static long[] stats(Device device) {
         require("memory stats", device);
         long[] s = new long[4];
-        NativeLib.check(JgradNative.jg_cuda_memory_stats(device.index(), s), "memory stats");
+        NativeLib.check(JgradNative.jg_memory_stats(device.index(), s), "memory stats");
         return s;
     }
 
@@ -158,6 +158,6 @@ public final class Cuda {
     /** Returns cached blocks to the driver. */
     public static void emptyCache(Device device) {
         require("emptyCache", device);
-        NativeLib.check(JgradNative.jg_cuda_empty_cache(device.index()), "emptyCache");
+        NativeLib.check(JgradNative.jg_empty_cache(device.index()), "emptyCache");
     }
 }

@@ -42,8 +42,8 @@ public final class ElementLosses {
             perElement = scope.keep(target.mul(logP).add(target.rsub(1.0).mul(log1mP)).neg());
         }
         Autograd.record(perElement, "BinaryCrossEntropyBackward0", new Tensor[] {input, target}, new Tensor[] {input, target},
-                (s, g) -> {
-                    Tensor p = s[0], y = s[1];
+                (ctx, g) -> {
+                    Tensor p = ctx.saved(0), y = ctx.saved(1);
                     Tensor denom = p.rsub(1.0).mul(p).clamp(1e-12, Double.MAX_VALUE);
                     Tensor gp = g.mul(p.sub(y)).div(denom);
                     Tensor gy = clampedLog(p.rsub(1.0)).sub(clampedLog(p)).mul(g);
@@ -52,24 +52,14 @@ public final class ElementLosses {
         return perElement;
     }
 
-    /** On the CPU: reads the extremes and throws. On CUDA: queues the device-side check. */
+    /** Throws on the CPU, or queues the check on CUDA (reported at the next wait), unless every element is in [0, 1]. */
     private static void checkProbabilities(Tensor input) {
         if (input.numel == 0) return;
-        if (!input.device.isCpu()) {
-            Tensor x = input.contiguous ? input : Autograd.withoutGrad(() -> Kernels.contiguousCopy(input, input.dtype));
-            try {
-                Kernels.checkProbabilities(x);
-            } finally {
-                if (x != input) x.close();
-            }
-            return;
-        }
-        try (var off = Autograd.noGrad(); Tensor mx = input.max(); Tensor mn = input.min()) {
-            double hi = mx.item(), lo = mn.item();
-            if (!(lo >= 0 && hi <= 1)) {
-                throw new IllegalArgumentException("binaryCrossEntropy: all elements of input must be probabilities in [0, 1], found "
-                        + (lo < 0 || Double.isNaN(lo) ? lo : hi) + "; apply sigmoid() to scores first");
-            }
+        Tensor x = input.contiguous ? input : Autograd.withoutGrad(() -> Kernels.contiguousCopy(input, input.dtype));
+        try {
+            Kernels.checkProbabilities(x);
+        } finally {
+            if (x != input) x.close();
         }
     }
 

@@ -142,7 +142,7 @@ final class Indexing {
             Node.record(out, "CatBackward0", (ctx, g) -> {
                 Tensor[] gs = new Tensor[in.length];
                 for (int i = 0; i < in.length; i++) {
-                    if (ctx.needsGrad(i)) gs[i] = g.narrow(d, offsets[i], lengths[i]).to(types[i]);
+                    if (ctx.needsInputGrad(i)) gs[i] = g.narrow(d, offsets[i], lengths[i]).to(types[i]);
                 }
                 return gs;
             }, in);

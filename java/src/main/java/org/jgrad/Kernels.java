@@ -6,7 +6,9 @@ import org.jgrad.internal.bind.JgradNative;
 
 /**
  * The one place that turns tensors into native calls: it allocates outputs, computes geometry
- * and checks status codes. Nothing here knows about autograd.
+ * and checks status codes. Nothing here knows about autograd. Every native op family takes the
+ * tensor's device first ({@link Device#index()}: -1, the native JG_CPU, for the CPU) and routes
+ * in native code, so no call here chooses a backend.
  *
  * Every tensor whose address goes to native code is kept reachable until the call returns
  * ({@link #fence}): otherwise the collector could run its Cleaner, and free the memory, while a
@@ -14,6 +16,12 @@ import org.jgrad.internal.bind.JgradNative;
  */
 final class Kernels {
     private Kernels() {}
+
+    /** Whether the native op table defines op of the family (JG_FAMILY_UNARY/BINARY) for dtype. */
+    static boolean supports(int family, int op, DType dtype) {
+        NativeLib.ensureLoaded();
+        return JgradNative.jg_op_supports(family, op, dtype.code) != 0;
+    }
 
     /** Throws unless t is FLOAT32 or FLOAT64, naming op, what t is, its dtype and shape. */
     static void requireFloating(String op, String what, Tensor t) {
@@ -39,20 +47,15 @@ final class Kernels {
 
     static void unaryInto(String op, int code, Tensor out, Tensor x, long[] geom, double alpha, double beta) {
         int nd = Shapes.geomDims(geom, 2);
-        int st = out.device.isCpu()
-                ? JgradNative.jg_unary(code, x.dtype.code, out.numel, nd, geom, out.address(), x.address(), alpha, beta)
-                : JgradNative.jg_cuda_unary(out.device.index(), code, x.dtype.code, out.numel, nd, geom, out.address(), x.address(),
-                        alpha, beta);
+        int st = JgradNative.jg_unary(out.device.index(), code, x.dtype.code, out.numel, nd, geom, out.address(), x.address(), alpha, beta);
         fence(out, x, null, null);
         NativeLib.check(st, op);
     }
 
     static void binaryInto(String op, int code, DType dtype, Tensor out, Tensor a, Tensor b, long[] geom, double alpha, double beta) {
         int nd = Shapes.geomDims(geom, 3);
-        int st = out.device.isCpu()
-                ? JgradNative.jg_binary(code, dtype.code, out.numel, nd, geom, out.address(), a.address(), b.address(), alpha, beta)
-                : JgradNative.jg_cuda_binary(out.device.index(), code, dtype.code, out.numel, nd, geom, out.address(), a.address(),
-                        b.address(), alpha, beta);
+        int st = JgradNative.jg_binary(out.device.index(), code, dtype.code, out.numel, nd, geom, out.address(), a.address(),
+                b.address(), alpha, beta);
         fence(out, a, b, null);
         NativeLib.check(st, op);
     }
@@ -83,27 +86,22 @@ final class Kernels {
         long[] geom = Shapes.geom(shape, out.strides, Shapes.expandStrides(cond.shape, cond.strides, shape),
                 Shapes.expandStrides(a.shape, a.strides, shape), Shapes.expandStrides(b.shape, b.strides, shape));
         int nd = Shapes.geomDims(geom, 4);
-        int st = out.device.isCpu()
-                ? JgradNative.jg_where(a.dtype.code, out.numel, nd, geom, out.address(), cond.address(), a.address(), b.address())
-                : JgradNative.jg_cuda_where(out.device.index(), a.dtype.code, out.numel, nd, geom, out.address(), cond.address(),
-                        a.address(), b.address());
+        int st = JgradNative.jg_where(out.device.index(), a.dtype.code, out.numel, nd, geom, out.address(), cond.address(),
+                a.address(), b.address());
         fence(out, cond, a, b);
         NativeLib.check(st, "where");
         return out;
     }
 
     static void softmax(String op, boolean log, Tensor out, Tensor x, long rows, long cols) {
-        int st = x.device.isCpu() ? JgradNative.jg_softmax(log ? 1 : 0, x.dtype.code, rows, cols, out.address(), x.address())
-                : JgradNative.jg_cuda_softmax(x.device.index(), log ? 1 : 0, x.dtype.code, rows, cols, out.address(), x.address());
+        int st = JgradNative.jg_softmax(x.device.index(), log ? 1 : 0, x.dtype.code, rows, cols, out.address(), x.address());
         fence(out, x, null, null);
         NativeLib.check(st, op);
     }
 
     static void softmaxBackward(String op, boolean log, Tensor dx, Tensor y, Tensor dy, long rows, long cols) {
-        int st = y.device.isCpu()
-                ? JgradNative.jg_softmax_backward(log ? 1 : 0, y.dtype.code, rows, cols, dx.address(), y.address(), dy.address())
-                : JgradNative.jg_cuda_softmax_backward(y.device.index(), log ? 1 : 0, y.dtype.code, rows, cols, dx.address(),
-                        y.address(), dy.address());
+        int st = JgradNative.jg_softmax_backward(y.device.index(), log ? 1 : 0, y.dtype.code, rows, cols, dx.address(),
+                y.address(), dy.address());
         fence(dx, y, dy, null);
         NativeLib.check(st, op);
     }
@@ -113,11 +111,8 @@ final class Kernels {
         long rows = x.shape[0], cols = x.shape[1];
         int ui = useIgnore ? 1 : 0;
         long ts = target.strides[0];
-        int st = x.device.isCpu()
-                ? JgradNative.jg_cross_entropy(x.dtype.code, rows, cols, loss.address(), lse.address(), x.address(), target.address(), ts,
-                        ui, ignore)
-                : JgradNative.jg_cuda_cross_entropy(x.device.index(), x.dtype.code, rows, cols, loss.address(), lse.address(),
-                        x.address(), target.address(), ts, ui, ignore);
+        int st = JgradNative.jg_cross_entropy(x.device.index(), x.dtype.code, rows, cols, loss.address(), lse.address(),
+                x.address(), target.address(), ts, ui, ignore);
         fence(loss, lse, x, target);
         NativeLib.check(st, "crossEntropy");
     }
@@ -127,11 +122,8 @@ final class Kernels {
         long rows = x.shape[0], cols = x.shape[1];
         int ui = useIgnore ? 1 : 0;
         long ts = target.strides[0], gs = g.strides[0];
-        int st = x.device.isCpu()
-                ? JgradNative.jg_cross_entropy_backward(x.dtype.code, rows, cols, dx.address(), x.address(), lse.address(),
-                        target.address(), ts, ui, ignore, g.address(), gs)
-                : JgradNative.jg_cuda_cross_entropy_backward(x.device.index(), x.dtype.code, rows, cols, dx.address(), x.address(),
-                        lse.address(), target.address(), ts, ui, ignore, g.address(), gs);
+        int st = JgradNative.jg_cross_entropy_backward(x.device.index(), x.dtype.code, rows, cols, dx.address(), x.address(),
+                lse.address(), target.address(), ts, ui, ignore, g.address(), gs);
         fence(dx, x, lse, target);
         fence(g, null, null, null);
         NativeLib.check(st, "crossEntropy backward");
@@ -142,11 +134,8 @@ final class Kernels {
         long rows = x.shape[0], cols = x.shape[1];
         int ui = useIgnore ? 1 : 0;
         long ts = target.strides[0];
-        int st = x.device.isCpu()
-                ? JgradNative.jg_nll_loss(x.dtype.code, rows, cols, loss.address(), x.address(), x.strides[0], x.strides[1],
-                        target.address(), ts, ui, ignore)
-                : JgradNative.jg_cuda_nll_loss(x.device.index(), x.dtype.code, rows, cols, loss.address(), x.address(), x.strides[0],
-                        x.strides[1], target.address(), ts, ui, ignore);
+        int st = JgradNative.jg_nll_loss(x.device.index(), x.dtype.code, rows, cols, loss.address(), x.address(), x.strides[0],
+                x.strides[1], target.address(), ts, ui, ignore);
         fence(loss, x, target, null);
         NativeLib.check(st, "nllLoss");
     }
@@ -155,37 +144,33 @@ final class Kernels {
         long rows = dx.shape[0], cols = dx.shape[1];
         int ui = useIgnore ? 1 : 0;
         long ts = target.strides[0], gs = g.strides[0];
-        int st = dx.device.isCpu()
-                ? JgradNative.jg_nll_loss_backward(dx.dtype.code, rows, cols, dx.address(), target.address(), ts, ui, ignore, g.address(), gs)
-                : JgradNative.jg_cuda_nll_loss_backward(dx.device.index(), dx.dtype.code, rows, cols, dx.address(), target.address(), ts,
-                        ui, ignore, g.address(), gs);
+        int st = JgradNative.jg_nll_loss_backward(dx.device.index(), dx.dtype.code, rows, cols, dx.address(), target.address(),
+                ts, ui, ignore, g.address(), gs);
         fence(dx, target, g, null);
         NativeLib.check(st, "nllLoss backward");
     }
 
     static void gather(Tensor out, Tensor x, Tensor index, long[] geom, int d) {
         int n = x.shape.length;
-        int st = x.device.isCpu()
-                ? JgradNative.jg_gather(x.dtype.code, n, geom, d, x.shape[d], out.address(), x.address(), index.address())
-                : JgradNative.jg_cuda_gather(x.device.index(), x.dtype.code, n, geom, d, x.shape[d], out.address(), x.address(),
-                        index.address());
+        int st = JgradNative.jg_gather(x.device.index(), x.dtype.code, n, geom, d, x.shape[d], out.address(), x.address(), index.address());
         fence(out, x, index, null);
         NativeLib.check(st, "gather");
     }
 
-    /** Queues the device-side check that contiguous CUDA tensor x holds probabilities (reported at the next wait). */
+    /**
+     * Checks that the contiguous x holds probabilities: at once on the CPU, on CUDA queued on the
+     * device and reported at the next wait.
+     */
     static void checkProbabilities(Tensor x) {
-        int st = JgradNative.jg_cuda_check_probabilities(x.device.index(), x.dtype.code, x.numel, x.address());
+        int st = JgradNative.jg_check_probabilities(x.device.index(), x.dtype.code, x.numel, x.address());
         fence(x, null, null, null);
         NativeLib.check(st, "binaryCrossEntropy");
     }
 
     static void scatterAdd(Tensor out, Tensor src, Tensor index, long[] geom, int d) {
         int n = out.shape.length;
-        int st = out.device.isCpu()
-                ? JgradNative.jg_scatter_add(src.dtype.code, n, geom, d, out.shape[d], out.address(), src.address(), index.address())
-                : JgradNative.jg_cuda_scatter_add(out.device.index(), src.dtype.code, n, geom, d, out.shape[d], out.address(),
-                        src.address(), index.address());
+        int st = JgradNative.jg_scatter_add(out.device.index(), src.dtype.code, n, geom, d, out.shape[d], out.address(),
+                src.address(), index.address());
         fence(out, src, index, null);
         NativeLib.check(st, "scatter_add");
     }
@@ -195,14 +180,7 @@ final class Kernels {
         Tensor src = x.contiguous ? x : contiguousCopy(x, x.dtype);
         Tensor out = Tensor.empty(x.shape, x.dtype, device);
         long nbytes = x.numel * x.dtype.size;
-        int st;
-        if (device.isCpu()) {
-            st = JgradNative.jg_cuda_copy_to_host(src.device.index(), out.address(), src.address(), nbytes);
-        } else if (src.device.isCpu()) {
-            st = JgradNative.jg_cuda_copy_to_device(device.index(), out.address(), src.address(), nbytes);
-        } else {
-            st = JgradNative.jg_cuda_copy_peer(device.index(), out.address(), src.device.index(), src.address(), nbytes);
-        }
+        int st = JgradNative.jg_copy_bytes(device.index(), out.address(), src.device.index(), src.address(), nbytes);
         fence(x, src, out, null);
         if (src != x) src.close();
         if (st != JgradNative.JG_OK) out.close();
@@ -214,10 +192,7 @@ final class Kernels {
     static void copy(Tensor dst, Tensor src) {
         long[] geom = Shapes.geom(dst.shape, dst.strides, Shapes.expandStrides(src.shape, src.strides, dst.shape));
         int nd = Shapes.geomDims(geom, 2);
-        int st = dst.device.isCpu()
-                ? JgradNative.jg_copy(dst.dtype.code, src.dtype.code, dst.numel, nd, geom, dst.address(), src.address())
-                : JgradNative.jg_cuda_copy(dst.device.index(), dst.dtype.code, src.dtype.code, dst.numel, nd, geom, dst.address(),
-                        src.address());
+        int st = JgradNative.jg_copy(dst.device.index(), dst.dtype.code, src.dtype.code, dst.numel, nd, geom, dst.address(), src.address());
         fence(dst, src, null, null);
         NativeLib.check(st, "copy");
     }
@@ -230,8 +205,7 @@ final class Kernels {
 
     static void fill(Tensor t, double value) {
         if (t.contiguous) {
-            int st = t.device.isCpu() ? JgradNative.jg_fill(t.dtype.code, t.numel, t.address(), value)
-                    : JgradNative.jg_cuda_fill(t.device.index(), t.dtype.code, t.numel, t.address(), value);
+            int st = JgradNative.jg_fill(t.device.index(), t.dtype.code, t.numel, t.address(), value);
             fence(t, null, null, null);
             NativeLib.check(st, "fill");
         } else {
@@ -246,11 +220,9 @@ final class Kernels {
         int dev = t.device.index();
         int st;
         if (linspace) {
-            st = t.device.isCpu() ? JgradNative.jg_linspace(t.dtype.code, t.numel, t.address(), a, b)
-                    : JgradNative.jg_cuda_linspace(dev, t.dtype.code, t.numel, t.address(), a, b);
+            st = JgradNative.jg_linspace(t.device.index(), t.dtype.code, t.numel, t.address(), a, b);
         } else {
-            st = t.device.isCpu() ? JgradNative.jg_arange(t.dtype.code, t.numel, t.address(), a, b)
-                    : JgradNative.jg_cuda_arange(dev, t.dtype.code, t.numel, t.address(), a, b);
+            st = JgradNative.jg_arange(t.device.index(), t.dtype.code, t.numel, t.address(), a, b);
         }
         fence(t, null, null, null);
         NativeLib.check(st, op);
@@ -258,16 +230,14 @@ final class Kernels {
 
     /** Fills the contiguous t with Philox draws (kind 0 uniform [a, b), 1 normal(a, b)) at the given counter offset. */
     static void random(String op, Tensor t, int kind, long seed, long offset, double a, double b) {
-        int st = t.device.isCpu() ? JgradNative.jg_random(kind, t.dtype.code, t.numel, t.address(), seed, offset, a, b)
-                : JgradNative.jg_cuda_random(t.device.index(), kind, t.dtype.code, t.numel, t.address(), seed, offset, a, b);
+        int st = JgradNative.jg_random(t.device.index(), kind, t.dtype.code, t.numel, t.address(), seed, offset, a, b);
         fence(t, null, null, null);
         NativeLib.check(st, op);
     }
 
     /** Reduces a contiguous x viewed as [outer, r, inner] to [outer, inner]. */
     static void reduce(String op, int code, Tensor out, Tensor x, long outer, long r, long inner) {
-        int st = x.device.isCpu() ? JgradNative.jg_reduce(code, x.dtype.code, outer, r, inner, out.address(), x.address())
-                : JgradNative.jg_cuda_reduce(x.device.index(), code, x.dtype.code, outer, r, inner, out.address(), x.address());
+        int st = JgradNative.jg_reduce(x.device.index(), code, x.dtype.code, outer, r, inner, out.address(), x.address());
         fence(out, x, null, null);
         NativeLib.check(st, op);
     }

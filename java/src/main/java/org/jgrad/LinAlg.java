@@ -98,8 +98,8 @@ final class LinAlg {
             long[] shA = a.shape, shB = b.shape;
             Node.record(out, "MmBackward0", (ctx, g) -> {
                 Tensor as = ctx.saved(0), bs = ctx.saved(1);
-                Tensor ga = ctx.needsGrad(0) ? Ops.sumToShape(g.matmul(bs.transpose(-1, -2)), shA) : null;
-                Tensor gb = ctx.needsGrad(1) ? Ops.sumToShape(as.transpose(-1, -2).matmul(g), shB) : null;
+                Tensor ga = ctx.needsInputGrad(0) ? Ops.sumToShape(g.matmul(bs.transpose(-1, -2)), shA) : null;
+                Tensor gb = ctx.needsInputGrad(1) ? Ops.sumToShape(as.transpose(-1, -2).matmul(g), shB) : null;
                 return new Tensor[] {ga, gb};
             }, new Tensor[] {a, b}, a, b);
         }

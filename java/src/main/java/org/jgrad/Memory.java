@@ -34,13 +34,15 @@ public final class Memory {
     /** Bytes the CPU caching allocator keeps for reuse. */
     public static long cachedBytes() {
         NativeLib.ensureLoaded();
-        return JgradNative.jg_cpu_cached_bytes();
+        long[] stats = new long[4];
+        NativeLib.check(JgradNative.jg_memory_stats(JgradNative.JG_CPU, stats), "cachedBytes");
+        return stats[3];
     }
 
     /** Returns the CPU allocator's cached blocks to the operating system. */
     public static void emptyCache() {
         NativeLib.ensureLoaded();
-        JgradNative.jg_cpu_empty_cache();
+        NativeLib.check(JgradNative.jg_empty_cache(JgradNative.JG_CPU), "emptyCache");
     }
 
     static void onAllocate(long n) {

@@ -9,15 +9,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it produced and the nodes that consume them, so closing a graph's tensors frees what it saved.
  * An accumulator node stands for a leaf tensor and receives its gradient.
  */
-final class Node {
-    /** The gradient formula: returns d(loss)/d(input i) for each input, or null where not needed. */
-    interface Backward {
-        Tensor[] apply(Node ctx, Tensor grad);
-    }
-
+final class Node implements Autograd.Context {
     private final String name;
     final Node[] next;
-    private final Backward fn;
+    private final Autograd.Backward fn;
     final Tensor leaf;
     private Tensor[] saved;
     private int[] versions;
@@ -26,7 +21,7 @@ final class Node {
     private volatile boolean freed;
     private final AtomicInteger refs = new AtomicInteger(1);
 
-    private Node(String name, Node[] next, Backward fn, Tensor leaf) {
+    private Node(String name, Node[] next, Autograd.Backward fn, Tensor leaf) {
         this.name = name;
         this.next = next;
         this.fn = fn;
@@ -38,7 +33,7 @@ final class Node {
     }
 
     /** Records an op whose output is {@code out}; inputs that do not require grad get no edge. */
-    static void record(Tensor out, String name, Backward fn, Tensor[] inputs, Tensor... toSave) {
+    static void record(Tensor out, String name, Autograd.Backward fn, Tensor[] inputs, Tensor... toSave) {
         Node[] next = new Node[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             Tensor in = inputs[i];
@@ -94,12 +89,19 @@ final class Node {
         return leaf != null;
     }
 
-    boolean needsGrad(int input) {
+    @Override
+    public boolean needsInputGrad(int input) {
         return next[input] != null;
     }
 
+    @Override
+    public int savedCount() {
+        return saved == null ? 0 : saved.length;
+    }
+
     /** Saved tensor i, checked against in-place modification and against a freed graph. */
-    Tensor saved(int i) {
+    @Override
+    public Tensor saved(int i) {
         if (freed) {
             throw new IllegalStateException(name + ": trying to backward through the graph a second time (or directly access "
                     + "saved tensors after they have been freed); saved tensors are freed after backward; pass retainGraph=true "

@@ -80,8 +80,8 @@ final class Ops {
                 Tensor as = save.length > 0 ? ctx.saved(0) : null;
                 Tensor bs = save.length > 1 ? ctx.saved(1) : null;
                 Tensor ys = save.length > 2 ? ctx.saved(2) : null;
-                Tensor ga = ctx.needsGrad(0) ? sumToShape(op.gradA(as, bs, ys, g), sa) : null;
-                Tensor gb = ctx.needsGrad(1) ? sumToShape(op.gradB(as, bs, ys, g), sb) : null;
+                Tensor ga = ctx.needsInputGrad(0) ? sumToShape(op.gradA(as, bs, ys, g), sa) : null;
+                Tensor gb = ctx.needsInputGrad(1) ? sumToShape(op.gradB(as, bs, ys, g), sb) : null;
                 return new Tensor[] {ga, gb};
             }, new Tensor[] {a2, b2}, save);
         }
@@ -129,8 +129,8 @@ final class Ops {
             Node.record(y, "WhereBackward0", (ctx, g) -> {
                 Tensor c = ctx.saved(0);
                 Tensor zero = Tensor.zeros(g.dtype, g.device);
-                Tensor ga = ctx.needsGrad(0) ? sumToShape(Tensor.where(c, g, zero), sa) : null;
-                Tensor gb = ctx.needsGrad(1) ? sumToShape(Tensor.where(c, zero, g), sb) : null;
+                Tensor ga = ctx.needsInputGrad(0) ? sumToShape(Tensor.where(c, g, zero), sa) : null;
+                Tensor gb = ctx.needsInputGrad(1) ? sumToShape(Tensor.where(c, zero, g), sb) : null;
                 return new Tensor[] {ga, gb};
             }, new Tensor[] {a2, b2}, cond);
         }

@@ -24,13 +24,8 @@ final class Storage {
 
     static Storage allocate(long nbytes, Device device) {
         NativeLib.ensureLoaded();
-        long addr;
-        if (device.isCpu()) {
-            addr = JgradNative.jg_cpu_alloc(nbytes);
-        } else {
-            Cuda.require("allocate", device);
-            addr = JgradNative.jg_cuda_alloc(device.index(), nbytes);
-        }
+        if (!device.isCpu()) Cuda.require("allocate", device);
+        long addr = JgradNative.jg_alloc(device.index(), nbytes);
         if (addr == 0) NativeLib.check(JgradNative.JG_ERR_OUT_OF_MEMORY, "allocate(" + nbytes + " bytes on " + device + ")");
         Memory.onAllocate(nbytes);
         return new Storage(addr, nbytes, device);
@@ -42,8 +37,7 @@ final class Storage {
 
     void release() {
         if (refs.decrementAndGet() == 0) {
-            if (device.isCpu()) JgradNative.jg_cpu_free(address, nbytes);
-            else JgradNative.jg_cuda_free(device.index(), address, nbytes);
+            JgradNative.jg_free(device.index(), address, nbytes);
             Memory.onFree(nbytes);
         }
     }

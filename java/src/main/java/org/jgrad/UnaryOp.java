@@ -10,77 +10,77 @@ import org.jgrad.internal.bind.JgradNative;
  * one exists.
  */
 enum UnaryOp {
-    NEG(JgradNative.JG_NEG, "Neg", Saves.NOTHING, true) {
+    NEG(JgradNative.JG_NEG, "Neg", Saves.NOTHING) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.neg(); }
     },
-    ABS(JgradNative.JG_ABS, "Abs", Saves.INPUT, true) {
+    ABS(JgradNative.JG_ABS, "Abs", Saves.INPUT) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(x.sign()); }
     },
-    SIGN(JgradNative.JG_SIGN, "Sign", Saves.NOTHING, true) {
+    SIGN(JgradNative.JG_SIGN, "Sign", Saves.NOTHING) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(0.0); }
     },
-    ADD_SCALAR(JgradNative.JG_ADD_SCALAR, "Add", Saves.NOTHING, true) {
+    ADD_SCALAR(JgradNative.JG_ADD_SCALAR, "Add", Saves.NOTHING) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g; }
     },
-    MUL_SCALAR(JgradNative.JG_MUL_SCALAR, "Mul", Saves.NOTHING, true) {
+    MUL_SCALAR(JgradNative.JG_MUL_SCALAR, "Mul", Saves.NOTHING) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(a); }
     },
-    RSUB_SCALAR(JgradNative.JG_RSUB_SCALAR, "Rsub", Saves.NOTHING, true) {
+    RSUB_SCALAR(JgradNative.JG_RSUB_SCALAR, "Rsub", Saves.NOTHING) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.neg(); }
     },
-    DIV_SCALAR(JgradNative.JG_DIV_SCALAR, "Div", Saves.NOTHING, false) {
+    DIV_SCALAR(JgradNative.JG_DIV_SCALAR, "Div", Saves.NOTHING) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.div(a); }
     },
-    RDIV_SCALAR(JgradNative.JG_RDIV_SCALAR, "Reciprocal", Saves.BOTH, false) {
+    RDIV_SCALAR(JgradNative.JG_RDIV_SCALAR, "Reciprocal", Saves.BOTH) {
         // d(a/x) = -a/x^2 = -y/x
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.neg().mul(y).div(x); }
     },
-    POW_SCALAR(JgradNative.JG_POW_SCALAR, "Pow", Saves.INPUT, false) {
+    POW_SCALAR(JgradNative.JG_POW_SCALAR, "Pow", Saves.INPUT) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
             if (a == 0) return g.mul(0.0);
             return g.mul(x.pow(a - 1).mul(a));
         }
     },
-    EXP(JgradNative.JG_EXP, "Exp", Saves.OUTPUT, false) {
+    EXP(JgradNative.JG_EXP, "Exp", Saves.OUTPUT) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(y); }
     },
-    LOG(JgradNative.JG_LOG, "Log", Saves.INPUT, false) {
+    LOG(JgradNative.JG_LOG, "Log", Saves.INPUT) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.div(x); }
     },
-    SQRT(JgradNative.JG_SQRT, "Sqrt", Saves.OUTPUT, false) {
+    SQRT(JgradNative.JG_SQRT, "Sqrt", Saves.OUTPUT) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.div(y.mul(2.0)); }
     },
-    SIN(JgradNative.JG_SIN, "Sin", Saves.INPUT, false) {
+    SIN(JgradNative.JG_SIN, "Sin", Saves.INPUT) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(x.cos()); }
     },
-    COS(JgradNative.JG_COS, "Cos", Saves.INPUT, false) {
+    COS(JgradNative.JG_COS, "Cos", Saves.INPUT) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(x.sin().neg()); }
     },
-    SIGMOID(JgradNative.JG_SIGMOID, "Sigmoid", Saves.OUTPUT, false) {
+    SIGMOID(JgradNative.JG_SIGMOID, "Sigmoid", Saves.OUTPUT) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
             if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.SIGMOID_BACKWARD, g, y, 0, 0);
             return g.mul(y.rsub(1.0)).mul(y);
         }
     },
-    TANH(JgradNative.JG_TANH, "Tanh", Saves.OUTPUT, false) {
+    TANH(JgradNative.JG_TANH, "Tanh", Saves.OUTPUT) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
             if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.TANH_BACKWARD, g, y, 0, 0);
             return g.mul(y.mul(y).rsub(1.0));
         }
     },
-    RELU(JgradNative.JG_RELU, "Relu", Saves.OUTPUT, true) {
+    RELU(JgradNative.JG_RELU, "Relu", Saves.OUTPUT) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
             if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.RELU_BACKWARD, g, y, 0, 0);
             return g.mul(y.gt(0.0).to(g.dtype));
         }
     },
-    LEAKY_RELU(JgradNative.JG_LEAKY_RELU, "LeakyRelu", Saves.INPUT, false) {
+    LEAKY_RELU(JgradNative.JG_LEAKY_RELU, "LeakyRelu", Saves.INPUT) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
             if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.LEAKY_RELU_BACKWARD, g, x, a, 0);
             return Tensor.where(x.gt(0.0), g, g.mul(a));
         }
     },
-    CLAMP(JgradNative.JG_CLAMP, "Clamp", Saves.INPUT, true) {
+    CLAMP(JgradNative.JG_CLAMP, "Clamp", Saves.INPUT) {
         Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
             if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.CLAMP_BACKWARD, g, x, a, b);
             Tensor inside = x.ge(a).mul(x.le(b).to(DType.INT64)).to(g.dtype);
@@ -93,14 +93,14 @@ enum UnaryOp {
     final int code;
     final String backwardName;
     final Saves saves;
-    /** Defined on INT64 too (the others need a floating dtype). */
+    /** Defined on INT64 too (the others need a floating dtype), as the native op table says. */
     final boolean integral;
 
-    UnaryOp(int code, String name, Saves saves, boolean integral) {
+    UnaryOp(int code, String name, Saves saves) {
         this.code = code;
         this.backwardName = name + "Backward0";
         this.saves = saves;
-        this.integral = integral;
+        this.integral = Kernels.supports(JgradNative.JG_FAMILY_UNARY, code, DType.INT64);
     }
 
     String opName() {

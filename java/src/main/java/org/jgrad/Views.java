@@ -6,7 +6,7 @@ import java.util.Arrays;
 final class Views {
     private Views() {}
 
-    private static Tensor recordView(Tensor x, Tensor y, String name, Node.Backward fn) {
+    private static Tensor recordView(Tensor x, Tensor y, String name, Autograd.Backward fn) {
         if (Ops.recording(x)) Node.record(y, name, fn, new Tensor[] {x});
         return y;
     }

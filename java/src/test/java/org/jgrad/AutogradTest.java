@@ -187,10 +187,32 @@ class AutogradTest {
         try (var off = Autograd.noGrad()) {
             y = x.mul(x).mul(x);
         }
-        Autograd.record(y, "CubeBackward", new Tensor[] {x}, new Tensor[] {x}, (s, g) -> new Tensor[] {g.mul(s[0].pow(2).mul(3.0))});
+        Autograd.record(y, "CubeBackward", new Tensor[] {x}, new Tensor[] {x}, (ctx, g) -> new Tensor[] {g.mul(ctx.saved(0).pow(2).mul(3.0))});
         assertEquals("CubeBackward", y.gradFnName());
         y.sum().backward();
         assertArrayEquals(new double[] {3, 12}, x.grad().toDoubleArray(), 0);
+    }
+
+    @Test
+    void customOpContextSaysWhichInputsNeedGrad() {
+        Tensor a = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {3, 4});
+        Tensor y;
+        try (var off = Autograd.noGrad()) {
+            y = a.mul(b);
+        }
+        boolean[] seen = new boolean[3];
+        Autograd.record(y, "MyMul", new Tensor[] {a, b}, new Tensor[] {a, b}, (ctx, g) -> {
+            seen[0] = ctx.needsInputGrad(0);
+            seen[1] = ctx.needsInputGrad(1);
+            seen[2] = ctx.savedCount() == 2;
+            // a gradient for b is returned anyway: the engine drops what is not needed
+            return new Tensor[] {g.mul(ctx.saved(1)), g.mul(ctx.saved(0))};
+        });
+        y.sum().backward();
+        assertArrayEquals(new boolean[] {true, false, true}, seen);
+        assertArrayEquals(new double[] {3, 4}, a.grad().toDoubleArray(), 0);
+        assertEquals(null, b.grad());
     }
 
     @Test

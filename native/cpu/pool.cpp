@@ -1,4 +1,4 @@
-// Errors, dtype facts and the CPU thread pool.
+// The CPU thread pool.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -7,37 +7,11 @@
 #include <thread>
 #include <vector>
 
-#include "common.h"
+#include "parallel.h"
 
 namespace jg {
 
-static thread_local std::string g_last_error;
-
-void set_error(const std::string& msg) { g_last_error = msg; }
-int fail(int status, const std::string& msg) {
-    g_last_error = msg;
-    return status;
-}
-
-const char* dtype_name(int dtype) {
-    switch (dtype) {
-        case JG_FLOAT32: return "float32";
-        case JG_FLOAT64: return "float64";
-        case JG_INT64: return "int64";
-        case JG_BOOL: return "bool";
-        default: return "unknown dtype";
-    }
-}
-int64_t dtype_size(int dtype) {
-    switch (dtype) {
-        case JG_FLOAT32: return 4;
-        case JG_FLOAT64: return 8;
-        case JG_INT64: return 8;
-        case JG_BOOL: return 1;
-        default: return 0;
-    }
-}
-bool valid_dtype(int dtype) { return dtype >= JG_FLOAT32 && dtype <= JG_BOOL; }
+namespace cpu {
 
 namespace {
 
@@ -158,20 +132,18 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
     pool().run(static_cast<int>(chunks), job);
 }
 
+}  // namespace cpu
 }  // namespace jg
 
 extern "C" {
 
-const char* jg_last_error(void) { return jg::g_last_error.c_str(); }
-const char* jg_version(void) { return "0.1.0"; }
-
 int jg_set_num_threads(int n) {
     if (n < 1 || n > 1024) return jg::fail(JG_ERR_ARGUMENT, "set_num_threads: expected 1..1024 threads, got " + std::to_string(n));
     return jg::guarded("set_num_threads", [&] {
-        jg::pool().resize(n);
+        jg::cpu::pool().resize(n);
         return JG_OK;
     });
 }
-int jg_get_num_threads(void) { return jg::num_threads(); }
+int jg_get_num_threads(void) { return jg::cpu::num_threads(); }
 
 }

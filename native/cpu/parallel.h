@@ -1,36 +1,14 @@
-// Shared plumbing of the CPU kernels: error reporting, dtype dispatch, the thread pool and the
-// strided iterator. Kernels only say what happens to one contiguous run of elements.
+// The CPU backend's plumbing: the thread pool and the strided iterator. Kernels only say what
+// happens to one contiguous run of elements.
 #pragma once
 #include <cstdint>
-#include <cstring>
-#include <exception>
 #include <functional>
-#include <new>
-#include <string>
 
-#include "jgrad/jgrad.h"
+#include "core/backend.h"
+#include "core/common.h"
 
 namespace jg {
-
-void set_error(const std::string& msg);
-int fail(int status, const std::string& msg);
-
-// Runs body and converts any escaping C++ exception to a status: nothing crosses the C ABI.
-template <class F> int guarded(const char* what, F&& body) {
-    try {
-        return body();
-    } catch (const std::bad_alloc&) {
-        return fail(JG_ERR_OUT_OF_MEMORY, std::string(what) + ": out of memory");
-    } catch (const std::exception& e) {
-        return fail(JG_ERR_INTERNAL, std::string(what) + ": " + e.what());
-    } catch (...) {
-        return fail(JG_ERR_INTERNAL, std::string(what) + ": unknown error");
-    }
-}
-
-const char* dtype_name(int dtype);
-int64_t dtype_size(int dtype);
-bool valid_dtype(int dtype);
+namespace cpu {
 
 // Splits [0, n) into at most num_threads() chunks of at least grain elements and runs f(begin, end)
 // on the pool (the caller runs the first chunk). Workers sleep on a condition variable between
@@ -93,13 +71,5 @@ bool read_geom(int ndim, const int64_t* geom, const int64_t* elem_sizes, int64_t
     return true;
 }
 
+}  // namespace cpu
 }  // namespace jg
-
-#define JG_DISPATCH_ALL(dtype, T, ...)                           \
-    switch (dtype) {                                             \
-        case JG_FLOAT32: { using T = float; __VA_ARGS__; break; }  \
-        case JG_FLOAT64: { using T = double; __VA_ARGS__; break; } \
-        case JG_INT64: { using T = int64_t; __VA_ARGS__; break; }  \
-        case JG_BOOL: { using T = bool; __VA_ARGS__; break; }      \
-        default: break;                                          \
-    }

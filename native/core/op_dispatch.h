@@ -11,12 +11,6 @@
 
 namespace jg {
 
-template <class T> constexpr int dtype_code() {
-    return std::is_same<T, float>::value ? JG_FLOAT32
-         : std::is_same<T, double>::value ? JG_FLOAT64
-         : std::is_same<T, bool>::value ? JG_BOOL : JG_INT64;
-}
-
 inline int unsupported_op(const char* family, int op, int count, int dtype) {
     if (op < 0 || op >= count) return fail(JG_ERR_ARGUMENT, std::string(family) + ": unknown op " + std::to_string(op));
     return fail(JG_ERR_ARGUMENT, std::string(family) + ": op " + std::to_string(op) + " is not defined for dtype " +

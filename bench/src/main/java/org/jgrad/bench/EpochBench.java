@@ -1,0 +1,177 @@
+package org.jgrad.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.LinearImpl;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.SGDOptions;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.jgrad.DType;
+import org.jgrad.Scope;
+import org.jgrad.Tensor;
+import org.jgrad.examples.Mnist;
+import org.jgrad.nn.Functional;
+import org.jgrad.nn.Linear;
+import org.jgrad.optim.SGD;
+
+/**
+ * One training epoch on MNIST as a user writes it, in jgrad and in libtorch from the same initial
+ * weights and the same batch order: a 784-256-10 MLP (Linear, relu, Linear), cross-entropy,
+ * backward, SGD with momentum 0.9 and lr 0.01, batch 64 drawn by index from the whole training set
+ * held in memory. The two libraries' epochs alternate so that both see the same machine state.
+ *
+ * <p>Arguments: measured epochs (default 3) after one warm-up epoch each. Run it once as it is and
+ * once with OMP_WAIT_POLICY=PASSIVE in the environment (libtorch's OpenMP reads it at start-up):
+ * see bench/README.md.
+ */
+public final class EpochBench {
+    private static final int BATCH = 64;
+    private static final double LR = 0.01, MOMENTUM = 0.9;
+
+    private EpochBench() {}
+
+    public static void main(String[] args) {
+        int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        torch.set_num_threads(2);
+        Mnist train = Mnist.train(), test = Mnist.test();
+        int n = train.count, d = train.rows * train.cols;
+
+        Tensor.manualSeed(0);
+        Linear fc1 = new Linear(d, 256), fc2 = new Linear(256, 10);
+        List<Tensor> params = new ArrayList<>(fc1.parameters());
+        params.addAll(fc2.parameters());
+        SGD opt = new SGD(params, LR, MOMENTUM);
+        Tensor images = Tensor.of(train.images, n, d), labels = Tensor.of(train.labels);
+
+        LinearImpl t1 = new LinearImpl(d, 256), t2 = new LinearImpl(256, 10);
+        copyInto(t1, fc1);
+        copyInto(t2, fc2);
+        TensorVector tparams = new TensorVector();
+        for (org.bytedeco.pytorch.Tensor p : new org.bytedeco.pytorch.Tensor[] {t1.weight(), t1.bias(), t2.weight(), t2.bias()}) tparams.push_back(p);
+        SGDOptions options = new SGDOptions(LR);
+        options.momentum().put(MOMENTUM);
+        org.bytedeco.pytorch.SGD topt = new org.bytedeco.pytorch.SGD(tparams, options);
+        org.bytedeco.pytorch.Tensor timages = fromFloats(train.images, n, d), tlabels = fromLongs(train.labels, n);
+
+        System.out.printf(Locale.ROOT, "MNIST epoch, MLP %d-256-10, batch %d, SGD(lr %.2f, momentum %.1f); OMP_WAIT_POLICY=%s%n", d, BATCH, LR,
+                MOMENTUM, System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
+        double[] tj = new double[epochs], tt = new double[epochs];
+        for (int e = -1; e < epochs; e++) {
+            long[] perm = permutation(n, 1000 + e);
+            long s0 = System.nanoTime();
+            double lj = jgradEpoch(images, labels, perm, fc1, fc2, opt);
+            long s1 = System.nanoTime();
+            double lt = torchEpoch(timages, tlabels, perm, t1, t2, topt);
+            long s2 = System.nanoTime();
+            String tag = e < 0 ? "warm-up" : "epoch " + (e + 1);
+            System.out.printf(Locale.ROOT, "%-8s jgrad %7.1f ms (mean loss %.5f)   libtorch %7.1f ms (mean loss %.5f)   ratio %.2f%n", tag,
+                    (s1 - s0) / 1e6, lj, (s2 - s1) / 1e6, lt, (s1 - s0) / (double) (s2 - s1));
+            if (e >= 0) {
+                tj[e] = (s1 - s0) / 1e6;
+                tt[e] = (s2 - s1) / 1e6;
+            }
+        }
+        double mj = median(tj), mt = median(tt);
+        System.out.printf(Locale.ROOT, "median   jgrad %7.1f ms   libtorch %7.1f ms   ratio %.2f%n", mj, mt, mj / mt);
+        System.out.printf(Locale.ROOT, "test accuracy: jgrad %.2f%%, libtorch %.2f%%%n", 100 * jgradAccuracy(test, fc1, fc2),
+                100 * torchAccuracy(test, t1, t2));
+    }
+
+    static double jgradEpoch(Tensor images, Tensor labels, long[] perm, Linear fc1, Linear fc2, SGD opt) {
+        double total = 0;
+        int steps = 0;
+        Tensor order = Tensor.of(perm);
+        for (int b = 0; b < perm.length; b += BATCH) {
+            try (Scope s = Scope.open()) {
+                Tensor idx = order.narrow(0, b, Math.min(BATCH, perm.length - b));
+                Tensor x = images.indexSelect(0, idx), y = labels.indexSelect(0, idx);
+                Tensor loss = Functional.crossEntropy(fc2.forward(fc1.forward(x).relu()), y);
+                opt.zeroGrad();
+                loss.backward();
+                opt.step();
+                total += loss.item();
+                steps++;
+            }
+        }
+        order.close();
+        return total / steps;
+    }
+
+    static double torchEpoch(org.bytedeco.pytorch.Tensor images, org.bytedeco.pytorch.Tensor labels, long[] perm, LinearImpl t1, LinearImpl t2,
+                             org.bytedeco.pytorch.SGD opt) {
+        double total = 0;
+        int steps = 0;
+        org.bytedeco.pytorch.Tensor order = fromLongs(perm, perm.length);
+        for (int b = 0; b < perm.length; b += BATCH) {
+            try (PointerScope s = new PointerScope()) {
+                org.bytedeco.pytorch.Tensor idx = order.narrow(0, b, Math.min(BATCH, perm.length - b));
+                org.bytedeco.pytorch.Tensor x = images.index_select(0, idx), y = labels.index_select(0, idx);
+                org.bytedeco.pytorch.Tensor loss = torch.cross_entropy_loss(t2.forward(t1.forward(x).relu()), y);
+                opt.zero_grad();
+                loss.backward();
+                opt.step();
+                total += loss.item_float();
+                steps++;
+            }
+        }
+        order.close();
+        return total / steps;
+    }
+
+    static double jgradAccuracy(Mnist test, Linear fc1, Linear fc2) {
+        try (Scope s = Scope.open(); var off = org.jgrad.Autograd.noGrad()) {
+            Tensor x = Tensor.of(test.images, test.count, (long) test.rows * test.cols), y = Tensor.of(test.labels);
+            return fc2.forward(fc1.forward(x).relu()).argmax(1, false).eq(y).to(DType.FLOAT64).mean().item();
+        }
+    }
+
+    static double torchAccuracy(Mnist test, LinearImpl t1, LinearImpl t2) {
+        try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            org.bytedeco.pytorch.Tensor x = fromFloats(test.images, test.count, (long) test.rows * test.cols), y = fromLongs(test.labels, test.count);
+            org.bytedeco.pytorch.Tensor pred = t2.forward(t1.forward(x).relu()).argmax(new org.bytedeco.pytorch.LongOptional(1), false);
+            return pred.eq(y).sum().item_long() / (double) test.count;
+        }
+    }
+
+    /** Copies a jgrad layer's initial weight and bias into a libtorch one. */
+    static void copyInto(LinearImpl t, Linear l) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            long[] ws = l.weight().shape();
+            t.weight().copy_(fromFloats(l.weight().toFloatArray(), ws));
+            t.bias().copy_(fromFloats(l.bias().toFloatArray(), l.bias().shape()));
+        }
+    }
+
+    static org.bytedeco.pytorch.Tensor fromFloats(float[] data, long... shape) {
+        return torch.from_blob(new FloatPointer(data), shape, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float)).clone();
+    }
+
+    static org.bytedeco.pytorch.Tensor fromLongs(long[] data, long... shape) {
+        return torch.from_blob(new LongPointer(data), shape, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long)).clone();
+    }
+
+    static long[] permutation(int n, long seed) {
+        long[] p = new long[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        Random r = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            long t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}
