@@ -9,6 +9,7 @@
 
 #include "parallel.h"
 #include "ops/loss.h"
+#include "ops/softmax.h"
 
 namespace jg {
 namespace cpu {
@@ -42,8 +43,8 @@ void cross_entropy_rows(int64_t rows, int64_t cols, T* loss, double* lse, const 
             }
             const T* xr = x + i * cols;
             double m = -std::numeric_limits<double>::infinity();
-            for (int64_t j = 0; j < cols; ++j) m = (xr[j] > m || std::isnan(xr[j])) && !std::isnan(m) ? xr[j] : m;
-            if (std::isinf(m) && m < 0) m = 0;  // a row of -inf: the loss is NaN, as in PyTorch
+            for (int64_t j = 0; j < cols; ++j) m = ops::softmax_max(m, static_cast<double>(xr[j]));
+            m = ops::softmax_shift(m);  // a row of -inf: the loss is NaN, as in PyTorch
             double s = 0;
             for (int64_t j = 0; j < cols; ++j) s += std::exp(static_cast<double>(xr[j]) - m);
             lse[i] = m + std::log(s);

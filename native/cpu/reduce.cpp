@@ -6,6 +6,7 @@
 
 #include "parallel.h"
 #include "ops/elementwise.h"
+#include "ops/softmax.h"
 
 namespace jg {
 namespace cpu {
@@ -141,21 +142,21 @@ void softmax_rows(bool log, int64_t rows, int64_t cols, T* out, const T* x) {
             const T* xr = x + row * cols;
             T* yr = out + row * cols;
             T m = -std::numeric_limits<T>::infinity();
-            for (int64_t j = 0; j < cols; ++j) m = (xr[j] > m || ops::is_nan(xr[j])) ? xr[j] : m;
-            if (std::isinf(m) && m < 0) m = 0;  // a row of -inf: keep exp finite, result is NaN like PyTorch
+            for (int64_t j = 0; j < cols; ++j) m = ops::softmax_max(m, xr[j]);
+            m = ops::softmax_shift(m);
             double s = 0;
             if (log) {
-                for (int64_t j = 0; j < cols; ++j) s += std::exp(static_cast<double>(xr[j] - m));
-                const T lse = static_cast<T>(std::log(s));
-                for (int64_t j = 0; j < cols; ++j) yr[j] = xr[j] - m - lse;
+                for (int64_t j = 0; j < cols; ++j) s += ops::softmax_term(xr[j], m);
+                const T lse = ops::log_softmax_lse<T>(s);
+                for (int64_t j = 0; j < cols; ++j) yr[j] = ops::log_softmax_out(xr[j], m, lse);
             } else {
                 for (int64_t j = 0; j < cols; ++j) {
-                    T v = std::exp(xr[j] - m);
+                    const T v = ops::softmax_term(xr[j], m);
                     yr[j] = v;
                     s += v;
                 }
-                const T inv = static_cast<T>(1.0 / s);
-                for (int64_t j = 0; j < cols; ++j) yr[j] *= inv;
+                const T inv = ops::softmax_inv<T>(s);
+                for (int64_t j = 0; j < cols; ++j) yr[j] = ops::softmax_out(yr[j], inv);
             }
         }
     });
@@ -169,15 +170,9 @@ void softmax_backward_rows(bool log, int64_t rows, int64_t cols, T* dx, const T*
             const T* gr = dy + row * cols;
             T* dr = dx + row * cols;
             double s = 0;
-            if (log) {
-                for (int64_t j = 0; j < cols; ++j) s += gr[j];
-                const T st = static_cast<T>(s);
-                for (int64_t j = 0; j < cols; ++j) dr[j] = gr[j] - std::exp(yr[j]) * st;
-            } else {
-                for (int64_t j = 0; j < cols; ++j) s += static_cast<double>(gr[j]) * yr[j];
-                const T st = static_cast<T>(s);
-                for (int64_t j = 0; j < cols; ++j) dr[j] = yr[j] * (gr[j] - st);
-            }
+            for (int64_t j = 0; j < cols; ++j) s += ops::softmax_backward_term(log, yr[j], gr[j]);
+            const T st = static_cast<T>(s);
+            for (int64_t j = 0; j < cols; ++j) dr[j] = ops::softmax_backward_out(log, yr[j], gr[j], st);
         }
     });
 }

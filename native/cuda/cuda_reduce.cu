@@ -18,6 +18,7 @@
 
 #include "cuda_common.cuh"
 #include "ops/loss.h"
+#include "ops/softmax.h"
 
 namespace jg {
 namespace cuda {
@@ -250,46 +251,46 @@ template <class A> __device__ A block_sum(A v) { return block_reduce(SumPolicy<A
 template <class T> struct MaxPolicy {
     using Acc = T;
     __device__ __forceinline__ T init() const { return -INFINITY; }
-    __device__ __forceinline__ T combine(T a, T b) const { return (b > a || nan_of(b)) && !nan_of(a) ? b : a; }
+    __device__ __forceinline__ T combine(T a, T b) const { return ops::softmax_max(a, b); }
 };
 
 template <class T> __device__ T block_max(T v) { return block_reduce(MaxPolicy<T>{}, v); }
 
+// Softmax rows (ops/softmax.h): a block per row, its threads striding over the columns.
 template <class T> __global__ void softmax_rows(bool log, int64_t cols, const T* x, T* y) {
     const T* xr = x + blockIdx.x * cols;
     T* yr = y + blockIdx.x * cols;
     T m = -INFINITY;
-    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) m = (xr[j] > m || nan_of(xr[j])) && !nan_of(m) ? xr[j] : m;
-    m = block_max(m);
-    if (isinf(m) && m < 0) m = 0;
+    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) m = ops::softmax_max(m, xr[j]);
+    m = ops::softmax_shift(block_max(m));
     double s = 0;
-    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) s += exp(static_cast<double>(xr[j] - m));
+    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) s += ops::softmax_term(xr[j], m);
     s = block_sum(s);
     if (log) {
-        const T lse = static_cast<T>(::log(s));
-        for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) yr[j] = xr[j] - m - lse;
+        const T lse = ops::log_softmax_lse<T>(s);
+        for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) yr[j] = ops::log_softmax_out(xr[j], m, lse);
     } else {
-        const T inv = static_cast<T>(1.0 / s);
-        for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) yr[j] = static_cast<T>(exp(static_cast<double>(xr[j] - m))) * inv;
+        const T inv = ops::softmax_inv<T>(s);
+        for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) yr[j] = ops::softmax_out(ops::softmax_term(xr[j], m), inv);
     }
 }
 
-// Rows of at most kShortRow: a thread per row, the same formulas as softmax_rows.
+// Rows of at most kShortRow: a thread per row.
 template <class T> __global__ void softmax_short(bool log, int64_t rows, int64_t cols, const T* x, T* y) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < rows; i += int64_t(blockDim.x) * gridDim.x) {
         const T* xr = x + i * cols;
         T* yr = y + i * cols;
         T m = -INFINITY;
-        for (int64_t j = 0; j < cols; ++j) m = MaxPolicy<T>{}.combine(m, xr[j]);
-        if (isinf(m) && m < 0) m = 0;
+        for (int64_t j = 0; j < cols; ++j) m = ops::softmax_max(m, xr[j]);
+        m = ops::softmax_shift(m);
         double s = 0;
-        for (int64_t j = 0; j < cols; ++j) s += exp(static_cast<double>(xr[j] - m));
+        for (int64_t j = 0; j < cols; ++j) s += ops::softmax_term(xr[j], m);
         if (log) {
-            const T lse = static_cast<T>(::log(s));
-            for (int64_t j = 0; j < cols; ++j) yr[j] = xr[j] - m - lse;
+            const T lse = ops::log_softmax_lse<T>(s);
+            for (int64_t j = 0; j < cols; ++j) yr[j] = ops::log_softmax_out(xr[j], m, lse);
         } else {
-            const T inv = static_cast<T>(1.0 / s);
-            for (int64_t j = 0; j < cols; ++j) yr[j] = static_cast<T>(exp(static_cast<double>(xr[j] - m))) * inv;
+            const T inv = ops::softmax_inv<T>(s);
+            for (int64_t j = 0; j < cols; ++j) yr[j] = ops::softmax_out(ops::softmax_term(xr[j], m), inv);
         }
     }
 }
@@ -300,9 +301,9 @@ template <class T> __global__ void softmax_backward_short(bool log, int64_t rows
         const T* gr = dy + i * cols;
         T* dr = dx + i * cols;
         double s = 0;
-        for (int64_t j = 0; j < cols; ++j) s += log ? static_cast<double>(gr[j]) : static_cast<double>(gr[j]) * yr[j];
+        for (int64_t j = 0; j < cols; ++j) s += ops::softmax_backward_term(log, yr[j], gr[j]);
         const T st = static_cast<T>(s);
-        for (int64_t j = 0; j < cols; ++j) dr[j] = log ? gr[j] - static_cast<T>(exp(static_cast<double>(yr[j]))) * st : yr[j] * (gr[j] - st);
+        for (int64_t j = 0; j < cols; ++j) dr[j] = ops::softmax_backward_out(log, yr[j], gr[j], st);
     }
 }
 
@@ -311,10 +312,10 @@ template <class T> __global__ void softmax_backward_rows(bool log, int64_t cols,
     const T* gr = dy + blockIdx.x * cols;
     T* dr = dx + blockIdx.x * cols;
     double s = 0;
-    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) s += log ? static_cast<double>(gr[j]) : static_cast<double>(gr[j]) * yr[j];
+    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) s += ops::softmax_backward_term(log, yr[j], gr[j]);
     s = block_sum(s);
     const T st = static_cast<T>(s);
-    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) dr[j] = log ? gr[j] - static_cast<T>(exp(static_cast<double>(yr[j]))) * st : yr[j] * (gr[j] - st);
+    for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) dr[j] = ops::softmax_backward_out(log, yr[j], gr[j], st);
 }
 
 // ---- fused class losses (ops/loss.h) ----
