@@ -57,7 +57,15 @@
       (dtype, ndim, geom, dim, dim_size, out, x, index))                                                                       \
     X(scatter_add,                                                                                                             \
       (int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t src, int64_t index),          \
-      (dtype, ndim, geom, dim, dim_size, out, src, index))
+      (dtype, ndim, geom, dim, dim_size, out, src, index))                                                                     \
+    X(index_select,                                                                                                            \
+      (int dtype, int dim, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int64_t out, int64_t x, int64_t x_outer,   \
+       int64_t x_dim, int64_t index, int64_t index_stride),                                                                    \
+      (dtype, dim, outer, dim_size, inner, k, out, x, x_outer, x_dim, index, index_stride))                                    \
+    X(index_add,                                                                                                               \
+      (int dtype, int dim, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int64_t out, int64_t src, int64_t index,   \
+       int64_t index_stride),                                                                                                  \
+      (dtype, dim, outer, dim_size, inner, k, out, src, index, index_stride))
 
 namespace jg {
 namespace cpu {

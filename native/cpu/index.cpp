@@ -1,5 +1,8 @@
 // gather and scatter_add along one dim, over strided operands. Every index is checked before any
 // memory is touched, so a bad index is an error, never a stray read or write.
+#include <algorithm>
+#include <cstring>
+
 #include "parallel.h"
 
 namespace jg {
@@ -110,6 +113,94 @@ int scatter_add(int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_s
             return JG_OK;
         });
         return fail(JG_ERR_ARGUMENT, "scatter_add: unknown dtype");
+    });
+}
+
+namespace {
+
+// JG_OK, or the error naming the first of the k indices outside -dim_size..dim_size-1.
+int check_rows(const char* op, int dim, int64_t dim_size, int64_t k, const int64_t* idx, int64_t is) {
+    for (int64_t i = 0; i < k; ++i) {
+        const int64_t v = idx[i * is];
+        if (v < -dim_size || v >= dim_size)
+            return fail(JG_ERR_ARGUMENT, std::string(op) + ": index " + std::to_string(v) + " is out of bounds for dimension " +
+                                             std::to_string(dim) + " with size " + std::to_string(dim_size) + "; valid indices are " +
+                                             std::to_string(-dim_size) + ".." + std::to_string(dim_size - 1));
+    }
+    return JG_OK;
+}
+
+bool check_extents(const char* op, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int* st) {
+    if (outer < 0 || dim_size < 0 || inner < 0 || k < 0) {
+        *st = fail(JG_ERR_ARGUMENT, std::string(op) + ": negative extent");
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+int index_select(int dtype, int dim, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int64_t out, int64_t x, int64_t x_outer,
+                 int64_t x_dim, int64_t index, int64_t index_stride) {
+    int st = JG_OK;
+    if (!check_extents("indexSelect", outer, dim_size, inner, k, &st)) return st;
+    const int64_t* idx = reinterpret_cast<const int64_t*>(index);
+    if ((st = check_rows("indexSelect", dim, dim_size, k, idx, index_stride)) != JG_OK) return st;
+    const int64_t es = dtype_size(dtype);
+    if (es == 0) return fail(JG_ERR_ARGUMENT, "indexSelect: unknown dtype " + std::to_string(dtype));
+    if (outer == 0 || k == 0 || inner == 0) return JG_OK;
+    return guarded("indexSelect", [&]() -> int {
+        const char* px = reinterpret_cast<const char*>(x);
+        char* po = reinterpret_cast<char*>(out);
+        const size_t row = static_cast<size_t>(inner * es);
+        // a row per (o, i): one memcpy each
+        parallel_for(outer * k, std::max<int64_t>(1, kGrain / inner), [&](int64_t b, int64_t e) {
+            for (int64_t r = b; r < e; ++r) {
+                const int64_t o = r / k, i = r % k;
+                int64_t v = idx[i * index_stride];
+                if (v < 0) v += dim_size;
+                std::memcpy(po + r * row, px + (o * x_outer + v * x_dim) * es, row);
+            }
+        });
+        return JG_OK;
+    });
+}
+
+template <class T>
+void index_add_rows(int64_t outer, int64_t dim_size, int64_t inner, int64_t k, T* out, const T* src, const int64_t* idx, int64_t is) {
+    // threads split the outer slices, or the columns of one slice: never two on one element, and
+    // every element adds its rows in the order of i, so the result is the same on any thread count
+    const bool by_outer = outer > 1;
+    const int64_t units = by_outer ? outer : inner;
+    const int64_t work = by_outer ? k * inner : k;
+    parallel_for(units, std::max<int64_t>(1, kGrain / std::max<int64_t>(work, 1)), [&](int64_t b, int64_t e) {
+        const int64_t o0 = by_outer ? b : 0, o1 = by_outer ? e : 1;
+        const int64_t j0 = by_outer ? 0 : b, j1 = by_outer ? inner : e;
+        for (int64_t o = o0; o < o1; ++o)
+            for (int64_t i = 0; i < k; ++i) {
+                int64_t v = idx[i * is];
+                if (v < 0) v += dim_size;
+                T* dst = out + (o * dim_size + v) * inner;
+                const T* s = src + (o * k + i) * inner;
+                for (int64_t j = j0; j < j1; ++j) dst[j] += s[j];
+            }
+    });
+}
+
+int index_add(int dtype, int dim, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int64_t out, int64_t src, int64_t index,
+              int64_t index_stride) {
+    int st = JG_OK;
+    if (!check_extents("indexAdd", outer, dim_size, inner, k, &st)) return st;
+    const int64_t* idx = reinterpret_cast<const int64_t*>(index);
+    if ((st = check_rows("indexAdd", dim, dim_size, k, idx, index_stride)) != JG_OK) return st;
+    if (outer == 0 || k == 0 || inner == 0) return JG_OK;
+    return guarded("indexAdd", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32: index_add_rows(outer, dim_size, inner, k, reinterpret_cast<float*>(out), reinterpret_cast<const float*>(src), idx, index_stride); return JG_OK;
+            case JG_FLOAT64: index_add_rows(outer, dim_size, inner, k, reinterpret_cast<double*>(out), reinterpret_cast<const double*>(src), idx, index_stride); return JG_OK;
+            case JG_INT64: index_add_rows(outer, dim_size, inner, k, reinterpret_cast<int64_t*>(out), reinterpret_cast<const int64_t*>(src), idx, index_stride); return JG_OK;
+            default: return fail(JG_ERR_ARGUMENT, std::string("indexAdd: needs float32, float64 or int64, got ") + dtype_name(dtype));
+        }
     });
 }
 

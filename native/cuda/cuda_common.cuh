@@ -136,7 +136,8 @@ inline int check_launch(const char* op) {
 // first such finding of its device here. The host reads the record at its next synchronisation
 // (a copy to the host, synchronize), where it becomes an error naming the op and the values, so
 // checking never stalls the queue and a bad index never touches memory it should not.
-enum FaultOp : int { kFaultGather = 1, kFaultScatterAdd = 2, kFaultCrossEntropy = 3, kFaultNllLoss = 4, kFaultProbability = 5 };
+enum FaultOp : int { kFaultGather = 1, kFaultScatterAdd = 2, kFaultCrossEntropy = 3, kFaultNllLoss = 4, kFaultProbability = 5,
+                     kFaultIndexSelect = 6, kFaultIndexAdd = 7 };
 struct DeviceFault {
     unsigned long long set;  // 0 until the first finding
     int op;                  // a FaultOp

@@ -78,6 +78,39 @@ __global__ void scatter_add_kernel(int64_t total, G g, int dim, int64_t dim_size
     }
 }
 
+// index_select / index_add over [outer, dim_size, inner] rows: a thread per element of the
+// [outer, k, inner] side.
+template <class T>
+__global__ void index_select_kernel(int64_t total, int64_t k, int64_t inner, int dim, int64_t dim_size, const T* x, int64_t x_outer,
+                                    int64_t x_dim, const int64_t* index, int64_t is, T* out, DeviceFault* fault) {
+    for (int64_t n = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; n < total; n += int64_t(blockDim.x) * gridDim.x) {
+        int64_t f = n;
+        const int64_t j = divmod(inner, f), i = divmod(k, f), o = f;
+        const int64_t v = index[i * is];
+        if (v < -dim_size || v >= dim_size) {
+            report_fault(fault, kFaultIndexSelect, dim, v, dim_size);
+            out[n] = T(0);
+            continue;
+        }
+        out[n] = x[o * x_outer + (v < 0 ? v + dim_size : v) * x_dim + j];
+    }
+}
+
+template <class T>
+__global__ void index_add_kernel(int64_t total, int64_t k, int64_t inner, int dim, int64_t dim_size, const T* src, const int64_t* index,
+                                 int64_t is, T* out, DeviceFault* fault) {
+    for (int64_t n = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; n < total; n += int64_t(blockDim.x) * gridDim.x) {
+        int64_t f = n;
+        const int64_t j = divmod(inner, f), i = divmod(k, f), o = f;
+        const int64_t v = index[i * is];
+        if (v < -dim_size || v >= dim_size) {
+            report_fault(fault, kFaultIndexAdd, dim, v, dim_size);
+            continue;
+        }
+        atomic_add(out + (o * dim_size + (v < 0 ? v + dim_size : v)) * inner + j, src[n]);
+    }
+}
+
 // Records a value outside [0, 1] (or NaN) of a contiguous input; reads only.
 template <class T> __global__ void check_probabilities_kernel(int64_t n, const T* x, DeviceFault* fault) {
     for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(blockDim.x) * gridDim.x) {
@@ -177,6 +210,48 @@ int scatter_add(int device, int dtype, int ndim, const int64_t* geom, int dim, i
         case JG_FLOAT64: return run(static_cast<double*>(nullptr));
         case JG_INT64: return run(static_cast<int64_t*>(nullptr));
         default: return fail(JG_ERR_ARGUMENT, "scatter_add: needs float32, float64 or int64");
+    }
+}
+
+int index_select(int device, int dtype, int dim, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int64_t out, int64_t x,
+                 int64_t x_outer, int64_t x_dim, int64_t index, int64_t index_stride) {
+    int st = use_device("indexSelect", device);
+    if (st != JG_OK) return st;
+    if (outer < 0 || dim_size < 0 || inner < 0 || k < 0) return fail(JG_ERR_ARGUMENT, "indexSelect: negative extent");
+    const int64_t total = outer * k * inner;
+    if (total == 0) return JG_OK;
+    DeviceFault* fault = fault_record("indexSelect", device);
+    if (fault == nullptr) return JG_ERR_CUDA;
+    const int64_t* idx = reinterpret_cast<const int64_t*>(index);
+    JG_DISPATCH_ALL(dtype, T, {
+        JG_LAUNCH(index_select_kernel<T>, grid_for(total), kBlock)(total, k, inner, dim, dim_size, reinterpret_cast<const T*>(x), x_outer,
+                                                                   x_dim, idx, index_stride, reinterpret_cast<T*>(out), fault);
+        return check_launch("indexSelect");
+    });
+    return fail(JG_ERR_ARGUMENT, "indexSelect: unknown dtype");
+}
+
+int index_add(int device, int dtype, int dim, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int64_t out, int64_t src,
+              int64_t index, int64_t index_stride) {
+    int st = use_device("indexAdd", device);
+    if (st != JG_OK) return st;
+    if (outer < 0 || dim_size < 0 || inner < 0 || k < 0) return fail(JG_ERR_ARGUMENT, "indexAdd: negative extent");
+    const int64_t total = outer * k * inner;
+    if (total == 0) return JG_OK;
+    DeviceFault* fault = fault_record("indexAdd", device);
+    if (fault == nullptr) return JG_ERR_CUDA;
+    const int64_t* idx = reinterpret_cast<const int64_t*>(index);
+    auto run = [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        JG_LAUNCH(index_add_kernel<T>, grid_for(total), kBlock)(total, k, inner, dim, dim_size, reinterpret_cast<const T*>(src), idx,
+                                                                index_stride, reinterpret_cast<T*>(out), fault);
+        return check_launch("indexAdd");
+    };
+    switch (dtype) {
+        case JG_FLOAT32: return run(static_cast<float*>(nullptr));
+        case JG_FLOAT64: return run(static_cast<double*>(nullptr));
+        case JG_INT64: return run(static_cast<int64_t*>(nullptr));
+        default: return fail(JG_ERR_ARGUMENT, "indexAdd: needs float32, float64 or int64");
     }
 }
 

@@ -85,7 +85,9 @@ std::string fault_text(const DeviceFault& f, int device) {
     switch (f.op) {
         case kFaultGather:
         case kFaultScatterAdd:
-            text = std::string(f.op == kFaultGather ? "gather" : "scatter_add") + ": index " + v + " is out of bounds for dimension " +
+        case kFaultIndexSelect:
+        case kFaultIndexAdd:
+            text = std::string(f.op == kFaultGather ? "gather" : f.op == kFaultScatterAdd ? "scatter_add" : f.op == kFaultIndexSelect ? "indexSelect" : "indexAdd") + ": index " + v + " is out of bounds for dimension " +
                    std::to_string(f.dim) + " with size " + n + "; valid indices are " + std::to_string(-f.size) + ".." + last;
             break;
         case kFaultCrossEntropy:

@@ -98,6 +98,52 @@ static void test_check_probabilities() {
     CHECK(jg_check_probabilities(JG_CPU, JG_INT64, 1, addr(i)) == JG_ERR_ARGUMENT);
 }
 
+// index_select against a direct loop; index_add's sums, with repeated indices, the same on one
+// thread and two (it splits the columns of a single slice, or the slices)
+static void test_index_rows() {
+    const int64_t size = 6, inner = 40000, k = 5;  // inner above the parallel grain
+    std::vector<float> x(2 * size * inner);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37) % 101) * 0.25f - 3;
+    std::vector<int64_t> idx = {5, 0, -1, 3, 0};
+    for (int64_t outer : {int64_t(1), int64_t(2)}) {
+        std::vector<float> out(outer * k * inner);
+        CHECK(jg_index_select(JG_CPU, JG_FLOAT32, 0, outer, size, inner, k, addr(out.data()), addr(x.data()), size * inner, inner,
+                              addr(idx.data()), 1) == JG_OK);
+        bool same = true;
+        for (int64_t o = 0; o < outer; ++o)
+            for (int64_t i = 0; i < k; ++i)
+                for (int64_t j = 0; j < inner; ++j) {
+                    const int64_t v = idx[i] < 0 ? idx[i] + size : idx[i];
+                    same = same && out[(o * k + i) * inner + j] == x[(o * size + v) * inner + j];
+                }
+        CHECK(same);
+        std::vector<float> acc1(outer * size * inner, 1.0f), acc2(outer * size * inner, 1.0f);
+        jg_set_num_threads(1);
+        CHECK(jg_index_add(JG_CPU, JG_FLOAT32, 0, outer, size, inner, k, addr(acc1.data()), addr(out.data()), addr(idx.data()), 1) == JG_OK);
+        jg_set_num_threads(2);
+        CHECK(jg_index_add(JG_CPU, JG_FLOAT32, 0, outer, size, inner, k, addr(acc2.data()), addr(out.data()), addr(idx.data()), 1) == JG_OK);
+        CHECK(acc1 == acc2);
+        bool sums = true;
+        for (int64_t o = 0; o < outer; ++o)
+            for (int64_t j = 0; j < inner; j += 997) {
+                // rows 0 (twice), 3 and 5 (as 5 and -1) got their copies added
+                const float* r = acc1.data() + o * size * inner;
+                const float* s0 = x.data() + o * size * inner;
+                sums = sums && r[0 * inner + j] == (1.0f + s0[0 * inner + j]) + s0[0 * inner + j] &&
+                       r[5 * inner + j] == (1.0f + s0[5 * inner + j]) + s0[5 * inner + j] && r[1 * inner + j] == 1.0f &&
+                       r[3 * inner + j] == 1.0f + s0[3 * inner + j];
+            }
+        CHECK(sums);
+    }
+    std::vector<int64_t> bad = {0, 6};
+    std::vector<float> out(2 * inner, 7.0f);
+    CHECK(jg_index_select(JG_CPU, JG_FLOAT32, 0, 1, size, inner, 2, addr(out.data()), addr(x.data()), size * inner, inner, addr(bad.data()), 1) ==
+          JG_ERR_ARGUMENT);
+    CHECK(std::strstr(jg_last_error(), "indexSelect: index 6 is out of bounds for dimension 0 with size 6; valid indices are -6..5") != nullptr);
+    CHECK(out[0] == 7.0f);  // checked before anything was written
+    CHECK(jg_index_add(JG_CPU, JG_BOOL, 0, 1, size, inner, 1, addr(out.data()), addr(out.data()), addr(idx.data()), 1) == JG_ERR_ARGUMENT);
+}
+
 static void test_allocator() {
     int64_t a = jg_alloc(JG_CPU, 1000);
     CHECK(a != 0 && a % 64 == 0);
@@ -338,6 +384,7 @@ int main() {
     test_op_supports();
     test_check_probabilities();
     test_allocator();
+    test_index_rows();
     test_unary_binary();
     test_copy_where_fill();
     test_reduce_softmax();

@@ -376,6 +376,37 @@ static void indexing() {
 
 // binaryCrossEntropy's input check: probabilities pass; a value outside [0, 1] or NaN is reported
 // by the next synchronisation, with the value, and the data is untouched
+// index_select / index_add on rows of a [outer = 3, dim_size = 5, inner = 7] input, the input a
+// strided view (its outer stride leaves a gap) and the index repeating a row and counting from the end.
+static void index_rows() {
+    const int64_t outer = 3, size = 5, inner = 7, k = 4, xo = size * inner + 3;
+    std::vector<double> x = sample<double>(outer * xo, -1, 1, 12);
+    std::vector<int64_t> idx = {4, -5, 2, 4};
+    std::vector<double> want(outer * k * inner);
+    CHECK_OK(jg_index_select(JG_CPU, JG_FLOAT64, 1, outer, size, inner, k, addr(want.data()), addr(x.data()), xo, inner, addr(idx.data()), 1));
+    Dev<double> dx(x), dout(outer * k * inner);
+    Dev<int64_t> di(idx);
+    CHECK_OK(jg_index_select(D, JG_FLOAT64, 1, outer, size, inner, k, dout.p, dx.p, xo, inner, di.p, 1));
+    CHECK(dout.get() == want);
+    std::vector<double> acc(outer * size * inner, 0.5);
+    CHECK_OK(jg_index_add(JG_CPU, JG_FLOAT64, 1, outer, size, inner, k, addr(acc.data()), addr(want.data()), addr(idx.data()), 1));
+    Dev<double> dacc(std::vector<double>(outer * size * inner, 0.5));
+    CHECK_OK(jg_index_add(D, JG_FLOAT64, 1, outer, size, inner, k, dacc.p, dout.p, di.p, 1));
+    CHECK(all_near(dacc.get(), acc, 1e-15, "index_add"));
+    // a bad index: the rows read 0, nothing is added for it, and the next wait names it
+    di.put({4, -5, 5, 4});
+    CHECK_OK(jg_index_select(D, JG_FLOAT64, 1, outer, size, inner, k, dout.p, dx.p, xo, inner, di.p, 1));
+    CHECK(jg_cuda_synchronize(D) == JG_ERR_ARGUMENT &&
+          std::strstr(jg_last_error(), "indexSelect: index 5 is out of bounds for dimension 1 with size 5") != nullptr);
+    std::vector<double> got = dout.get();
+    for (int64_t o = 0; o < outer; ++o)
+        for (int64_t j = 0; j < inner; ++j) CHECK(got[(o * k + 2) * inner + j] == 0.0 && got[(o * k + 1) * inner + j] == want[(o * k + 1) * inner + j]);
+    std::vector<double> before = dacc.get();
+    CHECK_OK(jg_index_add(D, JG_FLOAT64, 1, outer, size, inner, k, dacc.p, dout.p, di.p, 1));
+    CHECK(jg_cuda_synchronize(D) == JG_ERR_ARGUMENT && std::strstr(jg_last_error(), "indexAdd: index 5") != nullptr);
+    CHECK_OK(jg_cuda_synchronize(D));
+}
+
 template <class T> static void probabilities(int dtype) {
     std::vector<T> p = sample<T>(1000, 0, 1, 3);
     p[0] = 0, p[999] = 1;
@@ -446,6 +477,7 @@ int main() {
     losses<float>(JG_FLOAT32);
     losses<double>(JG_FLOAT64);
     indexing();
+    index_rows();
     probabilities<float>(JG_FLOAT32);
     probabilities<double>(JG_FLOAT64);
     memory();

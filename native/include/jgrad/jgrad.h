@@ -166,6 +166,18 @@ int jg_gather(int device, int dtype, int ndim, const int64_t* geom, int dim, int
 int jg_scatter_add(int device, int dtype, int ndim, const int64_t* geom, int dim, int64_t dim_size, int64_t out, int64_t src,
                    int64_t index);
 
+/* Whole rows along one dim: x is viewed as [outer, dim_size, inner] with element strides x_outer
+ * (between outer slices) and x_dim (between positions along the dim) and its inner elements
+ * contiguous; out (contiguous [outer, k, inner]) [o, i, :] = x[o, index[i * index_stride], :].
+ * dim only names the dim in messages. Indices are checked as for jg_gather (a bad one reads 0). */
+int jg_index_select(int device, int dtype, int dim, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int64_t out, int64_t x,
+                    int64_t x_outer, int64_t x_dim, int64_t index, int64_t index_stride);
+/* The reverse: out (contiguous [outer, dim_size, inner]) [o, index[i], :] += src (contiguous
+ * [outer, k, inner]) [o, i, :]; rows with the same index add up (on the CPU in the order of i).
+ * Indices are checked as for jg_gather (a bad one adds nothing). */
+int jg_index_add(int device, int dtype, int dim, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int64_t out, int64_t src,
+                 int64_t index, int64_t index_stride);
+
 /* ---- CUDA only -----------------------------------------------------------------------------
  * Work is queued on each device's default stream; only copies to the host and
  * jg_cuda_synchronize wait for it. In a library built without CUDA these answer

@@ -68,6 +68,7 @@ final class Indexing {
     static Tensor indexSelect(Tensor x, int dim, Tensor index) {
         x.checkOpen();
         index.checkOpen();
+        Kernels.sameDevice("indexSelect", x, index);
         if (index.dtype != DType.INT64 || index.shape.length > 1) {
             throw new IllegalArgumentException("indexSelect: index must be a 1-D INT64 tensor, got " + index.dtype + " of shape "
                     + Shapes.str(index.shape));
@@ -78,17 +79,61 @@ final class Indexing {
         long k = index.numel;
         long[] outShape = x.shape.clone();
         outShape[d] = k;
-        long[] idxShape = new long[n];
-        Arrays.fill(idxShape, 1);
-        idxShape[d] = k;
-        long[] idxStrides = new long[n];
-        idxStrides[d] = index.shape.length == 0 ? 0 : index.strides[0];
-        Tensor expanded = index.view(outShape, Shapes.expandStrides(idxShape, idxStrides, outShape), index.offset);
-        try {
-            return gather(x, d, expanded);
-        } finally {
-            expanded.close();
+        if (k > 0 && x.shape[d] == 0) {
+            throw new IllegalArgumentException("indexSelect: dim " + d + " of the input (shape " + Shapes.str(x.shape) + ") is empty; no index is valid");
         }
+        long outer = 1, inner = 1;
+        for (int i = 0; i < d; i++) outer *= x.shape[i];
+        for (int i = d + 1; i < n; i++) inner *= x.shape[i];
+        long[] rows = rowStrides(x, d, inner);
+        Tensor src = rows != null ? x : Autograd.withoutGrad(() -> Kernels.contiguousCopy(x, x.dtype));
+        if (rows == null) rows = new long[] {x.shape[d] * inner, inner};
+        Tensor out = Tensor.empty(outShape, x.dtype, x.device);
+        if (out.numel > 0) Kernels.indexSelect(out, src, d, outer, x.shape[d], inner, rows[0], rows[1], index);
+        if (src != x) src.close();
+        if (Ops.recording(x)) {
+            long[] in = x.shape;
+            long o = outer, size = x.shape[d], inn = inner;
+            Node.record(out, "IndexSelectBackward0", (ctx, g) -> new Tensor[] {indexAdd(in, d, o, size, inn, ctx.saved(0), g)},
+                    new Tensor[] {x}, index);
+        }
+        return out;
+    }
+
+    /**
+     * {outer stride, stride along d} of x seen as [outer, size(d), inner] with dense inner rows, or null
+     * when its layout is not that (the dims after d not one dense block, or the dims before d not one stride).
+     */
+    private static long[] rowStrides(Tensor x, int d, long inner) {
+        int n = x.shape.length;
+        long expect = 1;
+        for (int i = n - 1; i > d; i--) {
+            if (x.shape[i] != 1 && x.strides[i] != expect) return null;
+            expect *= x.shape[i];
+        }
+        long dimStride = x.shape[d] == 1 ? inner : x.strides[d];
+        long outerStride = -1, next = -1;
+        for (int i = d - 1; i >= 0; i--) {
+            if (x.shape[i] == 1) continue;
+            if (outerStride < 0) outerStride = x.strides[i];
+            else if (x.strides[i] != next) return null;
+            next = x.strides[i] * x.shape[i];
+        }
+        return new long[] {outerStride < 0 ? 0 : outerStride, dimStride};
+    }
+
+    /** zeros(shape) with the rows of src [.., k, ..] added at index along d; recorded (its gradient is an indexSelect). */
+    static Tensor indexAdd(long[] shape, int d, long outer, long size, long inner, Tensor index, Tensor src) {
+        Tensor out = Tensor.zeros(src.dtype, src.device, shape);
+        if (src.numel > 0) {
+            Tensor s = src.contiguous ? src : Autograd.withoutGrad(() -> Kernels.contiguousCopy(src, src.dtype));
+            Kernels.indexAdd(out, s, d, outer, size, inner, index);
+            if (s != src) s.close();
+        }
+        if (Ops.recording(src)) {
+            Node.record(out, "IndexAddBackward0", (ctx, g) -> new Tensor[] {g.indexSelect(d, ctx.saved(0))}, new Tensor[] {src}, index);
+        }
+        return out;
     }
 
     static Tensor cat(List<Tensor> tensors, int dim) {

@@ -157,6 +157,24 @@ final class Kernels {
         NativeLib.check(st, "gather");
     }
 
+    /** out [outer, k, inner] = rows of x [outer, dimSize, inner] (element strides xOuter, xDim; inner dense) picked by the 1-D index. */
+    static void indexSelect(Tensor out, Tensor x, int dim, long outer, long dimSize, long inner, long xOuter, long xDim, Tensor index) {
+        long k = index.numel, is = index.shape.length == 0 ? 0 : index.strides[0];
+        int st = JgradNative.jg_index_select(x.device.index(), x.dtype.code, dim, outer, dimSize, inner, k, out.address(), x.address(),
+                xOuter, xDim, index.address(), is);
+        fence(out, x, index, null);
+        NativeLib.check(st, "indexSelect");
+    }
+
+    /** out (contiguous [outer, dimSize, inner]) rows index[i] += src (contiguous [outer, k, inner]) row i. */
+    static void indexAdd(Tensor out, Tensor src, int dim, long outer, long dimSize, long inner, Tensor index) {
+        long k = index.numel, is = index.shape.length == 0 ? 0 : index.strides[0];
+        int st = JgradNative.jg_index_add(out.device.index(), out.dtype.code, dim, outer, dimSize, inner, k, out.address(), src.address(),
+                index.address(), is);
+        fence(out, src, index, null);
+        NativeLib.check(st, "indexAdd");
+    }
+
     /**
      * Checks that the contiguous x holds probabilities: at once on the CPU, on CUDA queued on the
      * device and reported at the next wait.

@@ -96,14 +96,37 @@ final class LinAlg {
         if (bc != b) bc.close();
         if (Ops.recording(a, b)) {
             long[] shA = a.shape, shB = b.shape;
+            boolean aT = transposedLayout(a), bT = transposedLayout(b);
             Node.record(out, "MmBackward0", (ctx, g) -> {
                 Tensor as = ctx.saved(0), bs = ctx.saved(1);
-                Tensor ga = ctx.needsInputGrad(0) ? Ops.sumToShape(g.matmul(bs.transpose(-1, -2)), shA) : null;
-                Tensor gb = ctx.needsInputGrad(1) ? Ops.sumToShape(as.transpose(-1, -2).matmul(g), shB) : null;
+                // each gradient in its input's layout: for a transposed operand (x·Wᵀ) the product is
+                // taken transposed, (Aᵀ)ᵀ·..., so the gradient reaching W through the transpose view is
+                // dense and is adopted as W.grad without a copy
+                Tensor ga = !ctx.needsInputGrad(0) ? null
+                        : aT ? Ops.sumToShape(bs.matmul(g.transpose(-1, -2)), swapLast(shA)).transpose(-1, -2)
+                        : Ops.sumToShape(g.matmul(bs.transpose(-1, -2)), shA);
+                Tensor gb = !ctx.needsInputGrad(1) ? null
+                        : bT ? Ops.sumToShape(g.transpose(-1, -2).matmul(as), swapLast(shB)).transpose(-1, -2)
+                        : Ops.sumToShape(as.transpose(-1, -2).matmul(g), shB);
                 return new Tensor[] {ga, gb};
             }, new Tensor[] {a, b}, a, b);
         }
         return out;
+    }
+
+    /** True if t's last two dims are a transposed dense matrix (column-major), with more than one row. */
+    private static boolean transposedLayout(Tensor t) {
+        int nd = t.shape.length;
+        long r = t.shape[nd - 2], c = t.shape[nd - 1];
+        return r > 1 && c > 1 && t.strides[nd - 2] == 1 && t.strides[nd - 1] == r;
+    }
+
+    private static long[] swapLast(long[] shape) {
+        long[] s = shape.clone();
+        int nd = s.length;
+        s[nd - 2] = shape[nd - 1];
+        s[nd - 1] = shape[nd - 2];
+        return s;
     }
 
     /**

@@ -225,4 +225,26 @@ class AutogradTest {
         assertTrue(x.mul(x).toString().endsWith("grad_fn=<MulBackward0>)"));
         assertTrue(x.toString().endsWith("requires_grad=True)"));
     }
+
+    @Test
+    void weightGradientThroughTransposeIsDenseAndAdopted() {
+        // y = x·Wᵀ as nn.Linear computes it: W's gradient arrives through the transpose view already
+        // dense, so it becomes W.grad as it is (gᵀ·x), not a strided copy
+        Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor w = Tensor.of(new double[] {0.5, -1, 2, 1.5, 0, -0.5, 1, 1, 1, 2, -2, 0.25}, 4, 3).requiresGrad(true);
+        Tensor g = Tensor.of(new double[] {1, 0, -1, 2, 0.5, 3, 1, -2}, 2, 4);
+        Tensor wt = w.t();
+        Tensor y = x.matmul(wt);
+        Tensor[] direct = y.gradFn().apply(g);
+        assertArrayEquals(wt.strides(), direct[1].strides());  // the gradient of Wᵀ has Wᵀ's layout
+        assertEquals(null, direct[0]);                         // x needs none
+        y.backward(g);
+        assertTrue(w.grad().isContiguous());
+        double[] want = new double[12];
+        for (int o = 0; o < 4; o++)
+            for (int i = 0; i < 3; i++)
+                for (int b = 0; b < 2; b++) want[o * 3 + i] += g.toDoubleArray()[b * 4 + o] * x.toDoubleArray()[b * 3 + i];
+        assertArrayEquals(want, w.grad().toDoubleArray(), 1e-12);
+        assertArrayEquals(new long[] {3, 1}, w.grad().strides());
+    }
 }

@@ -177,6 +177,8 @@ public final class OpRegistry {
             return r;
         }, true, null)).sample(f(3, 4), f(4, 5)).sample(ft(3, 4), ft(4, 2)).sample(f(4), f(4)).sample(f(4), f(4, 3))
                 .sample(f(3, 4), f(4)).sample(f(2, 3, 4), f(4, 5)).sample(f(2, 1, 3, 4), f(3, 4, 2)).sample(f(0, 3), f(3, 2))
+                // transposed operands whose gradients are taken transposed (in the operand's layout), batched too
+                .sample(f(2, 3, 4), ft(4, 5)).sample(ft(2, 3, 4), ft(2, 4, 5)).sample(ft(1, 3, 4), f(2, 4, 2))
                 .f32Tolerance(1e-4);
 
         // ---- views
@@ -214,7 +216,14 @@ public final class OpRegistry {
             Nd[] rows = new Nd[ix.data.length];
             for (int i = 0; i < rows.length; i++) rows[i] = x.slice(0, (long) ix.data[i], (long) ix.data[i] + 1, 1);
             return Nd.cat(0, rows);
-        }, true, null)).sample(f(4, 3), idx(4, 5)).sample(ft(4, 3), idx(4, 2));
+        }, true, null)).sample(f(4, 3), idx(4, 5)).sample(ft(4, 3), idx(4, 2)).sample(f(4), idx(4, 6)).sample(f(4, 3), idx(4));
+        // along an inner dim: rows of [2, 5, 3] (inner dense), and a transposed input whose rows are not dense
+        add(new OpInfo("indexSelect(dim 1)", "indexSelect", Domain.ANY, a -> a[0].indexSelect(1, a[1]), a -> {
+            Nd x = a[0], ix = a[1];
+            Nd[] cols = new Nd[ix.data.length];
+            for (int i = 0; i < cols.length; i++) cols[i] = x.slice(1, (long) ix.data[i], (long) ix.data[i] + 1, 1);
+            return Nd.cat(1, cols);
+        }, true, null)).sample(f(2, 5, 3), idx(5, 7)).sample(ft(3, 5), idx(5, 4)).sample(f(3, 2, 4), idx(2, 3));
         add(new OpInfo("cat", "cat", Domain.ANY, a -> Tensor.cat(1, a), a -> Nd.cat(1, a), true, null))
                 .sample(f(2, 3), f(2, 1), f(2, 2)).sample(ft(3, 2), f(3, 4));
         add(new OpInfo("stack", "stack", Domain.ANY, a -> Tensor.stack(1, a), a -> {
