@@ -65,7 +65,11 @@
     X(index_add,                                                                                                               \
       (int dtype, int dim, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int64_t out, int64_t src, int64_t index,   \
        int64_t index_stride),                                                                                                  \
-      (dtype, dim, outer, dim_size, inner, k, out, src, index, index_stride))
+      (dtype, dim, outer, dim_size, inner, k, out, src, index, index_stride))                                                  \
+    X(update,                                                                                                                  \
+      (int rule, int dtype, int64_t n, int64_t param, int64_t grad, int64_t state0, int64_t state1, const double* hyper,         \
+       int nhyper),                                                                                                            \
+      (rule, dtype, n, param, grad, state0, state1, hyper, nhyper))
 
 namespace jg {
 namespace cpu {

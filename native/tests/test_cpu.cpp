@@ -144,6 +144,48 @@ static void test_index_rows() {
     CHECK(jg_index_add(JG_CPU, JG_BOOL, 0, 1, size, inner, 1, addr(out.data()), addr(out.data()), addr(idx.data()), 1) == JG_ERR_ARGUMENT);
 }
 
+// SGD (torch.optim.SGD's single-tensor steps) against the same steps written out in float for
+// every combination of its options, over two steps so the momentum buffer is made and then used.
+static void test_sgd_update() {
+    const int64_t n = 70001;  // above the parallel grain
+    for (int combo = 0; combo < 32; ++combo) {
+        const double lr = 0.1, momentum = (combo & 1) ? 0.9 : 0, dampening = (combo & 2) ? 0.25 : 0, wd = (combo & 4) ? 0.01 : 0;
+        const bool nesterov = (combo & 8) && momentum != 0, maximize = (combo & 16) != 0;
+        std::vector<float> p(n), g(n), buf(n, 123.0f), rp(n), rbuf(n);
+        for (int64_t i = 0; i < n; ++i) {
+            p[i] = rp[i] = static_cast<float>(std::sin(i * 0.37)) * 2;
+            g[i] = static_cast<float>(std::cos(i * 0.11));
+        }
+        for (int step = 0; step < 2; ++step) {
+            const double hyper[7] = {lr, momentum, dampening, wd, nesterov ? 1.0 : 0.0, maximize ? 1.0 : 0.0, step == 0 ? 1.0 : 0.0};
+            CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_FLOAT32, n, addr(p.data()), addr(g.data()), momentum != 0 ? addr(buf.data()) : 0, 0,
+                            hyper, 7) == JG_OK);
+            const float flr = static_cast<float>(lr), fm = static_cast<float>(momentum), fd = static_cast<float>(dampening),
+                        fwd = static_cast<float>(wd);
+            for (int64_t i = 0; i < n; ++i) {
+                float d = maximize ? -g[i] : g[i];
+                if (wd != 0) d = d + fwd * rp[i];
+                if (momentum != 0) {
+                    rbuf[i] = step == 0 ? d : fm * rbuf[i] + (1.0f - fd) * d;
+                    d = nesterov ? d + fm * rbuf[i] : rbuf[i];
+                }
+                rp[i] = rp[i] - flr * d;
+            }
+        }
+        CHECK(p == rp);
+        if (momentum != 0) CHECK(buf == rbuf);
+    }
+    double h[7] = {0.1, 0.9, 0, 0, 0, 0, 1};
+    float p1[1] = {1}, g1[1] = {1};
+    CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_FLOAT32, 1, addr(p1), addr(g1), 0, 0, h, 7) == JG_ERR_ARGUMENT);  // momentum needs a buffer
+    CHECK(std::strstr(jg_last_error(), "needs 1 state buffer") != nullptr);
+    CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_FLOAT32, 1, addr(p1), addr(g1), addr(p1), 0, h, 6) == JG_ERR_ARGUMENT);
+    CHECK(std::strstr(jg_last_error(), "takes 7 hyperparameters, got 6") != nullptr);
+    CHECK(jg_update(JG_CPU, JG_UPDATE_RULE_COUNT, JG_FLOAT32, 1, addr(p1), addr(g1), 0, 0, h, 7) == JG_ERR_ARGUMENT);
+    CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_INT64, 1, addr(p1), addr(g1), 0, 0, h, 7) == JG_ERR_ARGUMENT);
+    CHECK(p1[0] == 1);
+}
+
 static void test_allocator() {
     int64_t a = jg_alloc(JG_CPU, 1000);
     CHECK(a != 0 && a % 64 == 0);
@@ -385,6 +427,7 @@ int main() {
     test_check_probabilities();
     test_allocator();
     test_index_rows();
+    test_sgd_update();
     test_unary_binary();
     test_copy_where_fill();
     test_reduce_softmax();

@@ -407,6 +407,29 @@ static void index_rows() {
     CHECK_OK(jg_cuda_synchronize(D));
 }
 
+// An optimizer step on the device gives the CPU's bits (the same functor, ops/optim.h).
+static const double* hyper_missing() {
+    static const double h[3] = {0.1, 0, 0};
+    return h;
+}
+
+template <class T> static void updates(int dtype) {
+    const int64_t n = 5003;
+    std::vector<T> p = sample<T>(n, -2, 2, 13), g = sample<T>(n, -1, 1, 14), buf(n, T(0));
+    Dev<T> dp(p), dg(g), dbuf(buf);
+    for (int step = 0; step < 3; ++step) {
+        const double hyper[7] = {0.05, 0.9, 0.1, 0.01, step == 2 ? 1.0 : 0.0, 0, step == 0 ? 1.0 : 0.0};
+        CHECK_OK(jg_update(JG_CPU, JG_UPDATE_SGD, dtype, n, addr(p.data()), addr(g.data()), addr(buf.data()), 0, hyper, 7));
+        CHECK_OK(jg_update(D, JG_UPDATE_SGD, dtype, n, dp.p, dg.p, dbuf.p, 0, hyper, 7));
+    }
+    CHECK(dp.get() == p && dbuf.get() == buf);
+    const double plain[7] = {0.05, 0, 0, 0, 0, 0, 0};
+    CHECK_OK(jg_update(JG_CPU, JG_UPDATE_SGD, dtype, n, addr(p.data()), addr(g.data()), 0, 0, plain, 7));
+    CHECK_OK(jg_update(D, JG_UPDATE_SGD, dtype, n, dp.p, dg.p, 0, 0, plain, 7));
+    CHECK(dp.get() == p);
+    CHECK(jg_update(D, JG_UPDATE_SGD, dtype, n, dp.p, dg.p, 0, 0, hyper_missing(), 3) == JG_ERR_ARGUMENT);
+}
+
 template <class T> static void probabilities(int dtype) {
     std::vector<T> p = sample<T>(1000, 0, 1, 3);
     p[0] = 0, p[999] = 1;
@@ -478,6 +501,8 @@ int main() {
     losses<double>(JG_FLOAT64);
     indexing();
     index_rows();
+    updates<float>(JG_FLOAT32);
+    updates<double>(JG_FLOAT64);
     probabilities<float>(JG_FLOAT32);
     probabilities<double>(JG_FLOAT64);
     memory();

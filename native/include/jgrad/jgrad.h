@@ -61,6 +61,9 @@ enum jg_binary_op {
     JG_BINARY_OP_COUNT
 };
 
+/* Optimizer update rules (jg_update). */
+enum jg_update_rule { JG_UPDATE_SGD = 0, JG_UPDATE_RULE_COUNT };
+
 enum jg_reduce_op { JG_SUM = 0, JG_MAX, JG_MIN, JG_ARGMAX, JG_ARGMIN, JG_REDUCE_OP_COUNT };
 
 /* ---- errors and runtime ---------------------------------------------------------------- */
@@ -177,6 +180,15 @@ int jg_index_select(int device, int dtype, int dim, int64_t outer, int64_t dim_s
  * Indices are checked as for jg_gather (a bad one adds nothing). */
 int jg_index_add(int device, int dtype, int dim, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int64_t out, int64_t src,
                  int64_t index, int64_t index_stride);
+
+/* ---- optimizers ------------------------------------------------------------------------ */
+/* One step of an update rule over n contiguous float32/float64 elements, in place: param and the
+ * rule's state buffers (state0, state1: 0 where the rule, as configured, keeps none) from grad.
+ * hyper[0..nhyper) are the rule's hyperparameters, in the order native/ops/optim.h gives
+ * (JG_UPDATE_SGD: lr, momentum, dampening, weight_decay, nesterov, maximize, first). The same bits
+ * on every device. */
+int jg_update(int device, int rule, int dtype, int64_t n, int64_t param, int64_t grad, int64_t state0, int64_t state1,
+              const double* hyper, int nhyper);
 
 /* ---- CUDA only -----------------------------------------------------------------------------
  * Work is queued on each device's default stream; only copies to the host and

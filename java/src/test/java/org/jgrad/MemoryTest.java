@@ -56,12 +56,28 @@ class MemoryTest {
         Tensor y = Tensor.of(new long[] {0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3});
         // warm up the allocator's caches so the baseline is steady
         for (int i = 0; i < 10; i++) step(w, x, y);
+        settleGarbage();  // tensors other tests dropped are freed by the Cleaner now, not during the count
         long tensors = Memory.liveTensors(), bytes = Memory.liveBytes(), leaked = Memory.leakedTensors();
         int ops = 0;
         while (ops < 100_000) ops += step(w, x, y);
         assertEquals(tensors, Memory.liveTensors(), "live tensors");
         assertEquals(bytes, Memory.liveBytes(), "live bytes");
         assertEquals(leaked, Memory.leakedTensors(), "tensors left to the Cleaner");
+    }
+
+    /** Collects until the live-tensor count stops changing (the Cleaner has freed what was unreachable). */
+    static void settleGarbage() {
+        long before;
+        do {
+            before = Memory.liveTensors();
+            System.gc();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        } while (Memory.liveTensors() != before);
     }
 
     private static int step(Tensor w, Tensor x, Tensor y) {

@@ -1,0 +1,40 @@
+// Chooses the update-rule functor (ops/optim.h) for a (rule, dtype) pair and checks the arguments
+// every backend needs checked, once: launch(functor, T{}) then runs it.
+#pragma once
+#include <string>
+
+#include "common.h"
+#include "ops/optim.h"
+
+namespace jg {
+
+template <class Launch>
+int dispatch_update(int rule, int dtype, int64_t n, const double* hyper, int nhyper, int64_t state0, int64_t state1, Launch&& launch) {
+    if (n < 0) return fail(JG_ERR_ARGUMENT, "update: negative element count");
+    if (nhyper < 0 || (nhyper > 0 && hyper == nullptr)) return fail(JG_ERR_ARGUMENT, "update: no hyperparameters given");
+    auto typed = [&](auto tag) -> int {
+        using T = decltype(tag);
+        switch (rule) {
+#define JG_DISPATCH_RULE(code, F)                                                                                             \
+    case code: {                                                                                                              \
+        if (nhyper != ops::F<T>::kHyper)                                                                                      \
+            return fail(JG_ERR_ARGUMENT, "update: rule " #F " takes " + std::to_string(ops::F<T>::kHyper) + " hyperparameters, got " + \
+                                             std::to_string(nhyper));                                                         \
+        const ops::F<T> f(hyper);                                                                                             \
+        if ((f.states() > 0 && state0 == 0) || (f.states() > 1 && state1 == 0))                                               \
+            return fail(JG_ERR_ARGUMENT, "update: rule " #F " needs " + std::to_string(f.states()) + " state buffer(s)");     \
+        return launch(f, T{});                                                                                                \
+    }
+            JG_UPDATE_RULES(JG_DISPATCH_RULE)
+#undef JG_DISPATCH_RULE
+            default: return fail(JG_ERR_ARGUMENT, "update: unknown rule " + std::to_string(rule));
+        }
+    };
+    switch (dtype) {
+        case JG_FLOAT32: return typed(float{});
+        case JG_FLOAT64: return typed(double{});
+        default: return fail(JG_ERR_ARGUMENT, std::string("update: parameters must be float32 or float64, got ") + dtype_name(dtype));
+    }
+}
+
+}  // namespace jg
