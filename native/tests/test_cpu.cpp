@@ -1,5 +1,7 @@
 // Native CTest suite: exercises every C entry point against plain double-precision references.
 // Built with ASan/UBSan by .ci/run, so out-of-bounds and undefined behaviour fail the run.
+#include <dlfcn.h>
+
 #include <cmath>
 #include <cstdio>
 #include <algorithm>
@@ -184,6 +186,46 @@ static void test_sgd_update() {
     CHECK(jg_update(JG_CPU, JG_UPDATE_RULE_COUNT, JG_FLOAT32, 1, addr(p1), addr(g1), 0, 0, h, 7) == JG_ERR_ARGUMENT);
     CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_INT64, 1, addr(p1), addr(g1), 0, 0, h, 7) == JG_ERR_ARGUMENT);
     CHECK(p1[0] == 1);
+}
+
+// jg_cpu_gemm splits C into blocks over the pool threads: each block's result must equal the whole
+// product, for every transpose, sizes that do not divide into the blocks, padded leading dims, and
+// a product too small to split. The BLAS is a plain loop (fake_blas.cpp), loaded as the JVM loads
+// OpenBLAS.
+static void test_gemm_blocks() {
+    CHECK(jg_cpu_use_blas("/no/such/libblas.so") == JG_ERR_ARGUMENT);
+    void* h = dlopen(JGRAD_TEST_BLAS, RTLD_NOW | RTLD_LOCAL);
+    CHECK(h != nullptr);
+    if (h == nullptr) return;
+    CHECK(jg_cpu_use_blas(JGRAD_TEST_BLAS) == JG_OK);
+    CHECK(*static_cast<int*>(dlsym(h, "fake_blas_threads")) == 1);  // BLAS set to one thread
+    const int64_t shapes[][3] = {{64, 256, 200}, {300, 70, 130}, {5, 3, 2}, {1, 1000, 3000}};
+    for (const auto& sh : shapes) {
+        const int64_t m = sh[0], n = sh[1], k = sh[2];
+        for (int ta = 0; ta < 2; ++ta)
+            for (int tb = 0; tb < 2; ++tb) {
+                const int64_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+                std::vector<double> a((ta ? k : m) * lda), b((tb ? n : k) * ldb), c(m * ldc, -7.0), want(m * ldc, -7.0);
+                for (size_t i = 0; i < a.size(); ++i) a[i] = std::sin(i * 0.7);
+                for (size_t i = 0; i < b.size(); ++i) b[i] = std::cos(i * 0.3);
+                for (int64_t i = 0; i < m; ++i)
+                    for (int64_t j = 0; j < n; ++j) {
+                        double s = 0;
+                        for (int64_t p = 0; p < k; ++p) s += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+                        want[i * ldc + j] = s;
+                    }
+                for (int threads : {1, 2, 3}) {
+                    jg_set_num_threads(threads);
+                    std::fill(c.begin(), c.end(), -7.0);
+                    CHECK(jg_cpu_gemm(JG_FLOAT64, ta, tb, m, n, k, addr(a.data()), lda, addr(b.data()), ldb, addr(c.data()), ldc) == JG_OK);
+                    CHECK(c == want);  // also: the padding between rows is untouched
+                }
+            }
+    }
+    jg_set_num_threads(2);
+    float f[1] = {0};
+    CHECK(jg_cpu_gemm(JG_INT64, 0, 0, 1, 1, 1, addr(f), 1, addr(f), 1, addr(f), 1) == JG_ERR_ARGUMENT);
+    CHECK(jg_cpu_gemm(JG_FLOAT32, 0, 0, -1, 1, 1, addr(f), 1, addr(f), 1, addr(f), 1) == JG_ERR_ARGUMENT);
 }
 
 static void test_allocator() {
@@ -428,6 +470,7 @@ int main() {
     test_allocator();
     test_index_rows();
     test_sgd_update();
+    test_gemm_blocks();
     test_unary_binary();
     test_copy_where_fill();
     test_reduce_softmax();

@@ -93,6 +93,15 @@ int jg_memory_stats(int device, int64_t* stats);
 int jg_empty_cache(int device);
 /* The most bytes the CPU cache keeps (2 GiB unless set); setting it empties the cache. */
 int jg_cpu_set_cache_limit(int64_t nbytes);
+/* Matrix products on the CPU call the BLAS library the JVM has loaded (OpenBLAS's JavaCPP preset),
+ * found by its path: cblas_sgemm and cblas_dgemm are looked up in it, and OpenBLAS is set to one
+ * thread, since jgrad splits each product over its own pool. */
+int jg_cpu_use_blas(const char* library);
+/* C (row-major, ldc) = op(A) op(B) with op(X) = X or its transpose (trans_* != 0), A and B row-major
+ * with leading dims lda and ldb, as cblas_?gemm(CblasRowMajor, ...) with alpha 1 and beta 0; split
+ * into blocks of C over the pool threads. float32 or float64. */
+int jg_cpu_gemm(int dtype, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, int64_t a, int64_t lda, int64_t b, int64_t ldb,
+                int64_t c, int64_t ldc);
 /* nbytes from src on src_device to dst on dst_device: host memory, device memory, or between two
  * devices (peer copy, staged by the driver where needed). A copy to the host waits for the source
  * device and, like jg_cuda_synchronize, reports what its kernels found wrong. */

@@ -3,12 +3,34 @@ package org.jgrad;
 import java.util.Arrays;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
+import org.jgrad.internal.NativeLib;
+import org.jgrad.internal.bind.JgradNative;
 
 /** Matrix products through OpenBLAS (cblas_sgemm/dgemm) on the CPU and cuBLAS on CUDA, never hand-written. */
 final class LinAlg {
     private LinAlg() {}
+
+    /**
+     * CPU products go through jg_cpu_gemm, which calls the OpenBLAS of the openblas_nolapack preset
+     * from jgrad's thread pool (OpenBLAS itself then runs on one thread). If that library cannot be
+     * found (the preset told to load another BLAS), they call the preset's cblas functions directly.
+     */
+    private static final boolean NATIVE_BLAS = useNativeBlas();
+
+    private static boolean useNativeBlas() {
+        NativeLib.ensureLoaded();
+        Loader.load(openblas_nolapack.class);
+        String path = Loader.getLoadedLibraries().get("openblas_nolapack@.0");
+        return path != null && JgradNative.jg_cpu_use_blas(path) == JgradNative.JG_OK;
+    }
+
+    /** Whether CPU products run through jg_cpu_gemm (on jgrad's pool) rather than the preset's own cblas calls. */
+    static boolean usesNativeBlas() {
+        return NATIVE_BLAS;
+    }
 
     private static final class At extends Pointer {
         At(long address) {
@@ -190,6 +212,10 @@ final class LinAlg {
         }
         if (!a.device.isCpu()) {
             CudaBlas.gemm(a.device, a.dtype, pa, aRow, lda, strideA, pb, bRow, ldb, strideB, pc, m * n, m, n, k, count);
+        } else if (NATIVE_BLAS) {
+            int st = JgradNative.jg_cpu_gemm(a.dtype.code, aRow ? 0 : 1, bRow ? 0 : 1, m, n, k, pa, lda, pb, ldb, pc, n);
+            Kernels.fence(a, b, c, null);
+            NativeLib.check(st, "matmul");
         } else if (a.dtype == DType.FLOAT32) {
             openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1f,
                     new FloatPointer(new At(pa)), (int) lda, new FloatPointer(new At(pb)), (int) ldb, 0f,

@@ -1,0 +1,104 @@
+// Matrix products on the CPU: the BLAS library the JVM loaded (OpenBLAS through its JavaCPP
+// preset), called from jgrad's own thread pool. OpenBLAS is set to one thread and jgrad splits a
+// product into column or row blocks, one per pool thread, so that one pool runs everything and no
+// BLAS threads spin against it for the cores.
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+
+#include "parallel.h"
+
+namespace jg {
+namespace cpu {
+namespace {
+
+// cblas_sgemm / cblas_dgemm: (order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
+using Sgemm = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+using Dgemm = void (*)(int, int, int, int, int, int, double, const double*, int, const double*, int, double, double*, int);
+std::atomic<Sgemm> g_sgemm{nullptr};
+std::atomic<Dgemm> g_dgemm{nullptr};
+
+constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
+// Below this many multiply-adds a product stays on one thread (a pool hand-off costs more).
+constexpr int64_t kParallelMacs = int64_t(1) << 21;
+
+template <class T, class G>
+void gemm_blocks(G fn, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
+    const int64_t threads = num_threads();
+    const auto call = [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+        // op(A) rows m0..m1 and op(B) columns n0..n1, in place in the row-major operands
+        const T* pa = a + (ta ? m0 : m0 * lda);
+        const T* pb = b + (tb ? n0 * ldb : n0);
+        fn(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, static_cast<int>(m1 - m0), static_cast<int>(n1 - n0), static_cast<int>(k),
+           T(1), pa, static_cast<int>(lda), pb, static_cast<int>(ldb), T(0), c + m0 * ldc + n0, static_cast<int>(ldc));
+    };
+    if (threads <= 1 || m * n * k < kParallelMacs) {
+        call(0, m, 0, n);
+        return;
+    }
+    // split the longer side of C, so that each block repacks only the smaller operand; blocks of
+    // 16 columns or 4 rows keep the BLAS kernels on their full-width paths
+    const bool by_cols = n >= m;
+    const int64_t len = by_cols ? n : m, unit = by_cols ? 16 : 4;
+    const int64_t per = std::max(unit, (len + threads - 1) / threads + unit - 1) / unit * unit;
+    const int64_t chunks = (len + per - 1) / per;
+    parallel_for(chunks, 1, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) {
+            const int64_t s = i * per, e = std::min(len, s + per);
+            if (by_cols) call(0, m, s, e);
+            else call(s, e, 0, n);
+        }
+    });
+}
+
+}  // namespace
+}  // namespace cpu
+}  // namespace jg
+
+extern "C" {
+
+int jg_cpu_use_blas(const char* library) {
+    if (library == nullptr) return jg::fail(JG_ERR_ARGUMENT, "use_blas: no library given");
+    void* h = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
+    if (h == nullptr) return jg::fail(JG_ERR_ARGUMENT, std::string("use_blas: ") + library + " is not loaded in this process");
+    auto s = reinterpret_cast<jg::cpu::Sgemm>(dlsym(h, "cblas_sgemm"));
+    auto d = reinterpret_cast<jg::cpu::Dgemm>(dlsym(h, "cblas_dgemm"));
+    auto threads = reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads"));
+    dlclose(h);  // NOLOAD took a reference; the JVM keeps its own
+    if (s == nullptr || d == nullptr) return jg::fail(JG_ERR_ARGUMENT, std::string("use_blas: ") + library + " has no cblas_sgemm/cblas_dgemm");
+    if (threads != nullptr) threads(1);
+    jg::cpu::g_sgemm.store(s);
+    jg::cpu::g_dgemm.store(d);
+    return JG_OK;
+}
+
+int jg_cpu_gemm(int dtype, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, int64_t a, int64_t lda, int64_t b, int64_t ldb,
+                int64_t c, int64_t ldc) {
+    if (m < 0 || n < 0 || k < 0) return jg::fail(JG_ERR_ARGUMENT, "gemm: negative extent");
+    if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || lda > INT32_MAX || ldb > INT32_MAX || ldc > INT32_MAX)
+        return jg::fail(JG_ERR_ARGUMENT, "gemm: a dimension or leading dimension is beyond BLAS's 32-bit ints");
+    if (m == 0 || n == 0) return JG_OK;
+    return jg::guarded("gemm", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32: {
+                auto fn = jg::cpu::g_sgemm.load();
+                if (fn == nullptr) return jg::fail(JG_ERR_UNSUPPORTED, "gemm: no BLAS library set (jg_cpu_use_blas)");
+                jg::cpu::gemm_blocks<float>(fn, trans_a != 0, trans_b != 0, m, n, k, reinterpret_cast<const float*>(a), lda,
+                                            reinterpret_cast<const float*>(b), ldb, reinterpret_cast<float*>(c), ldc);
+                return JG_OK;
+            }
+            case JG_FLOAT64: {
+                auto fn = jg::cpu::g_dgemm.load();
+                if (fn == nullptr) return jg::fail(JG_ERR_UNSUPPORTED, "gemm: no BLAS library set (jg_cpu_use_blas)");
+                jg::cpu::gemm_blocks<double>(fn, trans_a != 0, trans_b != 0, m, n, k, reinterpret_cast<const double*>(a), lda,
+                                             reinterpret_cast<const double*>(b), ldb, reinterpret_cast<double*>(c), ldc);
+                return JG_OK;
+            }
+            default: return jg::fail(JG_ERR_ARGUMENT, std::string("gemm: needs float32 or float64, got ") + jg::dtype_name(dtype));
+        }
+    });
+}
+
+}
