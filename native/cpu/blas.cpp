@@ -1,11 +1,14 @@
 // Matrix products on the CPU: the BLAS library the JVM loaded (OpenBLAS through its JavaCPP
-// preset), called from jgrad's own thread pool. OpenBLAS is set to one thread and jgrad splits a
-// product into column or row blocks, one per pool thread, so that one pool runs everything and no
-// BLAS threads spin against it for the cores.
+// preset), called from jgrad's own thread pool. jgrad splits a product into column or row blocks,
+// one per pool thread, with OpenBLAS on one thread for the call, so that one pool runs everything
+// and no BLAS threads spin against it for the cores. OpenBLAS's thread count is a process-wide
+// setting that other libraries in the JVM may rely on (libtorch does): it is set to one only while
+// jgrad's products run, and put back after.
 #include <dlfcn.h>
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <string>
 
 #include "parallel.h"
@@ -19,6 +22,38 @@ using Sgemm = void (*)(int, int, int, int, int, int, float, const float*, int, c
 using Dgemm = void (*)(int, int, int, int, int, int, double, const double*, int, const double*, int, double, double*, int);
 std::atomic<Sgemm> g_sgemm{nullptr};
 std::atomic<Dgemm> g_dgemm{nullptr};
+std::atomic<void (*)(int)> g_set_threads{nullptr};
+std::atomic<int (*)()> g_get_threads{nullptr};
+
+// While any jgrad product runs, OpenBLAS runs on one thread; the last one to finish restores the
+// count found by the first.
+class OneBlasThread {
+  public:
+    OneBlasThread() {
+        auto set = g_set_threads.load();
+        auto get = g_get_threads.load();
+        if (set == nullptr || get == nullptr) return;
+        std::lock_guard<std::mutex> g(mu_);
+        if (active_++ == 0) {
+            saved_ = get();
+            if (saved_ != 1) set(1);
+        }
+    }
+    ~OneBlasThread() {
+        auto set = g_set_threads.load();
+        if (set == nullptr || g_get_threads.load() == nullptr) return;
+        std::lock_guard<std::mutex> g(mu_);
+        if (--active_ == 0 && saved_ != 1) set(saved_);
+    }
+    OneBlasThread(const OneBlasThread&) = delete;
+    OneBlasThread& operator=(const OneBlasThread&) = delete;
+
+  private:
+    static std::mutex mu_;
+    static int active_, saved_;
+};
+std::mutex OneBlasThread::mu_;
+int OneBlasThread::active_ = 0, OneBlasThread::saved_ = 1;
 
 constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
 // Below this many multiply-adds a product stays on one thread (a pool hand-off costs more).
@@ -26,6 +61,7 @@ constexpr int64_t kParallelMacs = int64_t(1) << 21;
 
 template <class T, class G>
 void gemm_blocks(G fn, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
+    const OneBlasThread one;
     const int64_t threads = num_threads();
     const auto call = [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
         // op(A) rows m0..m1 and op(B) columns n0..n1, in place in the row-major operands
@@ -65,10 +101,12 @@ int jg_cpu_use_blas(const char* library) {
     if (h == nullptr) return jg::fail(JG_ERR_ARGUMENT, std::string("use_blas: ") + library + " is not loaded in this process");
     auto s = reinterpret_cast<jg::cpu::Sgemm>(dlsym(h, "cblas_sgemm"));
     auto d = reinterpret_cast<jg::cpu::Dgemm>(dlsym(h, "cblas_dgemm"));
-    auto threads = reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads"));
+    auto set = reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads"));
+    auto get = reinterpret_cast<int (*)()>(dlsym(h, "openblas_get_num_threads"));
     dlclose(h);  // NOLOAD took a reference; the JVM keeps its own
     if (s == nullptr || d == nullptr) return jg::fail(JG_ERR_ARGUMENT, std::string("use_blas: ") + library + " has no cblas_sgemm/cblas_dgemm");
-    if (threads != nullptr) threads(1);
+    jg::cpu::g_set_threads.store(set);
+    jg::cpu::g_get_threads.store(get);
     jg::cpu::g_sgemm.store(s);
     jg::cpu::g_dgemm.store(d);
     return JG_OK;

@@ -15,6 +15,20 @@ namespace cpu {
 
 namespace {
 
+// How long a waiting thread polls before it sleeps on the condition variable: a worker between
+// jobs (about one futex wake-up's time), and the caller for the other chunks of its job.
+constexpr std::chrono::microseconds kIdleSpin(50);
+constexpr std::chrono::microseconds kWaitSpin(200);
+
+template <class Cond> void spin_while(const Cond& cond, std::chrono::microseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (cond() && std::chrono::steady_clock::now() < until) {
+#if defined(__x86_64__)
+        __builtin_ia32_pause();
+#endif
+    }
+}
+
 class Pool {
   public:
     explicit Pool(int n) { resize(n); }
@@ -38,31 +52,32 @@ class Pool {
             std::lock_guard<std::mutex> g(mu_);
             job_ = &job;
             chunks_ = chunks;
-            pending_ = chunks - 1;
+            pending_.store(chunks - 1, std::memory_order_relaxed);
             ++generation_;
             published_.store(generation_, std::memory_order_release);
         }
         cv_.notify_all();
         job(0);
-        std::unique_lock<std::mutex> lk(mu_);
-        done_cv_.wait(lk, [this] { return pending_ == 0; });
-        job_ = nullptr;
+        // The other chunks end within microseconds of this one, usually: wait for them spinning,
+        // since a sleeping thread can take tens of microseconds to wake (about 50 on the
+        // paravirtualised machines the benchmarks ran on), longer than many chunks take.
+        spin_while([this] { return pending_.load(std::memory_order_acquire) != 0; }, kWaitSpin);
+        {
+            std::unique_lock<std::mutex> lk(mu_);
+            done_cv_.wait(lk, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+            job_ = nullptr;
+        }
     }
 
   private:
     void work(int id, uint64_t seen) {
         for (;;) {
             const std::function<void(int)>* job;
-            // Poll briefly before sleeping: back-to-back ops then start without a futex wake-up.
-            // The window is short (~20 us) so an idle worker does not hold a core that the BLAS
-            // library's threads want.
-            auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
-            while (published_.load(std::memory_order_acquire) == seen && !stop_flag_.load(std::memory_order_relaxed) &&
-                   std::chrono::steady_clock::now() < until) {
-#if defined(__x86_64__)
-                __builtin_ia32_pause();
-#endif
-            }
+            // Poll for a while before sleeping: the ops of a training step come microseconds apart,
+            // and each would otherwise wait for a futex wake-up. jgrad's BLAS calls run on this
+            // pool (cpu/blas.cpp), so no BLAS threads want the core meanwhile.
+            spin_while([&] { return published_.load(std::memory_order_acquire) == seen && !stop_flag_.load(std::memory_order_relaxed); },
+                       kIdleSpin);
             {
                 std::unique_lock<std::mutex> lk(mu_);
                 cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
@@ -72,8 +87,10 @@ class Pool {
                 job = job_;
             }
             (*job)(id);
-            std::lock_guard<std::mutex> g(mu_);
-            if (--pending_ == 0) done_cv_.notify_one();
+            if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                std::lock_guard<std::mutex> g(mu_);
+                done_cv_.notify_one();
+            }
         }
     }
     void stop_workers() {
@@ -91,7 +108,8 @@ class Pool {
     std::condition_variable cv_, done_cv_;
     std::vector<std::thread> workers_;
     const std::function<void(int)>* job_ = nullptr;
-    int nthreads_ = 1, chunks_ = 0, pending_ = 0;
+    int nthreads_ = 1, chunks_ = 0;
+    std::atomic<int> pending_{0};
     uint64_t generation_ = 0;
     bool stop_ = false;
     std::atomic<uint64_t> published_{0};

@@ -21,14 +21,19 @@ void gemm(int order, int ta, int tb, int m, int n, int k, T alpha, const T* a, i
 }  // namespace
 
 extern "C" {
-int fake_blas_threads = -1;
+int fake_blas_threads = 4;       // what openblas_set_num_threads set last
+int fake_blas_threads_seen = 0;  // the most threads a product ran with
+
 void cblas_sgemm(int o, int ta, int tb, int m, int n, int k, float al, const float* a, int lda, const float* b, int ldb, float be, float* c,
                  int ldc) {
+    if (fake_blas_threads > fake_blas_threads_seen) fake_blas_threads_seen = fake_blas_threads;
     gemm(o, ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc);
 }
 void cblas_dgemm(int o, int ta, int tb, int m, int n, int k, double al, const double* a, int lda, const double* b, int ldb, double be,
                  double* c, int ldc) {
+    if (fake_blas_threads > fake_blas_threads_seen) fake_blas_threads_seen = fake_blas_threads;
     gemm(o, ta, tb, m, n, k, al, a, lda, b, ldb, be, c, ldc);
 }
 void openblas_set_num_threads(int n) { fake_blas_threads = n; }
+int openblas_get_num_threads() { return fake_blas_threads; }
 }

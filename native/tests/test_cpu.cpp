@@ -198,7 +198,8 @@ static void test_gemm_blocks() {
     CHECK(h != nullptr);
     if (h == nullptr) return;
     CHECK(jg_cpu_use_blas(JGRAD_TEST_BLAS) == JG_OK);
-    CHECK(*static_cast<int*>(dlsym(h, "fake_blas_threads")) == 1);  // BLAS set to one thread
+    int* blas_threads = static_cast<int*>(dlsym(h, "fake_blas_threads"));
+    int* blas_threads_seen = static_cast<int*>(dlsym(h, "fake_blas_threads_seen"));
     const int64_t shapes[][3] = {{64, 256, 200}, {300, 70, 130}, {5, 3, 2}, {1, 1000, 3000}};
     for (const auto& sh : shapes) {
         const int64_t m = sh[0], n = sh[1], k = sh[2];
@@ -220,6 +221,8 @@ static void test_gemm_blocks() {
                     CHECK(jg_cpu_gemm(JG_FLOAT64, ta, tb, m, n, k, addr(a.data()), lda, addr(b.data()), ldb, addr(c.data()), ldc) == JG_OK);
                     CHECK(c == want);  // also: the padding between rows is untouched
                 }
+                // the BLAS ran on one thread, and its own setting (4) is back
+                CHECK(*blas_threads_seen == 1 && *blas_threads == 4);
             }
     }
     jg_set_num_threads(2);

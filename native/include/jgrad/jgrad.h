@@ -94,8 +94,9 @@ int jg_empty_cache(int device);
 /* The most bytes the CPU cache keeps (2 GiB unless set); setting it empties the cache. */
 int jg_cpu_set_cache_limit(int64_t nbytes);
 /* Matrix products on the CPU call the BLAS library the JVM has loaded (OpenBLAS's JavaCPP preset),
- * found by its path: cblas_sgemm and cblas_dgemm are looked up in it, and OpenBLAS is set to one
- * thread, since jgrad splits each product over its own pool. */
+ * found by its path: cblas_sgemm and cblas_dgemm are looked up in it. jgrad splits each product
+ * over its own pool; OpenBLAS's own thread count (openblas_set_num_threads, if the library has it)
+ * is one while jgrad's products run and is put back after. */
 int jg_cpu_use_blas(const char* library);
 /* C (row-major, ldc) = op(A) op(B) with op(X) = X or its transpose (trans_* != 0), A and B row-major
  * with leading dims lda and ldb, as cblas_?gemm(CblasRowMajor, ...) with alpha 1 and beta 0; split

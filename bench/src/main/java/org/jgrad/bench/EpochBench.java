@@ -64,23 +64,38 @@ public final class EpochBench {
         double[] tj = new double[epochs], tt = new double[epochs];
         for (int e = -1; e < epochs; e++) {
             long[] perm = permutation(n, 1000 + e);
+            quiet();
             long s0 = System.nanoTime();
             double lj = jgradEpoch(images, labels, perm, fc1, fc2, opt);
+            double msj = (System.nanoTime() - s0) / 1e6;
+            quiet();
             long s1 = System.nanoTime();
             double lt = torchEpoch(timages, tlabels, perm, t1, t2, topt);
-            long s2 = System.nanoTime();
+            double mst = (System.nanoTime() - s1) / 1e6;
             String tag = e < 0 ? "warm-up" : "epoch " + (e + 1);
-            System.out.printf(Locale.ROOT, "%-8s jgrad %7.1f ms (mean loss %.5f)   libtorch %7.1f ms (mean loss %.5f)   ratio %.2f%n", tag,
-                    (s1 - s0) / 1e6, lj, (s2 - s1) / 1e6, lt, (s1 - s0) / (double) (s2 - s1));
+            System.out.printf(Locale.ROOT, "%-8s jgrad %7.1f ms (mean loss %.5f)   libtorch %7.1f ms (mean loss %.5f)   ratio %.2f%n", tag, msj, lj,
+                    mst, lt, msj / mst);
             if (e >= 0) {
-                tj[e] = (s1 - s0) / 1e6;
-                tt[e] = (s2 - s1) / 1e6;
+                tj[e] = msj;
+                tt[e] = mst;
             }
         }
         double mj = median(tj), mt = median(tt);
         System.out.printf(Locale.ROOT, "median   jgrad %7.1f ms   libtorch %7.1f ms   ratio %.2f%n", mj, mt, mj / mt);
         System.out.printf(Locale.ROOT, "test accuracy: jgrad %.2f%%, libtorch %.2f%%%n", 100 * jgradAccuracy(test, fc1, fc2),
                 100 * torchAccuracy(test, t1, t2));
+    }
+
+    /**
+     * Half a second idle before each library's epoch: BLAS and OpenMP worker threads that spin after
+     * the other library's last call have gone to sleep by then, so neither epoch runs against them.
+     */
+    static void quiet() {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static double jgradEpoch(Tensor images, Tensor labels, long[] perm, Linear fc1, Linear fc2, SGD opt) {
