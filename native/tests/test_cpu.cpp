@@ -296,6 +296,27 @@ static void test_reduce_softmax() {
     float s;
     CHECK(jg_reduce(JG_CPU, JG_SUM, JG_FLOAT32, 1, n, 1, addr(&s), addr(x.data())) == JG_OK);
     CHECK(close(s, ref, 1e-7));
+    // a long float sum whose exact value a double holds: it comes out as that value rounded once,
+    // on one thread or split over two, from an aligned or an unaligned start, where a float
+    // running sum would be off by far more (16.7M elements of up to 0.75)
+    {
+        const int64_t big = (int64_t(1) << 24) + 37;
+        std::vector<float> v(big + 1);
+        double exact = 0, exact1 = 0;
+        for (int64_t i = 0; i <= big; ++i) {
+            v[i] = static_cast<float>((i % 7) * 0.125);
+            if (i < big) exact += v[i];
+            if (i >= 1) exact1 += v[i];
+        }
+        for (int threads : {1, 2}) {
+            jg_set_num_threads(threads);
+            float got = 0, got1 = 0;
+            CHECK(jg_reduce(JG_CPU, JG_SUM, JG_FLOAT32, 1, big, 1, addr(&got), addr(v.data())) == JG_OK);
+            CHECK(jg_reduce(JG_CPU, JG_SUM, JG_FLOAT32, 1, big, 1, addr(&got1), addr(v.data() + 1)) == JG_OK);
+            CHECK(got == static_cast<float>(exact) && got1 == static_cast<float>(exact1));
+        }
+        jg_set_num_threads(2);
+    }
     double m[6] = {1, 5, 2, 7, 3, 0};  // [2, 3] reduce dim 0 -> [3]
     double col[3];
     int64_t arg[3];
