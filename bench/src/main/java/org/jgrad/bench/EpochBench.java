@@ -15,7 +15,6 @@ import org.bytedeco.pytorch.global.torch;
 import org.jgrad.DType;
 import org.jgrad.Scope;
 import org.jgrad.Tensor;
-import org.jgrad.examples.Mnist;
 import org.jgrad.nn.Functional;
 import org.jgrad.nn.Linear;
 import org.jgrad.optim.SGD;

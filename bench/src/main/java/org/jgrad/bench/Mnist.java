@@ -1,4 +1,4 @@
-package org.jgrad.examples;
+package org.jgrad.bench;
 
 import java.io.DataInputStream;
 import java.io.IOException;
