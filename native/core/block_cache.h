@@ -72,6 +72,14 @@ class BlockCache {
         std::lock_guard<std::mutex> g(mu_);
         return peak_;
     }
+    // jg_memory_stats's four numbers: allocated, reserved (allocated + cached), peak, cached
+    void stats(int64_t* out) {
+        std::lock_guard<std::mutex> g(mu_);
+        out[0] = allocated_;
+        out[1] = allocated_ + cached_;
+        out[2] = peak_;
+        out[3] = cached_;
+    }
 
   private:
     void count_allocated(int64_t cls) {

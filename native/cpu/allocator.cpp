@@ -53,12 +53,7 @@ int free(int64_t address, int64_t nbytes) {
 }
 
 int memory_stats(int64_t* stats) {
-    BlockCache& c = cache();
-    int64_t allocated = c.allocated(), cached = c.cached();
-    stats[0] = allocated;
-    stats[1] = allocated + cached;
-    stats[2] = c.peak();
-    stats[3] = cached;
+    cache().stats(stats);
     return JG_OK;
 }
 

@@ -217,12 +217,7 @@ int free(int device, int64_t address, int64_t nbytes) {
 }
 
 int memory_stats(int device, int64_t* stats) {
-    BlockCache& c = cache(device);
-    int64_t allocated = c.allocated(), cached = c.cached();
-    stats[0] = allocated;
-    stats[1] = allocated + cached;
-    stats[2] = c.peak();
-    stats[3] = cached;
+    cache(device).stats(stats);
     return JG_OK;
 }
 
