@@ -67,9 +67,9 @@
        int64_t index_stride),                                                                                                  \
       (dtype, dim, outer, dim_size, inner, k, out, src, index, index_stride))                                                  \
     X(update,                                                                                                                  \
-      (int rule, int dtype, int64_t n, int64_t param, int64_t grad, int64_t state0, int64_t state1, const double* hyper,         \
+      (int rule, int dtype, int64_t n, int64_t param, int64_t grad, const int64_t* state, int nstate, const double* hyper,       \
        int nhyper),                                                                                                            \
-      (rule, dtype, n, param, grad, state0, state1, hyper, nhyper))
+      (rule, dtype, n, param, grad, state, nstate, hyper, nhyper))
 
 namespace jg {
 namespace cpu {

@@ -160,8 +160,8 @@ static void test_sgd_update() {
         }
         for (int step = 0; step < 2; ++step) {
             const double hyper[7] = {lr, momentum, dampening, wd, nesterov ? 1.0 : 0.0, maximize ? 1.0 : 0.0, step == 0 ? 1.0 : 0.0};
-            CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_FLOAT32, n, addr(p.data()), addr(g.data()), momentum != 0 ? addr(buf.data()) : 0, 0,
-                            hyper, 7) == JG_OK);
+            const int64_t st[1] = {momentum != 0 ? addr(buf.data()) : 0};
+            CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_FLOAT32, n, addr(p.data()), addr(g.data()), st, 1, hyper, 7) == JG_OK);
             const float flr = static_cast<float>(lr), fm = static_cast<float>(momentum), fd = static_cast<float>(dampening),
                         fwd = static_cast<float>(wd);
             for (int64_t i = 0; i < n; ++i) {
@@ -179,13 +179,96 @@ static void test_sgd_update() {
     }
     double h[7] = {0.1, 0.9, 0, 0, 0, 0, 1};
     float p1[1] = {1}, g1[1] = {1};
-    CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_FLOAT32, 1, addr(p1), addr(g1), 0, 0, h, 7) == JG_ERR_ARGUMENT);  // momentum needs a buffer
-    CHECK(std::strstr(jg_last_error(), "needs 1 state buffer") != nullptr);
-    CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_FLOAT32, 1, addr(p1), addr(g1), addr(p1), 0, h, 6) == JG_ERR_ARGUMENT);
+    const int64_t none[3] = {0, 0, 0}, own[1] = {addr(p1)};
+    CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_FLOAT32, 1, addr(p1), addr(g1), none, 1, h, 7) == JG_ERR_ARGUMENT);  // momentum needs a buffer
+    CHECK(std::strstr(jg_last_error(), "needs state buffer 0") != nullptr);
+    CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_FLOAT32, 1, addr(p1), addr(g1), own, 1, h, 6) == JG_ERR_ARGUMENT);
     CHECK(std::strstr(jg_last_error(), "takes 7 hyperparameters, got 6") != nullptr);
-    CHECK(jg_update(JG_CPU, JG_UPDATE_RULE_COUNT, JG_FLOAT32, 1, addr(p1), addr(g1), 0, 0, h, 7) == JG_ERR_ARGUMENT);
-    CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_INT64, 1, addr(p1), addr(g1), 0, 0, h, 7) == JG_ERR_ARGUMENT);
+    CHECK(jg_update(JG_CPU, JG_UPDATE_RULE_COUNT, JG_FLOAT32, 1, addr(p1), addr(g1), none, 0, h, 7) == JG_ERR_ARGUMENT);
+    CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_INT64, 1, addr(p1), addr(g1), none, 0, h, 7) == JG_ERR_ARGUMENT);
+    CHECK(jg_update(JG_CPU, JG_UPDATE_SGD, JG_FLOAT32, 1, addr(p1), addr(g1), none, 4, h, 7) == JG_ERR_ARGUMENT);
     CHECK(p1[0] == 1);
+}
+
+// Adam/AdamW, RMSprop and Adagrad over every variant of their switches, five steps each, against
+// the torch.optim algorithms written out here, both in float64 (float32 is checked bit for bit
+// against the device in the CUDA suite).
+static void test_adaptive_updates() {
+    const int64_t n = 70001;
+    std::vector<double> p0(n), g0(n);
+    for (int64_t i = 0; i < n; ++i) {
+        p0[i] = std::sin(i * 0.37) * 2;
+        g0[i] = std::cos(i * 0.11) * (i % 3 == 0 ? 1e-3 : 1.0);
+    }
+    auto grad_at = [&](int64_t i, int step) { return static_cast<double>(g0[i]) * (1 + 0.5 * step) - 0.1 * step; };
+    bool ok = true;
+    for (int rule : {JG_UPDATE_ADAM, JG_UPDATE_RMSPROP, JG_UPDATE_ADAGRAD}) {
+        for (int combo = 0; combo < 16; ++combo) {
+            const bool b0 = combo & 1, b1 = combo & 2, b2 = combo & 4, b3 = combo & 8;
+            std::vector<double> p = p0, g(n), s0(n, rule == JG_UPDATE_ADAGRAD ? 0.1 : 0.0), s1(n, 0.0), s2(n, 0.0);
+            std::vector<double> rp(p0.begin(), p0.end()), r0(s0.begin(), s0.end()), r1(n, 0.0), r2(n, 0.0);
+            const double lr = 0.01, wd = b1 ? 0.05 : 0;
+            for (int step = 1; step <= 5; ++step) {
+                for (int64_t i = 0; i < n; ++i) g[i] = grad_at(i, step);
+                std::vector<double> hyper;
+                if (rule == JG_UPDATE_ADAM) hyper = {lr, b3 ? 0.3 : 0.9, 0.999, 1e-8, wd, b2 ? 1.0 : 0.0, b0 ? 1.0 : 0.0, combo & 16 ? 1.0 : (b1 && b3 ? 1.0 : 0.0), double(step)};
+                else if (rule == JG_UPDATE_RMSPROP) hyper = {lr, b3 ? 0.3 : 0.99, 1e-8, wd, b2 ? 0.9 : 0.0, b3 ? 1.0 : 0.0, b0 ? 1.0 : 0.0};
+                else hyper = {lr, b2 ? 0.1 : 0.0, wd, 1e-10, b0 ? 1.0 : 0.0, double(step)};
+                const int64_t st[3] = {addr(s0.data()), addr(s1.data()), addr(s2.data())};
+                CHECK(jg_update(JG_CPU, rule, JG_FLOAT64, n, addr(p.data()), addr(g.data()), st, 3, hyper.data(), static_cast<int>(hyper.size())) == JG_OK);
+                for (int64_t i = 0; i < n; ++i) {
+                    double gr = static_cast<double>(g[i]);
+                    if (b0) gr = -gr;
+                    if (rule == JG_UPDATE_ADAM) {
+                        const double beta1 = hyper[1], beta2 = hyper[2];
+                        if (wd != 0 && hyper[7] != 0) rp[i] *= 1 - lr * wd;
+                        else if (wd != 0) gr += wd * rp[i];
+                        r0[i] = beta1 * r0[i] + (1 - beta1) * gr;
+                        r1[i] = beta2 * r1[i] + (1 - beta2) * gr * gr;
+                        double v = r1[i];
+                        if (b2) v = r2[i] = std::max(r2[i], r1[i]);
+                        const double denom = std::sqrt(v) / std::sqrt(1 - std::pow(beta2, step)) + 1e-8;
+                        rp[i] -= lr / (1 - std::pow(beta1, step)) * r0[i] / denom;
+                    } else if (rule == JG_UPDATE_RMSPROP) {
+                        const double alpha = hyper[1];
+                        if (wd != 0) gr += wd * rp[i];
+                        r0[i] = alpha * r0[i] + (1 - alpha) * gr * gr;
+                        double avg = r0[i];
+                        if (b3) {
+                            r2[i] = alpha * r2[i] + (1 - alpha) * gr;
+                            avg -= r2[i] * r2[i];
+                        }
+                        avg = std::sqrt(avg) + 1e-8;
+                        if (b2) {
+                            r1[i] = 0.9 * r1[i] + gr / avg;
+                            rp[i] -= lr * r1[i];
+                        } else {
+                            rp[i] -= lr * gr / avg;
+                        }
+                    } else {
+                        if (wd != 0) gr += wd * rp[i];
+                        r0[i] += gr * gr;
+                        rp[i] -= lr / (1 + (step - 1) * hyper[1]) * gr / (std::sqrt(r0[i]) + 1e-10);
+                    }
+                }
+            }
+            for (int64_t i = 0; i < n && ok; ++i)
+                if (!close(p[i], rp[i], 1e-10)) {
+                    std::printf("  rule %d combo %d element %lld: %.9g, reference %.9g\n", rule, combo, static_cast<long long>(i), p[i], rp[i]);
+                    ok = false;
+                }
+        }
+    }
+    CHECK(ok);
+    // Adam without amsgrad keeps two buffers: the third may be left out
+    float p1[1] = {1}, g1[1] = {1}, m1[1] = {0}, v1[1] = {0};
+    const int64_t two[2] = {addr(m1), addr(v1)};
+    const double adam[9] = {0.1, 0.9, 0.999, 1e-8, 0, 0, 0, 0, 1};
+    CHECK(jg_update(JG_CPU, JG_UPDATE_ADAM, JG_FLOAT32, 1, addr(p1), addr(g1), two, 2, adam, 9) == JG_OK);
+    CHECK(close(p1[0], 0.9, 1e-6));  // the first Adam step moves by lr
+    const double amsgrad[9] = {0.1, 0.9, 0.999, 1e-8, 0, 1, 0, 0, 1};
+    CHECK(jg_update(JG_CPU, JG_UPDATE_ADAM, JG_FLOAT32, 1, addr(p1), addr(g1), two, 2, amsgrad, 9) == JG_ERR_ARGUMENT);
+    
 }
 
 // jg_cpu_gemm splits C into blocks over the pool threads: each block's result must equal the whole
@@ -494,6 +577,7 @@ int main() {
     test_allocator();
     test_index_rows();
     test_sgd_update();
+    test_adaptive_updates();
     test_gemm_blocks();
     test_unary_binary();
     test_copy_where_fill();

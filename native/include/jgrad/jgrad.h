@@ -62,7 +62,7 @@ enum jg_binary_op {
 };
 
 /* Optimizer update rules (jg_update). */
-enum jg_update_rule { JG_UPDATE_SGD = 0, JG_UPDATE_RULE_COUNT };
+enum jg_update_rule { JG_UPDATE_SGD = 0, JG_UPDATE_ADAM, JG_UPDATE_RMSPROP, JG_UPDATE_ADAGRAD, JG_UPDATE_RULE_COUNT };
 
 enum jg_reduce_op { JG_SUM = 0, JG_MAX, JG_MIN, JG_ARGMAX, JG_ARGMIN, JG_REDUCE_OP_COUNT };
 
@@ -193,11 +193,15 @@ int jg_index_add(int device, int dtype, int dim, int64_t outer, int64_t dim_size
 
 /* ---- optimizers ------------------------------------------------------------------------ */
 /* One step of an update rule over n contiguous float32/float64 elements, in place: param and the
- * rule's state buffers (state0, state1: 0 where the rule, as configured, keeps none) from grad.
- * hyper[0..nhyper) are the rule's hyperparameters, in the order native/ops/optim.h gives
- * (JG_UPDATE_SGD: lr, momentum, dampening, weight_decay, nesterov, maximize, first). The same bits
- * on every device. */
-int jg_update(int device, int rule, int dtype, int64_t n, int64_t param, int64_t grad, int64_t state0, int64_t state1,
+ * rule's state buffers state[0..nstate) (up to three; 0 for one the rule, as configured, does not
+ * keep) from grad. hyper[0..nhyper) are the rule's hyperparameters, in the order
+ * native/ops/optim.h gives:
+ *   JG_UPDATE_SGD      lr, momentum, dampening, weight_decay, nesterov, maximize, first
+ *   JG_UPDATE_ADAM     lr, beta1, beta2, eps, weight_decay, amsgrad, maximize, decoupled, step
+ *   JG_UPDATE_RMSPROP  lr, alpha, eps, weight_decay, momentum, centered, maximize
+ *   JG_UPDATE_ADAGRAD  lr, lr_decay, weight_decay, eps, maximize, step
+ * The same bits on every device. */
+int jg_update(int device, int rule, int dtype, int64_t n, int64_t param, int64_t grad, const int64_t* state, int nstate,
               const double* hyper, int nhyper);
 
 /* ---- CUDA only -----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package org.jgrad;
 
+import java.lang.ref.Reference;
 import java.util.List;
 import org.jgrad.internal.NativeLib;
 import org.jgrad.internal.bind.JgradNative;
@@ -13,8 +14,11 @@ import org.jgrad.internal.bind.JgradNative;
 public final class Optimizers {
     private Optimizers() {}
 
-    /** Rule codes of {@link #update}. */
+    /** Rule codes of {@link #update}: torch.optim's algorithms, in native/ops/optim.h. */
     public static final int SGD = JgradNative.JG_UPDATE_SGD;
+    public static final int ADAM = JgradNative.JG_UPDATE_ADAM;
+    public static final int RMSPROP = JgradNative.JG_UPDATE_RMSPROP;
+    public static final int ADAGRAD = JgradNative.JG_UPDATE_ADAGRAD;
 
     /** A copy of the list, checked: tensors that are open, floating point leaves requiring grad. */
     public static List<Tensor> checkParameters(String optimizer, List<Tensor> params) {
@@ -31,16 +35,17 @@ public final class Optimizers {
         return ps;
     }
 
-    /** A zero state buffer like p (dense, same dtype and device), owned by the caller, not by any Scope. */
-    public static Tensor state(Tensor p) {
-        return Scope.untrack(Tensor.zeros(p.dtype, p.device, p.shape));
+    /** A state buffer like p (dense, same dtype and device) filled with value, owned by the caller, not by any Scope. */
+    public static Tensor state(Tensor p, double value) {
+        return Scope.untrack(Tensor.full(value, p.dtype, p.device, p.shape));
     }
 
     /**
-     * One update of p in place by the rule, from g, with the state buffers the rule keeps (null where
-     * none), and its hyperparameters in the order native/ops/optim.h gives.
+     * One update of p in place by the rule, from g, with the rule's state buffers (up to three;
+     * null where the rule, as configured, keeps none) and its hyperparameters in the order
+     * native/ops/optim.h gives. Allocates no tensor unless g is not dense.
      */
-    public static void update(String optimizer, int rule, Tensor p, Tensor g, Tensor s0, Tensor s1, double[] hyper) {
+    public static void update(String optimizer, int rule, Tensor p, Tensor g, Tensor[] states, double[] hyper) {
         p.checkOpen();
         g.checkOpen();
         if (!java.util.Arrays.equals(p.shape, g.shape) || p.dtype != g.dtype || !p.device.equals(g.device)) {
@@ -51,15 +56,19 @@ public final class Optimizers {
             throw new IllegalArgumentException(optimizer + ": parameter of shape " + Shapes.str(p.shape) + " with strides "
                     + Shapes.str(p.strides) + " is not contiguous; optimizers update dense parameters");
         }
+        long[] addresses = new long[states.length];
+        for (int i = 0; i < states.length; i++) addresses[i] = states[i] == null ? 0 : states[i].address();
         Tensor gc = g.contiguous ? g : Autograd.withoutGrad(() -> Kernels.contiguousCopy(g, g.dtype));
         try {
-            int st = JgradNative.jg_update(p.device.index(), rule, p.dtype.code, p.numel, p.address(), gc.address(),
-                    s0 == null ? 0 : s0.address(), s1 == null ? 0 : s1.address(), hyper, hyper.length);
-            Kernels.fence(p, gc, s0, s1);
+            int st = JgradNative.jg_update(p.device.index(), rule, p.dtype.code, p.numel, p.address(), gc.address(), addresses, states.length,
+                    hyper, hyper.length);
+            Kernels.fence(p, gc, null, null);
+            for (Tensor t : states) Reference.reachabilityFence(t);
             NativeLib.check(st, optimizer + ".step");
         } finally {
             if (gc != g) gc.close();
         }
         p.storage.bumpVersion();
+        for (Tensor t : states) if (t != null) t.storage.bumpVersion();
     }
 }

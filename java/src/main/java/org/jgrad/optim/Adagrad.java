@@ -1,0 +1,88 @@
+package org.jgrad.optim;
+
+import java.util.List;
+import org.jgrad.Optimizers;
+import org.jgrad.Tensor;
+
+/**
+ * Adagrad, as PyTorch's torch.optim.Adagrad: per step t, {@code g = ∇ + λ p},
+ * {@code lr_t = lr / (1 + (t − 1) · lr_decay)}, {@code s = s + g²} (s starts at
+ * initialAccumulatorValue), {@code p = p − lr_t g / (√s + ε)}. State buffer 0: the sum of squares.
+ *
+ * <pre>{@code
+ * Adagrad opt = new Adagrad(model.parameters(), Adagrad.options(0.1).lrDecay(1e-4));
+ * }</pre>
+ */
+public final class Adagrad extends Optimizer<Adagrad.Options> {
+    /** Adagrad's hyperparameters, with PyTorch's defaults (eps 1e-10, everything else 0). */
+    public static final class Options extends Optimizer.Options<Options> {
+        private double lrDecay, weightDecay, initialAccumulatorValue, eps = 1e-10;
+        private boolean maximize;
+
+        private Options(double lr) {
+            super(lr);
+        }
+
+        public Options lrDecay(double v) {
+            lrDecay = v;
+            return this;
+        }
+
+        public Options weightDecay(double v) {
+            weightDecay = v;
+            return this;
+        }
+
+        public Options initialAccumulatorValue(double v) {
+            initialAccumulatorValue = v;
+            return this;
+        }
+
+        public Options eps(double v) {
+            eps = v;
+            return this;
+        }
+
+        /** Ascend instead of descend. */
+        public Options maximize(boolean v) {
+            maximize = v;
+            return this;
+        }
+
+        @Override
+        public Options copy() {
+            return new Options(lr).lrDecay(lrDecay).weightDecay(weightDecay).initialAccumulatorValue(initialAccumulatorValue).eps(eps)
+                    .maximize(maximize);
+        }
+
+        @Override
+        void check(String optimizer) {
+            require(lr >= 0, optimizer, "learning rate", lr, ">= 0");
+            require(lrDecay >= 0, optimizer, "lr_decay value", lrDecay, ">= 0");
+            require(weightDecay >= 0, optimizer, "weight_decay value", weightDecay, ">= 0");
+            require(initialAccumulatorValue >= 0, optimizer, "initial_accumulator_value value", initialAccumulatorValue, ">= 0");
+            require(eps >= 0, optimizer, "epsilon value", eps, ">= 0");
+        }
+    }
+
+    /** Options with this learning rate and PyTorch's other defaults. */
+    public static Options options(double lr) {
+        return new Options(lr);
+    }
+
+    /** With lr 1e-2, PyTorch's default. */
+    public Adagrad(List<Tensor> params) {
+        this(params, options(1e-2));
+    }
+
+    public Adagrad(List<Tensor> params, Options options) {
+        super("Adagrad", params, options);
+    }
+
+    @Override
+    void update(Tensor p, Tensor grad, State st, Options o) {
+        buffer(st, 0, p, o.initialAccumulatorValue);
+        Optimizers.update(name(), Optimizers.ADAGRAD, p, grad, st.buffers, new double[] {o.lr, o.lrDecay, o.weightDecay, o.eps,
+            o.maximize ? 1 : 0, st.step});
+    }
+}
