@@ -1,4 +1,4 @@
-// The CPU elementwise families: pick the widest instruction set this CPU has, once.
+// The CPU elementwise families and optimizer updates: pick the widest instruction set this CPU has, once.
 // Every variant is compiled without floating-point contraction, so all give bit-identical results.
 #include "parallel.h"
 
@@ -12,6 +12,7 @@ namespace cpu {
     int where_impl(int, int64_t, int, const int64_t*, int64_t, int64_t, int64_t, int64_t);                              \
     int fill_impl(int, int64_t, int64_t, double);                                                                       \
     int random_impl(int, int, int64_t, int64_t, int64_t, int64_t, double, double);                                     \
+    int update_impl(int, int, int64_t, int64_t, int64_t, const int64_t*, int, const double*, int);                      \
     }
 JG_DECLARE_ISA(isa_default)
 JG_DECLARE_ISA(isa_avx2)
@@ -57,6 +58,10 @@ int where(int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int6
 int fill(int dtype, int64_t n, int64_t out, double value) { JG_DISPATCH(fill_impl, dtype, n, out, value); }
 int random(int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi) {
     JG_DISPATCH(random_impl, kind, dtype, n, out, seed, offset, lo, hi);
+}
+
+int update(int rule, int dtype, int64_t n, int64_t param, int64_t grad, const int64_t* state, int nstate, const double* hyper, int nhyper) {
+    JG_DISPATCH(update_impl, rule, dtype, n, param, grad, state, nstate, hyper, nhyper);
 }
 
 }  // namespace cpu

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "check.h"
@@ -17,8 +18,11 @@
 
 namespace jg {
 namespace cpu {
-#define JG_DECLARE_UNARY(ns) \
-    namespace ns { int unary_impl(int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double); }
+#define JG_DECLARE_UNARY(ns)                                                                                  \
+    namespace ns {                                                                                            \
+    int unary_impl(int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double);                 \
+    int update_impl(int, int, int64_t, int64_t, int64_t, const int64_t*, int, const double*, int);           \
+    }
 JG_DECLARE_UNARY(isa_default)
 JG_DECLARE_UNARY(isa_avx2)
 JG_DECLARE_UNARY(isa_avx512)
@@ -210,10 +214,9 @@ static void test_adaptive_updates() {
             const double lr = 0.01, wd = b1 ? 0.05 : 0;
             for (int step = 1; step <= 5; ++step) {
                 for (int64_t i = 0; i < n; ++i) g[i] = grad_at(i, step);
-                std::vector<double> hyper;
-                if (rule == JG_UPDATE_ADAM) hyper = {lr, b3 ? 0.3 : 0.9, 0.999, 1e-8, wd, b2 ? 1.0 : 0.0, b0 ? 1.0 : 0.0, combo & 16 ? 1.0 : (b1 && b3 ? 1.0 : 0.0), double(step)};
-                else if (rule == JG_UPDATE_RMSPROP) hyper = {lr, b3 ? 0.3 : 0.99, 1e-8, wd, b2 ? 0.9 : 0.0, b3 ? 1.0 : 0.0, b0 ? 1.0 : 0.0};
-                else hyper = {lr, b2 ? 0.1 : 0.0, wd, 1e-10, b0 ? 1.0 : 0.0, double(step)};
+                const std::vector<double> hyper = rule == JG_UPDATE_ADAM ? std::vector<double>{lr, b3 ? 0.3 : 0.9, 0.999, 1e-8, wd, b2 ? 1.0 : 0.0, b0 ? 1.0 : 0.0, b1 && b3 ? 1.0 : 0.0, double(step)}
+                    : rule == JG_UPDATE_RMSPROP ? std::vector<double>{lr, b3 ? 0.3 : 0.99, 1e-8, wd, b2 ? 0.9 : 0.0, b3 ? 1.0 : 0.0, b0 ? 1.0 : 0.0}
+                    : std::vector<double>{lr, b2 ? 0.1 : 0.0, wd, 1e-10, b0 ? 1.0 : 0.0, double(step)};
                 const int64_t st[3] = {addr(s0.data()), addr(s1.data()), addr(s2.data())};
                 CHECK(jg_update(JG_CPU, rule, JG_FLOAT64, n, addr(p.data()), addr(g.data()), st, 3, hyper.data(), static_cast<int>(hyper.size())) == JG_OK);
                 for (int64_t i = 0; i < n; ++i) {
@@ -522,6 +525,26 @@ static void test_isa_variants_agree() {
             CHECK(jg::cpu::isa_avx512::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(got.data()), addr(x.data()), 1.7, 0) == JG_OK);
             CHECK(std::memcmp(ref.data(), got.data(), n * sizeof(float)) == 0);
         }
+    }
+    // the optimizer rules too: three Adam (amsgrad) and RMSprop (centered, momentum) steps
+    using Update = int (*)(int, int, int64_t, int64_t, int64_t, const int64_t*, int, const double*, int);
+    const Update impls[3] = {jg::cpu::isa_default::update_impl, avx2 ? jg::cpu::isa_avx2::update_impl : nullptr,
+                             avx512 ? jg::cpu::isa_avx512::update_impl : nullptr};
+    for (int rule : {JG_UPDATE_ADAM, JG_UPDATE_RMSPROP}) {
+        std::vector<float> results[3];
+        for (int v = 0; v < 3; ++v) {
+            if (impls[v] == nullptr) continue;
+            std::vector<float> p(x), s0(n, 0.0f), s1(n, 0.0f), s2(n, 0.0f);
+            const int64_t st[3] = {addr(s0.data()), addr(s1.data()), addr(s2.data())};
+            for (int step = 1; step <= 3; ++step) {
+                const double adam[9] = {1e-2, 0.9, 0.999, 1e-8, 0.01, 1, 0, 1, double(step)}, rms[7] = {1e-2, 0.99, 1e-8, 0.01, 0.9, 1, 0};
+                CHECK(impls[v](rule, JG_FLOAT32, n, addr(p.data()), addr(x.data()), st, 3, rule == JG_UPDATE_ADAM ? adam : rms,
+                               rule == JG_UPDATE_ADAM ? 9 : 7) == JG_OK);
+            }
+            results[v] = std::move(p);
+        }
+        for (int v = 1; v < 3; ++v)
+            if (!results[v].empty()) CHECK(std::memcmp(results[0].data(), results[v].data(), n * sizeof(float)) == 0);
     }
     std::printf("isa %s; variants compared: default%s%s\n", jg_cpu_isa(), avx2 ? ", avx2" : "", avx512 ? ", avx512" : "");
 }

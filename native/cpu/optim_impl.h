@@ -1,5 +1,8 @@
 // Optimizer updates over contiguous parameters: the rule functors of ops/optim.h in one parallel
-// pass over param, grad and state.
+// pass over param, grad and state. Compiled once per instruction set with the elementwise loops
+// (elementwise_*.cpp; dispatch.cpp picks one): the rules' square roots and divisions are
+// throughput-bound, and IEEE-exact in every instruction set, so all give the same bits.
+// Included only by elementwise_<isa>.cpp.
 #include <algorithm>
 #include <type_traits>
 
@@ -8,8 +11,9 @@
 
 namespace jg {
 namespace cpu {
+namespace JG_ISA_NS {
 
-int update(int rule, int dtype, int64_t n, int64_t param, int64_t grad, const int64_t* state, int nstate, const double* hyper, int nhyper) {
+int update_impl(int rule, int dtype, int64_t n, int64_t param, int64_t grad, const int64_t* state, int nstate, const double* hyper, int nhyper) {
     return dispatch_update(rule, dtype, n, hyper, nhyper, state, nstate, [&](const auto& f, auto tag, const int64_t* st) -> int {
         using T = decltype(tag);
         using F = std::decay_t<decltype(f)>;
@@ -40,5 +44,6 @@ int update(int rule, int dtype, int64_t n, int64_t param, int64_t grad, const in
     });
 }
 
+}  // namespace JG_ISA_NS
 }  // namespace cpu
 }  // namespace jg
