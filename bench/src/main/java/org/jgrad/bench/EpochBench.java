@@ -17,26 +17,30 @@ import org.jgrad.Scope;
 import org.jgrad.Tensor;
 import org.jgrad.nn.Functional;
 import org.jgrad.nn.Linear;
+import org.jgrad.optim.Adam;
+import org.jgrad.optim.Optimizer;
 import org.jgrad.optim.SGD;
 
 /**
  * One training epoch on MNIST as a user writes it, in jgrad and in libtorch from the same initial
  * weights and the same batch order: a 784-256-10 MLP (Linear, relu, Linear), cross-entropy,
- * backward, SGD with momentum 0.9 and lr 0.01, batch 64 drawn by index from the whole training set
+ * backward, SGD with momentum 0.9 and lr 0.01 (or, with "adam" as the second argument, Adam with lr
+ * 1e-3 and PyTorch's other defaults), batch 64 drawn by index from the whole training set
  * held in memory. The two libraries' epochs alternate so that both see the same machine state.
  *
- * <p>Arguments: measured epochs (default 3) after one warm-up epoch each. Run it once as it is and
+ * <p>Arguments: measured epochs (default 3) after one warm-up epoch each; "sgd" (default) or "adam". Run it once as it is and
  * once with OMP_WAIT_POLICY=PASSIVE in the environment (libtorch's OpenMP reads it at start-up):
  * see bench/README.md.
  */
 public final class EpochBench {
     private static final int BATCH = 64;
-    private static final double LR = 0.01, MOMENTUM = 0.9;
+    private static final double LR = 0.01, MOMENTUM = 0.9, ADAM_LR = 1e-3;
 
     private EpochBench() {}
 
     public static void main(String[] args) {
         int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        boolean adam = args.length > 1 && args[1].equalsIgnoreCase("adam");
         torch.set_num_threads(2);
         Mnist train = Mnist.train(), test = Mnist.test();
         int n = train.count, d = train.rows * train.cols;
@@ -45,7 +49,7 @@ public final class EpochBench {
         Linear fc1 = new Linear(d, 256), fc2 = new Linear(256, 10);
         List<Tensor> params = new ArrayList<>(fc1.parameters());
         params.addAll(fc2.parameters());
-        SGD opt = new SGD(params, LR, MOMENTUM);
+        Optimizer<?> opt = adam ? new Adam(params, Adam.options(ADAM_LR)) : new SGD(params, LR, MOMENTUM);
         Tensor images = Tensor.of(train.images, n, d), labels = Tensor.of(train.labels);
 
         LinearImpl t1 = new LinearImpl(d, 256), t2 = new LinearImpl(256, 10);
@@ -53,13 +57,19 @@ public final class EpochBench {
         copyInto(t2, fc2);
         TensorVector tparams = new TensorVector();
         for (org.bytedeco.pytorch.Tensor p : new org.bytedeco.pytorch.Tensor[] {t1.weight(), t1.bias(), t2.weight(), t2.bias()}) tparams.push_back(p);
-        SGDOptions options = new SGDOptions(LR);
-        options.momentum().put(MOMENTUM);
-        org.bytedeco.pytorch.SGD topt = new org.bytedeco.pytorch.SGD(tparams, options);
+        org.bytedeco.pytorch.Optimizer topt;
+        if (adam) {
+            topt = new org.bytedeco.pytorch.Adam(tparams, new org.bytedeco.pytorch.AdamOptions(ADAM_LR));
+        } else {
+            SGDOptions options = new SGDOptions(LR);
+            options.momentum().put(MOMENTUM);
+            topt = new org.bytedeco.pytorch.SGD(tparams, options);
+        }
         org.bytedeco.pytorch.Tensor timages = fromFloats(train.images, n, d), tlabels = fromLongs(train.labels, n);
 
-        System.out.printf(Locale.ROOT, "MNIST epoch, MLP %d-256-10, batch %d, SGD(lr %.2f, momentum %.1f); OMP_WAIT_POLICY=%s%n", d, BATCH, LR,
-                MOMENTUM, System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
+        String rule = adam ? String.format(Locale.ROOT, "Adam(lr %.0e)", ADAM_LR) : String.format(Locale.ROOT, "SGD(lr %.2f, momentum %.1f)", LR, MOMENTUM);
+        System.out.printf(Locale.ROOT, "MNIST epoch, MLP %d-256-10, batch %d, %s; OMP_WAIT_POLICY=%s%n", d, BATCH, rule,
+                System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
         double[] tj = new double[epochs], tt = new double[epochs];
         for (int e = -1; e < epochs; e++) {
             long[] perm = permutation(n, 1000 + e);
@@ -97,7 +107,7 @@ public final class EpochBench {
         }
     }
 
-    static double jgradEpoch(Tensor images, Tensor labels, long[] perm, Linear fc1, Linear fc2, SGD opt) {
+    static double jgradEpoch(Tensor images, Tensor labels, long[] perm, Linear fc1, Linear fc2, Optimizer<?> opt) {
         double total = 0;
         int steps = 0;
         Tensor order = Tensor.of(perm);
@@ -118,7 +128,7 @@ public final class EpochBench {
     }
 
     static double torchEpoch(org.bytedeco.pytorch.Tensor images, org.bytedeco.pytorch.Tensor labels, long[] perm, LinearImpl t1, LinearImpl t2,
-                             org.bytedeco.pytorch.SGD opt) {
+                             org.bytedeco.pytorch.Optimizer opt) {
         double total = 0;
         int steps = 0;
         org.bytedeco.pytorch.Tensor order = fromLongs(perm, perm.length);
