@@ -32,6 +32,16 @@ public final class Adam extends Optimizer<Adam.Options> {
             return this;
         }
 
+        /** β₁ alone (what OneCycleLR cycles). */
+        public Options beta1(double v) {
+            beta1 = v;
+            return this;
+        }
+
+        public double beta1() {
+            return beta1;
+        }
+
         public Options eps(double v) {
             eps = v;
             return this;

@@ -62,6 +62,8 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> implements AutoC
     public static final class ParamGroup<O extends Options<O>> {
         private final List<Tensor> params;
         private final O options;
+        /** The learning rate the first scheduler found (PyTorch's initial_lr), NaN before one. */
+        double initialLr = Double.NaN;
 
         ParamGroup(List<Tensor> params, O options) {
             this.params = params;

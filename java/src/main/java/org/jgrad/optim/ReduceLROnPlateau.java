@@ -1,0 +1,117 @@
+package org.jgrad.optim;
+
+/**
+ * torch.optim.lr_scheduler.ReduceLROnPlateau: multiplies each group's rate by factor (down to
+ * minLr) when the metric given to {@link #step(double)} has not improved for more than patience
+ * steps, then waits cooldown steps before counting again. "Improved" is relative (by threshold)
+ * or absolute, for a metric to minimise or to maximise.
+ *
+ * <pre>{@code
+ * var sched = new ReduceLROnPlateau(opt, ReduceLROnPlateau.options().patience(5));
+ * sched.step(validationLoss);
+ * }</pre>
+ */
+public final class ReduceLROnPlateau {
+    /** ReduceLROnPlateau's settings, with PyTorch's defaults. */
+    public static final class Options {
+        private boolean maximize, absolute;
+        private double factor = 0.1, threshold = 1e-4, minLr, eps = 1e-8;
+        private int patience = 10, cooldown;
+
+        private Options() {}
+
+        /** mode "max": the metric should grow. */
+        public Options maximize(boolean v) {
+            maximize = v;
+            return this;
+        }
+
+        /** threshold_mode "abs" instead of "rel". */
+        public Options absoluteThreshold(boolean v) {
+            absolute = v;
+            return this;
+        }
+
+        public Options factor(double v) {
+            factor = v;
+            return this;
+        }
+
+        public Options patience(int v) {
+            patience = v;
+            return this;
+        }
+
+        public Options threshold(double v) {
+            threshold = v;
+            return this;
+        }
+
+        public Options cooldown(int v) {
+            cooldown = v;
+            return this;
+        }
+
+        public Options minLr(double v) {
+            minLr = v;
+            return this;
+        }
+
+        public Options eps(double v) {
+            eps = v;
+            return this;
+        }
+    }
+
+    public static Options options() {
+        return new Options();
+    }
+
+    private final Optimizer<?> optimizer;
+    private final Options o;
+    private double best;
+    private int badEpochs, cooldownLeft;
+
+    public ReduceLROnPlateau(Optimizer<?> optimizer) {
+        this(optimizer, options());
+    }
+
+    public ReduceLROnPlateau(Optimizer<?> optimizer, Options options) {
+        if (!(options.factor < 1)) throw new IllegalArgumentException("ReduceLROnPlateau: factor should be < 1.0, got " + options.factor);
+        this.optimizer = optimizer;
+        this.o = options;
+        this.best = o.maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+    }
+
+    private boolean better(double a) {
+        if (o.maximize) return o.absolute ? a > best + o.threshold : a > best * (o.threshold + 1);
+        return o.absolute ? a < best - o.threshold : a < best * (1 - o.threshold);
+    }
+
+    /** Records one epoch's metric and lowers the rates if it has stopped improving. */
+    public void step(double metric) {
+        if (better(metric)) {
+            best = metric;
+            badEpochs = 0;
+        } else {
+            badEpochs++;
+        }
+        if (cooldownLeft > 0) {
+            cooldownLeft--;
+            badEpochs = 0;
+        }
+        if (badEpochs > o.patience) {
+            for (Optimizer.ParamGroup<?> g : optimizer.paramGroups()) {
+                double old = g.options().lr(), lr = Math.max(old * o.factor, o.minLr);
+                if (old - lr > o.eps) g.options().lr(lr);
+            }
+            cooldownLeft = o.cooldown;
+            badEpochs = 0;
+        }
+    }
+
+    /** The best metric seen so far. */
+    public double best() {
+        return best;
+    }
+}
