@@ -479,4 +479,37 @@ class CudaTest {
             }
         }
     }
+
+    /** A Sequential moved to the device trains with Adam as it does on the CPU, from the same seed. */
+    @Test
+    void moduleMovedToTheDeviceTrainsWithAdamLikeTheCpu() {
+        double[][] losses = new double[2][];
+        Device[] devices = {Device.CPU, D};
+        for (int k = 0; k < 2; k++) {
+            Device dev = devices[k];
+            Tensor.manualSeed(43);
+            org.jgrad.nn.Sequential net = new org.jgrad.nn.Sequential(new org.jgrad.nn.Linear(6, 8), new org.jgrad.nn.Tanh(),
+                    new org.jgrad.nn.Linear(8, 3));
+            net.to(DType.FLOAT64).to(dev);
+            for (Tensor p : net.parameters()) assertEquals(dev, p.device());
+            org.jgrad.optim.Adam opt = new org.jgrad.optim.Adam(net.parameters(), org.jgrad.optim.Adam.options(0.01).amsgrad(true));
+            Tensor x = Tensor.randn(DType.FLOAT64, Device.CPU, 16, 6).to(dev);
+            long[] labels = new long[16];
+            for (int i = 0; i < 16; i++) labels[i] = i % 3;
+            Tensor y = Tensor.of(labels).to(dev);
+            losses[k] = new double[8];
+            for (int step = 0; step < 8; step++) {
+                try (Scope inner = Scope.open()) {
+                    Tensor loss = org.jgrad.nn.Functional.crossEntropy(net.forward(x), y);
+                    opt.zeroGrad();
+                    loss.backward();
+                    opt.step();
+                    losses[k][step] = loss.item();
+                }
+            }
+            opt.close();
+            net.close();
+        }
+        assertClose(losses[0], losses[1], 1e-10, "loss per step");
+    }
 }

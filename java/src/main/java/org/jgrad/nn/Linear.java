@@ -1,6 +1,5 @@
 package org.jgrad.nn;
 
-import java.util.List;
 import org.jgrad.Autograd;
 import org.jgrad.DType;
 import org.jgrad.Device;
@@ -8,16 +7,15 @@ import org.jgrad.Tensor;
 
 /**
  * A fully connected layer, {@code y = x Wᵀ + b}, initialised as PyTorch's nn.Linear
- * (uniform in ±1/√in for weight and bias).
+ * (uniform in ±1/√in for weight and bias). Parameters "weight" [out, in] and "bias" [out].
  *
  * <pre>{@code
  * Linear fc = new Linear(784, 256);
  * Tensor h = fc.forward(x).relu();
  * }</pre>
  */
-public final class Linear implements AutoCloseable {
-    private final Tensor weight;
-    private final Tensor bias;
+public final class Linear extends Module {
+    private final int in, out;
 
     public Linear(int in, int out) {
         this(in, out, true);
@@ -35,24 +33,28 @@ public final class Linear implements AutoCloseable {
     public Linear(int in, int out, boolean withBias, DType dtype, Device device) {
         if (in <= 0 || out <= 0) throw new IllegalArgumentException("Linear: sizes must be positive, got in=" + in + ", out=" + out);
         if (!dtype.isFloatingPoint()) throw new IllegalArgumentException("Linear: dtype " + dtype + " is not supported; use FLOAT32 or FLOAT64");
+        this.in = in;
+        this.out = out;
         double bound = 1 / Math.sqrt(in);
         try (var off = Autograd.noGrad()) {
-            weight = uniform(dtype, device, bound, out, in);
-            bias = withBias ? uniform(dtype, device, bound, out) : null;
+            registerParameter("weight", uniform(dtype, device, bound, out, in));
+            registerParameter("bias", withBias ? uniform(dtype, device, bound, out) : null);
         }
     }
 
     private static Tensor uniform(DType dtype, Device device, double bound, long... shape) {
         try (Tensor u = Tensor.rand(dtype, device, shape); Tensor scaled = u.mul(2 * bound)) {
-            return scaled.sub(bound).requiresGrad(true);
+            return scaled.sub(bound);
         }
     }
 
     /** x [..., in] → [..., out]. */
+    @Override
     public Tensor forward(Tensor x) {
-        Tensor wt = weight.t();
+        Tensor wt = weight().t();
         Tensor y = x.matmul(wt);
         wt.close();
+        Tensor bias = bias();
         if (bias == null) return y;
         Tensor out = y.add(bias);
         y.close();
@@ -60,21 +62,16 @@ public final class Linear implements AutoCloseable {
     }
 
     public Tensor weight() {
-        return weight;
+        return parameter("weight");
     }
 
     /** The bias, or null. */
     public Tensor bias() {
-        return bias;
-    }
-
-    public List<Tensor> parameters() {
-        return bias == null ? List.of(weight) : List.of(weight, bias);
+        return parameter("bias");
     }
 
     @Override
-    public void close() {
-        weight.close();
-        if (bias != null) bias.close();
+    protected String extraRepr() {
+        return "in_features=" + in + ", out_features=" + out + ", bias=" + (bias() != null ? "True" : "False");
     }
 }

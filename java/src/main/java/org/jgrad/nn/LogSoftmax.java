@@ -1,0 +1,22 @@
+package org.jgrad.nn;
+
+import org.jgrad.Tensor;
+
+/** Log-softmax over a dim, as torch.nn.LogSoftmax. */
+public final class LogSoftmax extends Module {
+    private final int dim;
+
+    public LogSoftmax(int dim) {
+        this.dim = dim;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return x.logSoftmax(dim);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "dim=" + dim;
+    }
+}

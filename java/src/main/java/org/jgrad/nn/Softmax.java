@@ -1,0 +1,22 @@
+package org.jgrad.nn;
+
+import org.jgrad.Tensor;
+
+/** Softmax over a dim, as torch.nn.Softmax. */
+public final class Softmax extends Module {
+    private final int dim;
+
+    public Softmax(int dim) {
+        this.dim = dim;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return x.softmax(dim);
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "dim=" + dim;
+    }
+}
