@@ -12,9 +12,11 @@
 # skipped and counted as failed. Logs go to $LOG_DIR (default target/gpu-logs); a failing step does
 # not stop the later ones, and the exit status says whether all passed.
 #
-# Prepare on a build machine (which needs nvcc, not a GPU):
-#   mvn -B -q -Pbench -DskipTests install
-#   cmake -S . -B target/native-cuda -DJGRAD_CUDA=ON -DJGRAD_TESTS=ON && cmake --build target/native-cuda -j2 --target jgrad_native_cuda_tests
+# Prepare on a build machine (which needs nvcc, not a GPU): `bash bench/gpu/prepare.sh BUNDLER` runs
+# these steps:
+#   mvn -B -q -Pbench -DskipTests -Djgrad.cuda.architectures=90-real install
+#       (H100/H200 code only: the library is ~1 MB smaller, which the bundle needs)
+#   cmake -S . -B target/native-cuda -DJGRAD_CUDA=ON -DJGRAD_TESTS=ON -DCMAKE_CUDA_ARCHITECTURES=90-real && cmake --build target/native-cuda -j2 --target jgrad_native_cuda_tests
 #   GPU_JRE_MODULES=java.base,jdk.unsupported,java.logging <the team's GPU bundling script>
 #       (bundles the tree into .gpu/; without the two management modules, which nothing here uses,
 #       the bundle stays inside the script's 60 MiB limit)

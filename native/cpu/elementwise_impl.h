@@ -14,7 +14,26 @@
 
 namespace jg {
 namespace cpu {
+#if defined(JG_ISA_WIDE)
+// The wide variants compile the floating-point loops only: int64 and bool operands (indices, masks,
+// counts) go to the baseline variant, which keeps the library small; the results are the same.
+namespace isa_default {
+int copy_impl(int, int, int64_t, int, const int64_t*, int64_t, int64_t);
+int unary_impl(int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double);
+int binary_impl(int, int, int64_t, int, const int64_t*, int64_t, int64_t, int64_t, double, double);
+int where_impl(int, int64_t, int, const int64_t*, int64_t, int64_t, int64_t, int64_t);
+}
+#define JG_NARROW_TO_DEFAULT(dtype, call) \
+    if ((dtype) != JG_FLOAT32 && (dtype) != JG_FLOAT64) return isa_default::call
+constexpr bool kWide = true;
+#else
+#define JG_NARROW_TO_DEFAULT(dtype, call)
+constexpr bool kWide = false;
+#endif
 namespace JG_ISA_NS {
+// whether this variant holds the loop for element type T (see above)
+template <class T> constexpr bool compiled_here() { return !kWide || std::is_floating_point<T>::value; }
+
 namespace {
 
 template <class T> inline T& at(char* p) { return *reinterpret_cast<T*>(p); }
@@ -95,7 +114,7 @@ bool check_geom(const char* op, int64_t n, int ndim, const int64_t* geom, int* s
 
 template <class TO>
 int copy_from(int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
-    JG_DISPATCH_ALL(in_dtype, TI, map1<TO, TI>(n, ndim, geom, out, in, [](TI v) { return static_cast<TO>(v); }); return JG_OK);
+    JG_DISPATCH_ALL(in_dtype, TI, if constexpr (compiled_here<TI>()) { map1<TO, TI>(n, ndim, geom, out, in, [](TI v) { return static_cast<TO>(v); }); return JG_OK; });
     return fail(JG_ERR_ARGUMENT, "copy: unknown input dtype " + std::to_string(in_dtype));
 }
 
@@ -109,27 +128,31 @@ namespace cpu {
 namespace JG_ISA_NS {
 
 int copy_impl(int out_dtype, int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
+    JG_NARROW_TO_DEFAULT(out_dtype, copy_impl(out_dtype, in_dtype, n, ndim, geom, out, in));
+    JG_NARROW_TO_DEFAULT(in_dtype, copy_impl(out_dtype, in_dtype, n, ndim, geom, out, in));
     int st = JG_OK;
     if (!check_geom("copy", n, ndim, geom, &st)) return st;
     return guarded("copy", [&]() -> int {
-        JG_DISPATCH_ALL(out_dtype, TO, return copy_from<TO>(in_dtype, n, ndim, geom, out, in));
+        JG_DISPATCH_ALL(out_dtype, TO, if constexpr (compiled_here<TO>()) return copy_from<TO>(in_dtype, n, ndim, geom, out, in));
         return fail(JG_ERR_ARGUMENT, "copy: unknown output dtype " + std::to_string(out_dtype));
     });
 }
 
 int unary_impl(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, double alpha, double beta) {
+    JG_NARROW_TO_DEFAULT(dtype, unary_impl(op, dtype, n, ndim, geom, out, x, alpha, beta));
     int st = JG_OK;
     if (!check_geom("unary", n, ndim, geom, &st)) return st;
     return guarded("unary", [&]() -> int {
         return dispatch_unary(op, dtype, alpha, beta, [&](auto f, auto tag) {
             using T = decltype(tag);
-            map1<T, T>(n, ndim, geom, out, x, f);
+            if constexpr (compiled_here<T>()) map1<T, T>(n, ndim, geom, out, x, f);
             return static_cast<int>(JG_OK);
         });
     });
 }
 
 int binary_impl(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t a, int64_t b, double alpha, double beta) {
+    JG_NARROW_TO_DEFAULT(dtype, binary_impl(op, dtype, n, ndim, geom, out, a, b, alpha, beta));
     int st = JG_OK;
     if (!check_geom("binary", n, ndim, geom, &st)) return st;
     return guarded("binary", [&]() -> int {
@@ -137,22 +160,23 @@ int binary_impl(int op, int dtype, int64_t n, int ndim, const int64_t* geom, int
             op, dtype, alpha, beta,
             [&](auto f, auto tag) {
                 using T = decltype(tag);
-                map2<T, T>(n, ndim, geom, out, a, b, f);
+                if constexpr (compiled_here<T>()) map2<T, T>(n, ndim, geom, out, a, b, f);
                 return static_cast<int>(JG_OK);
             },
             [&](auto f, auto tag) {
                 using T = decltype(tag);
-                map2<bool, T>(n, ndim, geom, out, a, b, f);
+                if constexpr (compiled_here<T>()) map2<bool, T>(n, ndim, geom, out, a, b, f);
                 return static_cast<int>(JG_OK);
             });
     });
 }
 
 int where_impl(int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t cond, int64_t a, int64_t b) {
+    JG_NARROW_TO_DEFAULT(dtype, where_impl(dtype, n, ndim, geom, out, cond, a, b));
     int st = JG_OK;
     if (!check_geom("where", n, ndim, geom, &st)) return st;
     return guarded("where", [&]() -> int {
-        JG_DISPATCH_ALL(dtype, T, {
+        JG_DISPATCH_ALL(dtype, T, if constexpr (compiled_here<T>()) {
             const bool* c = reinterpret_cast<const bool*>(cond);
             const T* pa = reinterpret_cast<const T*>(a);
             const T* pb = reinterpret_cast<const T*>(b);
