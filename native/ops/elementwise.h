@@ -61,6 +61,67 @@ template <class T> struct ClampBackward {
     JG_HD T operator()(T g, T x) const { return (x >= a && x <= b) ? g : T(0); }
 };
 
+// GELU, as PyTorch computes it (aten/src/ATen/native/cpu/Activation.cpp): a = 0 the exact form,
+// a = 1 the tanh approximation.
+constexpr double kGeluBeta = 0.7978845608028654;    // sqrt(2 / pi)
+constexpr double kGeluKappa = 0.044715;
+constexpr double kGeluAlpha = 0.3989422804014327;   // 1 / sqrt(2 pi)
+constexpr double kSqrtHalf = 0.7071067811865476;    // 1 / sqrt(2)
+template <class T> struct Gelu {
+    T a, b;
+    JG_HD T operator()(T x) const {
+        if (a != T(0)) return T(0.5) * x * (T(1) + std::tanh(T(kGeluBeta) * (x + T(kGeluKappa) * (x * x * x))));
+        return x * T(0.5) * (T(1) + std::erf(x * T(kSqrtHalf)));
+    }
+};
+template <class T> struct GeluBackward {
+    T a, b;
+    JG_HD T operator()(T g, T x) const {
+        if (a != T(0)) {
+            const T x_sq = x * x;
+            const T t = std::tanh(T(kGeluBeta) * (x + T(kGeluKappa) * (x_sq * x)));
+            const T left = T(0.5) * x;
+            const T left_derivative = T(0.5) * (T(1) + t);
+            const T right_derivative = left * (T(1) - t * t) * (T(kGeluBeta) * (T(1) + T(3 * kGeluKappa) * x_sq));
+            return g * (left_derivative + right_derivative);
+        }
+        const T cdf = T(0.5) * (T(1) + std::erf(x * T(kSqrtHalf)));
+        const T pdf = T(kGeluAlpha) * std::exp(x * x * T(-0.5));
+        return g * (cdf + x * pdf);
+    }
+};
+template <class T> struct Silu { T a, b; JG_HD T operator()(T x) const { return x / (T(1) + std::exp(-x)); } };
+template <class T> struct SiluBackward {
+    T a, b;
+    JG_HD T operator()(T g, T x) const {
+        const T s = T(1) / (T(1) + std::exp(-x));
+        return g * s * (T(1) + x * (T(1) - s));
+    }
+};
+// a = beta, b = threshold
+template <class T> struct Softplus {
+    T a, b;
+    JG_HD T operator()(T x) const { return x * a > b ? x : std::log1p(std::exp(x * a)) / a; }
+};
+template <class T> struct SoftplusBackward {
+    T a, b;
+    JG_HD T operator()(T g, T x) const {
+        const T z = std::exp(x * a);
+        return x * a > b ? g : g * z / (z + T(1));
+    }
+};
+template <class T> struct Erf { T a, b; JG_HD T operator()(T x) const { return std::erf(x); } };
+template <class T> struct Log1p { T a, b; JG_HD T operator()(T x) const { return std::log1p(x); } };
+template <class T> struct Expm1 { T a, b; JG_HD T operator()(T x) const { return std::expm1(x); } };
+template <class T> struct Maximum {
+    T a, b;
+    JG_HD T operator()(T x, T z) const { return is_nan(x) ? x : (is_nan(z) ? z : (x > z ? x : z)); }
+};
+template <class T> struct Minimum {
+    T a, b;
+    JG_HD T operator()(T x, T z) const { return is_nan(x) ? x : (is_nan(z) ? z : (x < z ? x : z)); }
+};
+
 // comparisons: bool result
 template <class T> struct Eq { JG_HD bool operator()(T x, T z) const { return x == z; } };
 template <class T> struct Ne { JG_HD bool operator()(T x, T z) const { return x != z; } };

@@ -45,6 +45,10 @@ enum jg_unary_op {
     JG_DIV_SCALAR, JG_RDIV_SCALAR, JG_POW_SCALAR,
     JG_EXP, JG_LOG, JG_SQRT, JG_SIN, JG_COS, JG_SIGMOID, JG_TANH, JG_RELU,
     JG_LEAKY_RELU, JG_CLAMP,
+    JG_GELU,     /* alpha 0: x * Phi(x) (erf); alpha 1: PyTorch's tanh approximation */
+    JG_SILU,     /* x * sigmoid(x) */
+    JG_SOFTPLUS, /* log1p(exp(alpha x)) / alpha, or x where alpha x > beta (the threshold) */
+    JG_ERF, JG_LOG1P, JG_EXPM1,
     JG_UNARY_OP_COUNT
 };
 
@@ -58,6 +62,10 @@ enum jg_binary_op {
     JG_RELU_BACKWARD,    /* b > 0 ? a : 0,   b = relu output     */
     JG_LEAKY_RELU_BACKWARD, /* b > 0 ? a : a * alpha, b = input  */
     JG_CLAMP_BACKWARD,   /* alpha <= b <= beta ? a : 0, b = input */
+    JG_GELU_BACKWARD,    /* b = input, alpha as JG_GELU's */
+    JG_SILU_BACKWARD,    /* b = input */
+    JG_SOFTPLUS_BACKWARD, /* b = input, alpha and beta as JG_SOFTPLUS's */
+    JG_MAXIMUM, JG_MINIMUM, /* NaN-propagating (torch.maximum, torch.minimum) */
     JG_BINARY_OP_COUNT
 };
 

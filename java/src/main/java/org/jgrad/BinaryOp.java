@@ -38,6 +38,15 @@ enum BinaryOp {
             return Tensor.where(mask, Tensor.zerosLike(d), d);
         }
     },
+    // PyTorch's rule: the gradient goes to the larger (smaller) input, half to each on a tie
+    MAXIMUM(JgradNative.JG_MAXIMUM, "maximum", "MaximumBackward0") {
+        Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) { return tieSplit(a, b, g, a.lt(b)); }
+        Tensor gradB(Tensor a, Tensor b, Tensor y, Tensor g) { return tieSplit(a, b, g, a.gt(b)); }
+    },
+    MINIMUM(JgradNative.JG_MINIMUM, "minimum", "MinimumBackward0") {
+        Tensor gradA(Tensor a, Tensor b, Tensor y, Tensor g) { return tieSplit(a, b, g, a.gt(b)); }
+        Tensor gradB(Tensor a, Tensor b, Tensor y, Tensor g) { return tieSplit(a, b, g, a.lt(b)); }
+    },
     EQ(JgradNative.JG_EQ, "eq", null),
     NE(JgradNative.JG_NE, "ne", null),
     GT(JgradNative.JG_GT, "gt", null),
@@ -48,7 +57,16 @@ enum BinaryOp {
     TANH_BACKWARD(JgradNative.JG_TANH_BACKWARD, "tanh_backward", null),
     RELU_BACKWARD(JgradNative.JG_RELU_BACKWARD, "relu_backward", null),
     LEAKY_RELU_BACKWARD(JgradNative.JG_LEAKY_RELU_BACKWARD, "leaky_relu_backward", null),
-    CLAMP_BACKWARD(JgradNative.JG_CLAMP_BACKWARD, "clamp_backward", null);
+    CLAMP_BACKWARD(JgradNative.JG_CLAMP_BACKWARD, "clamp_backward", null),
+    GELU_BACKWARD(JgradNative.JG_GELU_BACKWARD, "gelu_backward", null),
+    SILU_BACKWARD(JgradNative.JG_SILU_BACKWARD, "silu_backward", null),
+    SOFTPLUS_BACKWARD(JgradNative.JG_SOFTPLUS_BACKWARD, "softplus_backward", null);
+
+    /** g where the input won, g/2 on a tie, 0 where it lost. */
+    static Tensor tieSplit(Tensor a, Tensor b, Tensor g, Tensor lost) {
+        Tensor shared = Tensor.where(a.eq(b), g.mul(0.5), g);
+        return Tensor.where(lost, Tensor.zerosLike(shared), shared);
+    }
 
     final int code;
     final String opName;

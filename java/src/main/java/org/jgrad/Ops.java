@@ -74,7 +74,8 @@ final class Ops {
         Tensor y = Kernels.binary(op.opName, op.code, a2, b2, dt, 0, 0);
         if (recording(a2, b2)) {
             Tensor[] save = op == BinaryOp.POW ? new Tensor[] {a2, b2, y}
-                    : op == BinaryOp.MUL || op == BinaryOp.DIV ? new Tensor[] {a2, b2} : NONE;
+                    : op == BinaryOp.MUL || op == BinaryOp.DIV || op == BinaryOp.MAXIMUM || op == BinaryOp.MINIMUM ? new Tensor[] {a2, b2}
+                    : NONE;
             long[] sa = a2.shape, sb = b2.shape;
             Node.record(y, op.backwardName, (ctx, g) -> {
                 Tensor as = save.length > 0 ? ctx.saved(0) : null;

@@ -663,6 +663,39 @@ public final class Tensor implements AutoCloseable {
     public Tensor relu() { return Ops.unary(UnaryOp.RELU, this, 0, 0); }
     /** x for x > 0, else slope·x. */
     public Tensor leakyRelu(double negativeSlope) { return Ops.unary(UnaryOp.LEAKY_RELU, this, negativeSlope, 0); }
+    /** GELU, x·Φ(x) with Φ the standard normal CDF (torch.nn.functional.gelu, approximate "none"). */
+    public Tensor gelu() { return Ops.unary(UnaryOp.GELU, this, 0, 0); }
+    /**
+     * GELU with PyTorch's {@code approximate} argument: "none" (the exact form) or "tanh"
+     * (0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))).
+     */
+    public Tensor gelu(String approximate) {
+        switch (approximate) {
+            case "none": return gelu();
+            case "tanh": return Ops.unary(UnaryOp.GELU, this, 1, 0);
+            default: throw new IllegalArgumentException("gelu: approximate must be \"none\" or \"tanh\", got \"" + approximate + "\"");
+        }
+    }
+    /** SiLU (swish): x·sigmoid(x). */
+    public Tensor silu() { return Ops.unary(UnaryOp.SILU, this, 0, 0); }
+    /** softplus with beta 1 and threshold 20, as torch.nn.functional.softplus. */
+    public Tensor softplus() { return softplus(1, 20); }
+    /** log(1 + e^(beta·x)) / beta, or x itself where beta·x > threshold (for stability). */
+    public Tensor softplus(double beta, double threshold) {
+        if (!(beta > 0) || Double.isInfinite(beta))
+            throw new IllegalArgumentException("softplus: beta must be positive and finite, got " + beta);
+        return Ops.unary(UnaryOp.SOFTPLUS, this, beta, threshold);
+    }
+    /** The error function. */
+    public Tensor erf() { return Ops.unary(UnaryOp.ERF, this, 0, 0); }
+    /** log(1 + x), accurate for small x. */
+    public Tensor log1p() { return Ops.unary(UnaryOp.LOG1P, this, 0, 0); }
+    /** e^x − 1, accurate for small x. */
+    public Tensor expm1() { return Ops.unary(UnaryOp.EXPM1, this, 0, 0); }
+    /** Elementwise maximum with broadcasting; NaN if either is NaN (torch.maximum). */
+    public Tensor maximum(Tensor other) { return Ops.binary(BinaryOp.MAXIMUM, this, other); }
+    /** Elementwise minimum with broadcasting; NaN if either is NaN (torch.minimum). */
+    public Tensor minimum(Tensor other) { return Ops.binary(BinaryOp.MINIMUM, this, other); }
     /** Limits values to [min, max]; the gradient passes where min <= x <= max. */
     public Tensor clamp(double min, double max) {
         if (min > max) throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);

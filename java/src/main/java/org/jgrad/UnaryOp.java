@@ -86,7 +86,53 @@ enum UnaryOp {
             Tensor inside = x.ge(a).mul(x.le(b).to(DType.INT64)).to(g.dtype);
             return g.mul(inside);
         }
+    },
+    /** a = 0: x·Φ(x); a = 1: the tanh approximation. */
+    GELU(JgradNative.JG_GELU, "Gelu", Saves.INPUT) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
+            if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.GELU_BACKWARD, g, x, a, 0);
+            if (a != 0) {
+                Tensor t = x.add(x.mul(x).mul(x).mul(GELU_KAPPA)).mul(GELU_BETA).tanh();
+                Tensor left = t.add(1.0).mul(0.5);
+                Tensor right = x.mul(0.5).mul(t.mul(t).rsub(1.0)).mul(x.mul(x).mul(3 * GELU_KAPPA).add(1.0).mul(GELU_BETA));
+                return g.mul(left.add(right));
+            }
+            Tensor cdf = x.mul(SQRT_HALF).erf().add(1.0).mul(0.5);
+            Tensor pdf = x.mul(x).mul(-0.5).exp().mul(INV_SQRT_2PI);
+            return g.mul(cdf.add(x.mul(pdf)));
+        }
+    },
+    SILU(JgradNative.JG_SILU, "Silu", Saves.INPUT) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
+            if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.SILU_BACKWARD, g, x, 0, 0);
+            Tensor s = x.sigmoid();
+            return g.mul(s).mul(x.mul(s.rsub(1.0)).add(1.0));
+        }
+    },
+    /** a = beta, b = threshold. */
+    SOFTPLUS(JgradNative.JG_SOFTPLUS, "Softplus", Saves.INPUT) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) {
+            if (!GradMode.enabled()) return Ops.fusedBackward(BinaryOp.SOFTPLUS_BACKWARD, g, x, a, b);
+            Tensor xb = x.mul(a);
+            return Tensor.where(xb.gt(b), g, g.mul(xb.sigmoid()));
+        }
+    },
+    ERF(JgradNative.JG_ERF, "Erf", Saves.INPUT) {
+        // 2/sqrt(pi) · exp(-x²)
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI)); }
+    },
+    LOG1P(JgradNative.JG_LOG1P, "Log1p", Saves.INPUT) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.div(x.add(1.0)); }
+    },
+    EXPM1(JgradNative.JG_EXPM1, "Expm1", Saves.OUTPUT) {
+        Tensor grad(Tensor x, Tensor y, Tensor g, double a, double b) { return g.mul(y.add(1.0)); }
     };
+
+    static final double GELU_BETA = 0.7978845608028654;      // sqrt(2 / pi)
+    static final double GELU_KAPPA = 0.044715;
+    static final double SQRT_HALF = 0.7071067811865476;
+    static final double INV_SQRT_2PI = 0.3989422804014327;
+    static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
 
     enum Saves { NOTHING, INPUT, OUTPUT, BOTH }
 

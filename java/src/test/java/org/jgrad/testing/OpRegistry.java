@@ -52,6 +52,34 @@ public final class OpRegistry {
         return 1 / (1 + Math.exp(-x));
     }
 
+    /** erf by its Maclaurin series summed in 40-digit decimal arithmetic: exact to the last bit of a double. */
+    public static double erf(double x) {
+        if (Math.abs(x) > 6) return Math.signum(x);  // erfc(6) < 2.2e-17
+        java.math.MathContext mc = new java.math.MathContext(40);
+        java.math.BigDecimal bx = new java.math.BigDecimal(x), x2 = bx.multiply(bx, mc).negate();
+        java.math.BigDecimal term = bx, sum = bx;
+        for (int n = 1; n < 400; n++) {
+            term = term.multiply(x2, mc).divide(java.math.BigDecimal.valueOf(n), mc);
+            java.math.BigDecimal t = term.divide(java.math.BigDecimal.valueOf(2L * n + 1), mc);
+            sum = sum.add(t, mc);
+            if (t.abs().compareTo(java.math.BigDecimal.ONE.movePointLeft(36)) < 0) break;
+        }
+        java.math.BigDecimal twoOverSqrtPi = new java.math.BigDecimal("1.128379167095512573896158903121545171688");
+        return sum.multiply(twoOverSqrtPi, mc).doubleValue();
+    }
+
+    private static double gelu(double x) {
+        return 0.5 * x * (1 + erf(x / Math.sqrt(2)));
+    }
+
+    private static double geluTanh(double x) {
+        return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+    }
+
+    private static double softplus(double x, double beta, double threshold) {
+        return beta * x > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta;
+    }
+
     private static double sum(double[] v) {
         double s = 0;
         for (double x : v) s += x;
@@ -96,6 +124,15 @@ public final class OpRegistry {
         unary("tanh", Domain.ANY, Tensor::tanh, Math::tanh);
         unary("relu", Domain.AWAY_FROM_ZERO, Tensor::relu, x -> Math.max(0, x));
         unary("leakyRelu", Domain.AWAY_FROM_ZERO, x -> x.leakyRelu(0.01), x -> x > 0 ? x : 0.01 * x);
+        unary("gelu", Domain.ANY, Tensor::gelu, OpRegistry::gelu);
+        unary("gelu(tanh)", "gelu", Domain.ANY, x -> x.gelu("tanh"), OpRegistry::geluTanh);
+        unary("silu", Domain.ANY, Tensor::silu, x -> x * sigmoid(x));
+        unary("softplus", Domain.ANY, Tensor::softplus, x -> softplus(x, 1, 20));
+        // beta 2 and threshold 1: both branches are sampled
+        unary("softplus(beta,threshold)", "softplus", Domain.AWAY_FROM_ZERO, x -> x.softplus(2, 1), x -> softplus(x, 2, 1));
+        unary("erf", Domain.ANY, Tensor::erf, OpRegistry::erf);
+        unary("log1p", Domain.POSITIVE, Tensor::log1p, Math::log1p);
+        unary("expm1", Domain.ANY, Tensor::expm1, Math::expm1);
         unary("clamp", Domain.ANY, x -> x.clamp(-0.5, 0.7), x -> Math.min(0.7, Math.max(-0.5, x)));
         unary("add(scalar)", "add", Domain.ANY, x -> x.add(2.5), x -> x + 2.5);
         unary("sub(scalar)", "sub", Domain.ANY, x -> x.sub(2.5), x -> x - 2.5);
@@ -114,6 +151,8 @@ public final class OpRegistry {
         binary("mul", "mul", Domain.ANY, Tensor::mul, (x, y) -> x * y, true, null);
         binary("div", "div", Domain.AWAY_FROM_ZERO, Tensor::div, (x, y) -> x / y, true, null);
         binary("pow", "pow", Domain.POSITIVE, Tensor::pow, Math::pow, true, null);
+        binary("maximum", "maximum", Domain.DISTINCT, Tensor::maximum, Math::max, true, null);
+        binary("minimum", "minimum", Domain.DISTINCT, Tensor::minimum, Math::min, true, null);
         binary("eq", "eq", Domain.ANY, Tensor::eq, (x, y) -> x == y ? 1 : 0, false, DType.BOOL);
         binary("ne", "ne", Domain.ANY, Tensor::ne, (x, y) -> x != y ? 1 : 0, false, DType.BOOL);
         binary("gt", "gt", Domain.ANY, Tensor::gt, (x, y) -> x > y ? 1 : 0, false, DType.BOOL);
