@@ -66,6 +66,17 @@ public final class Scope implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Hands {@code t}, if no scope owns it (made on another thread, or untracked), to the scope open
+     * on this thread, which then closes it like the tensors made in it; with no scope open, the
+     * caller keeps owning it. Returns {@code t}. A DataLoader gives its batches this way.
+     */
+    public static Tensor adopt(Tensor t) {
+        Scope s = CURRENT.get();
+        if (t.owner == null && s != null && !s.closed) s.track(t);
+        return t;
+    }
+
     /** Closes every tensor created in this scope and not kept. */
     @Override
     public void close() {

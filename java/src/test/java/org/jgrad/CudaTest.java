@@ -48,6 +48,36 @@ class CudaTest {
         Cuda.synchronize();
     }
 
+    /** A loader with prefetch copies each batch to the device on its background thread; a CUDA dataset gathers there. */
+    @Test
+    void dataLoaderDeliversBatchesOnTheDevice() {
+        try (Scope scope = Scope.open()) {
+            Tensor x = Tensor.arange(0, 24, 1, DType.FLOAT32, Device.CPU).reshape(8, 3);
+            Tensor y = Tensor.arange(8);
+            org.jgrad.data.TensorDataset ds = new org.jgrad.data.TensorDataset(x, y);
+            var onCpu = org.jgrad.data.DataLoader.builder(ds).batchSize(3).shuffle(true).seed(4).build();
+            var toDevice = org.jgrad.data.DataLoader.builder(ds).batchSize(3).shuffle(true).seed(4).prefetch(true).device(D).build();
+            var onDevice = org.jgrad.data.DataLoader.builder(new org.jgrad.data.TensorDataset(x.to(D), y.to(D))).batchSize(3).shuffle(true).seed(4).build();
+            var a = onCpu.iterator();
+            var b = toDevice.iterator();
+            var c = onDevice.iterator();
+            int batches = 0;
+            while (a.hasNext()) {
+                Tensor[] ea = a.next(), eb = b.next(), ec = c.next();
+                for (int f = 0; f < 2; f++) {
+                    assertEquals(D, eb[f].device());
+                    assertEquals(D, ec[f].device());
+                    assertArrayEquals(ea[f].toDoubleArray(), eb[f].toDoubleArray());
+                    assertArrayEquals(ea[f].toDoubleArray(), ec[f].toDoubleArray());
+                }
+                batches++;
+            }
+            assertFalse(b.hasNext() || c.hasNext());
+            assertEquals(3, batches);
+            toDevice.close();
+        }
+    }
+
     /** Every registry op that has CUDA kernels, on CUDA inputs, against the same op on the CPU. */
     @Test
     void elementwiseOpsMatchTheCpu() {
