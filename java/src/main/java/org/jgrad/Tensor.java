@@ -385,6 +385,73 @@ public final class Tensor implements AutoCloseable {
         });
     }
 
+    // ------------------------------------------------------------------------------------------
+    // raw bytes (the safetensors reader and writer use these)
+
+    private static final int IO_CHUNK = 1 << 20;
+
+    private static void requireLittleEndian(String op) {
+        if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN)
+            throw new UnsupportedOperationException(op + ": needs a little-endian platform; this one is " + java.nio.ByteOrder.nativeOrder());
+    }
+
+    /**
+     * Writes the elements to {@code out} as little-endian bytes in row-major order (BOOL as one
+     * byte, 0 or 1): {@code numel() * dtype().byteSize()} bytes, through a buffer of jgrad's own,
+     * from any device and layout. {@code t.writeBytes(Files.newByteChannel(path, WRITE, CREATE))}
+     */
+    public void writeBytes(java.nio.channels.WritableByteChannel out) throws java.io.IOException {
+        requireLittleEndian("Tensor.writeBytes");
+        Tensor d = dense(dtype);
+        try {
+            long total = numel * dtype.byteSize();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect((int) Math.min(IO_CHUNK, Math.max(1, total)));
+            BytePointer view = new BytePointer(buf);
+            for (long done = 0; done < total; ) {
+                int n = (int) Math.min(buf.capacity(), total - done);
+                Pointer.memcpy(view, new Raw(d.address() + done, n), n);
+                buf.clear().limit(n);
+                while (buf.hasRemaining()) out.write(buf);
+                done += n;
+            }
+            Kernels.fence(d, this, null, null);
+        } finally {
+            if (d != this) d.close();
+        }
+    }
+
+    /**
+     * A new CPU tensor of the dtype and shape whose elements are read from {@code in}: exactly
+     * {@code numel * dtype.byteSize()} little-endian bytes in row-major order (a BOOL byte other than
+     * 0 reads as true). Fewer bytes than that is an {@link java.io.EOFException}; nothing is left
+     * allocated on failure.
+     */
+    public static Tensor readBytes(java.nio.channels.ReadableByteChannel in, DType dtype, long... shape) throws java.io.IOException {
+        requireLittleEndian("Tensor.readBytes");
+        Tensor t = empty(Shapes.checkShape("Tensor.readBytes", shape), dtype, Device.CPU);
+        try {
+            long total = Math.multiplyExact(t.numel, (long) dtype.byteSize());
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect((int) Math.min(IO_CHUNK, Math.max(1, total)));
+            BytePointer view = new BytePointer(buf);
+            for (long done = 0; done < total; ) {
+                int n = (int) Math.min(buf.capacity(), total - done);
+                buf.clear().limit(n);
+                while (buf.hasRemaining()) {
+                    if (in.read(buf) < 0)
+                        throw new java.io.EOFException("Tensor.readBytes: the input ended after " + (done + buf.position()) + " of the " + total
+                                + " bytes of a " + dtype + " tensor of shape " + Shapes.str(t.shape));
+                }
+                if (dtype == DType.BOOL) for (int i = 0; i < n; i++) if (buf.get(i) != 0) buf.put(i, (byte) 1);
+                Pointer.memcpy(new Raw(t.address() + done, n), view, n);
+                done += n;
+            }
+            return t;
+        } catch (java.io.IOException | RuntimeException | Error e) {
+            t.close();
+            throw e;
+        }
+    }
+
     /** The elements in row-major order as floats (converting from any dtype). */
     public float[] toFloatArray() {
         Tensor d = dense(DType.FLOAT32);

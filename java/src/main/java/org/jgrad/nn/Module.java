@@ -227,6 +227,28 @@ public abstract class Module implements AutoCloseable {
         for (Map.Entry<String, Module> e : children.entrySet()) e.getValue().namedTensors(prefix + e.getKey() + ".", out);
     }
 
+    /**
+     * Writes {@link #stateDict()} to a safetensors file (see {@link org.jgrad.io.SafeTensors}), which
+     * PyTorch reads with {@code model.load_state_dict(safetensors.torch.load_file(path))}.
+     * {@code model.save(Path.of("mlp.safetensors"))}
+     */
+    public final void save(java.nio.file.Path file) throws java.io.IOException {
+        try (org.jgrad.Scope scope = org.jgrad.Scope.open()) {
+            org.jgrad.io.SafeTensors.save(stateDict(), file);
+        }
+    }
+
+    /**
+     * Loads a safetensors file into this module's parameters and buffers, strictly (see
+     * {@link #loadStateDict(Map, boolean)}): a broken file, or one whose names or shapes do not match,
+     * changes nothing.
+     */
+    public final void load(java.nio.file.Path file) throws java.io.IOException {
+        try (org.jgrad.Scope scope = org.jgrad.Scope.open()) {
+            loadStateDict(org.jgrad.io.SafeTensors.load(file), true);
+        }
+    }
+
     /** Moves every parameter and buffer to the device (new tensors; the old ones are freed). Returns this. */
     public Module to(Device device) {
         convert(t -> t.device().equals(device) ? null : t.to(device));
