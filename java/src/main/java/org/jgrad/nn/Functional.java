@@ -136,4 +136,136 @@ public final class Functional {
             return scope.keep(reduce(ElementLosses.binaryCrossEntropy(input, target), reduction));
         }
     }
+    /** Mean absolute error, mean(|input - target|). */
+    public static Tensor l1Loss(Tensor input, Tensor target) {
+        return l1Loss(input, target, Reduction.MEAN);
+    }
+
+    public static Tensor l1Loss(Tensor input, Tensor target, Reduction reduction) {
+        floating("l1Loss", "input", input);
+        floating("l1Loss", "target", target);
+        sameShape("l1Loss", input, target);
+        try (Scope scope = Scope.open()) {
+            return scope.keep(reduce(input.sub(target).abs(), reduction));
+        }
+    }
+
+    private static void classWeight(String op, Tensor weight, Tensor scores) {
+        if (weight == null) return;
+        floating(op, "weight", weight);
+        long c = scores.size(scores.dim() - 1);
+        if (weight.dim() != 1 || weight.size(0) != c)
+            throw new IllegalArgumentException(op + ": weight has shape " + Arrays.toString(weight.shape()) + "; it needs one value per class, shape [" + c + "]");
+        if (!weight.device().equals(scores.device()))
+            throw new IllegalArgumentException(op + ": weight is on " + weight.device() + " and the input on " + scores.device() + "; move them to one device");
+    }
+
+    /**
+     * torch.nn.functional.cross_entropy with every option: class {@code weight} ([C], or null),
+     * {@code ignoreIndex} (PyTorch's default -100), {@code labelSmoothing} in [0, 1] (the target
+     * mixes the class with the uniform distribution) and the reduction. With a weight, MEAN divides
+     * by the summed weights of the rows' classes, as PyTorch does.
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, Tensor weight, long ignoreIndex, double labelSmoothing, Reduction reduction) {
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+            throw new IllegalArgumentException("crossEntropy: labelSmoothing must be in [0, 1], got " + labelSmoothing);
+        floating("crossEntropy", "logits", logits);
+        classWeight("crossEntropy", weight, logits);
+        if (weight == null && labelSmoothing == 0) return classLoss(true, logits, target, reduction, true, ignoreIndex);
+        classLoss(true, logits, target, Reduction.NONE, true, ignoreIndex).close();  // the shape and target checks
+        try (Scope scope = Scope.open()) {
+            boolean batched = logits.dim() == 2;
+            Tensor x = batched ? logits : logits.unsqueeze(0);
+            Tensor t = batched ? target : target.reshape(1);
+            Tensor logp = x.logSoftmax(1);
+            Tensor nll = weightedNll(logp, t, weight, ignoreIndex, reduction);
+            if (labelSmoothing == 0) return scope.keep(unbatch(nll, batched, reduction));
+            Tensor kept = t.ne(ignoreIndex);
+            Tensor smooth = (weight == null ? logp : logp.mul(weight.unsqueeze(0))).sum(1).neg();
+            smooth = Tensor.where(kept, smooth, Tensor.zerosLike(smooth));
+            Tensor ret;
+            switch (reduction) {
+                case NONE: ret = smooth; break;
+                case SUM: ret = smooth.sum(); break;
+                default: ret = smooth.sum().div(weight == null ? kept.sum().to(logits.dtype()) : picked(weight, t, kept).sum());
+            }
+            long c = x.size(1);
+            Tensor out = nll.mul(1 - labelSmoothing).add(ret.mul(labelSmoothing / c));
+            return scope.keep(unbatch(out, batched, reduction));
+        }
+    }
+
+    private static Tensor unbatch(Tensor out, boolean batched, Reduction reduction) {
+        return !batched && reduction == Reduction.NONE ? out.reshape() : out;
+    }
+
+    /** weight[t] where kept, 0 elsewhere (an ignored row may hold an index outside the classes). */
+    private static Tensor picked(Tensor weight, Tensor t, Tensor kept) {
+        Tensor safe = Tensor.where(kept, t, Tensor.zerosLike(t));
+        Tensor w = weight.indexSelect(0, safe);
+        return Tensor.where(kept, w, Tensor.zerosLike(w));
+    }
+
+    /** -weight[t] * logp[t] per row (0 for ignored rows), reduced as PyTorch's weighted nll_loss. */
+    private static Tensor weightedNll(Tensor logp, Tensor t, Tensor weight, long ignoreIndex, Reduction reduction) {
+        Tensor perRow = RowLosses.nllLoss(logp, t, ignoreIndex);
+        Tensor kept = t.ne(ignoreIndex);
+        Tensor w = weight == null ? kept.to(logp.dtype()) : picked(weight, t, kept);
+        Tensor loss = weight == null ? perRow : perRow.mul(w);
+        switch (reduction) {
+            case NONE: return loss;
+            case SUM: return loss.sum();
+            default: return loss.sum().div(w.sum());
+        }
+    }
+
+    /** torch.nn.functional.nll_loss with class {@code weight} ([C], or null), ignoreIndex and the reduction. */
+    public static Tensor nllLoss(Tensor logProbs, Tensor target, Tensor weight, long ignoreIndex, Reduction reduction) {
+        floating("nllLoss", "input", logProbs);
+        classWeight("nllLoss", weight, logProbs);
+        if (weight == null) return classLoss(false, logProbs, target, reduction, true, ignoreIndex);
+        classLoss(false, logProbs, target, Reduction.NONE, true, ignoreIndex).close();  // the shape and target checks
+        try (Scope scope = Scope.open()) {
+            boolean batched = logProbs.dim() == 2;
+            Tensor x = batched ? logProbs : logProbs.unsqueeze(0);
+            Tensor t = batched ? target : target.reshape(1);
+            return scope.keep(unbatch(weightedNll(x, t, weight, ignoreIndex, reduction), batched, reduction));
+        }
+    }
+
+    /** Binary cross-entropy with an elementwise {@code weight} (broadcast to the input; null for none). */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, Reduction reduction) {
+        if (weight == null) return binaryCrossEntropy(input, target, reduction);
+        floating("binaryCrossEntropy", "weight", weight);
+        try (Scope scope = Scope.open()) {
+            return scope.keep(reduce(ElementLosses.binaryCrossEntropy(input, target).mul(weight), reduction));
+        }
+    }
+
+    /** {@link #binaryCrossEntropyWithLogits(Tensor, Tensor, Tensor, Tensor, Reduction)} with no weights, mean. */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target) {
+        return binaryCrossEntropyWithLogits(input, target, null, null, Reduction.MEAN);
+    }
+
+    /**
+     * Binary cross-entropy of logits, in the stable form PyTorch uses:
+     * {@code (1 - y)·x - (1 + (posWeight - 1)·y)·logσ(x)}, with logσ(x) = min(x, 0) - log1p(e^-|x|), so
+     * no exponential overflows. {@code weight} scales each element and {@code posWeight} the positive
+     * term (both broadcast; null for none).
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight, Reduction reduction) {
+        String op = "binaryCrossEntropyWithLogits";
+        floating(op, "input", input);
+        floating(op, "target", target);
+        sameShape(op, input, target);
+        if (weight != null) floating(op, "weight", weight);
+        if (posWeight != null) floating(op, "posWeight", posWeight);
+        try (Scope scope = Scope.open()) {
+            Tensor logSigmoid = input.minimum(Tensor.zerosLike(input)).sub(input.abs().neg().exp().log1p());
+            if (posWeight != null) logSigmoid = logSigmoid.mul(posWeight.sub(1.0).mul(target).add(1.0));
+            Tensor loss = target.rsub(1.0).mul(input).sub(logSigmoid);
+            if (weight != null) loss = loss.mul(weight);
+            return scope.keep(reduce(loss, reduction));
+        }
+    }
 }

@@ -306,6 +306,45 @@ public final class OpRegistry {
         add(new OpInfo("RowLosses.nllLoss", "nllLoss", Domain.ANY, a -> RowLosses.nllLoss(a[0], a[1]),
                 a -> classLoss(a[0], a[1], false, Reduction.NONE, null), true, null))
                 .sample(ft(3, 4), idx(4, 3));
+        add(new OpInfo("l1Loss", "l1Loss", Domain.ANY, a -> Functional.l1Loss(a[0], a[1]),
+                a -> mean(a[0].zip(a[1], (x, y) -> Math.abs(x - y)), null, false), true, null))
+                .sample(f(4, 3), c(4, 3)).sample(ft(3, 4), f(3, 4));
+        add(new OpInfo("crossEntropy(weight, labelSmoothing)", "crossEntropy", Domain.POSITIVE,
+                a -> Functional.crossEntropy(a[0], a[1], a[2], -100, 0.2, Reduction.MEAN),
+                a -> weightedClassLoss(a[0], a[1], a[2].data, true, -100, 0.2, Reduction.MEAN), true, null))
+                .sample(f(5, 4), idx(4, 5), c(4)).sample(ft(3, 6), idx(6, 3), c(6));
+        add(new OpInfo("crossEntropy(labelSmoothing, ignoreIndex=1, SUM)", "crossEntropy", Domain.ANY,
+                a -> Functional.crossEntropy(a[0], a[1], null, 1, 0.3, Reduction.SUM),
+                a -> weightedClassLoss(a[0], a[1], null, true, 1, 0.3, Reduction.SUM), true, null))
+                .sample(f(6, 3), idx(3, 6));
+        add(new OpInfo("crossEntropy(weight, ignoreIndex=0, NONE)", "crossEntropy", Domain.POSITIVE,
+                a -> Functional.crossEntropy(a[0], a[1], a[2], 0, 0, Reduction.NONE),
+                a -> weightedClassLoss(a[0], a[1], a[2].data, true, 0, 0, Reduction.NONE), true, null))
+                .sample(f(6, 3), idx(3, 6), c(3));
+        add(new OpInfo("nllLoss(weight, ignoreIndex=2)", "nllLoss", Domain.POSITIVE,
+                a -> Functional.nllLoss(a[0], a[1], a[2], 2, Reduction.MEAN),
+                a -> weightedClassLoss(a[0], a[1], a[2].data, false, 2, 0, Reduction.MEAN), true, null))
+                .sample(f(6, 4), idx(4, 6), c(4));
+        add(new OpInfo("binaryCrossEntropyWithLogits", "binaryCrossEntropyWithLogits", Domain.ANY,
+                a -> Functional.binaryCrossEntropyWithLogits(a[0], a[1]),
+                a -> mean(a[0].zip(a[1], (x, y) -> (1 - y) * x - logSigmoid(x)), null, false), true, null))
+                .sample(f(4, 3), c(4, 3)).sample(ft(3, 4), f(3, 4));
+        add(new OpInfo("binaryCrossEntropyWithLogits(weight, posWeight, SUM)", "binaryCrossEntropyWithLogits", Domain.ANY,
+                a -> Functional.binaryCrossEntropyWithLogits(a[0], a[1], a[2], a[3], Reduction.SUM), a -> {
+                    int n = a[0].data.length, cols = (int) a[3].data.length;
+                    double s = 0;
+                    for (int i = 0; i < n; i++) {
+                        double x = a[0].data[i], y = a[1].data[i], pw = a[3].data[i % cols];
+                        s += a[2].data[i] * ((1 - y) * x - (1 + (pw - 1) * y) * logSigmoid(x));
+                    }
+                    return Nd.scalar(s);
+                }, true, null))
+                .sample(f(4, 3), c(4, 3), c(4, 3), c(3));
+        add(new OpInfo("binaryCrossEntropy(weight)", "binaryCrossEntropy", Domain.UNIT,
+                a -> Functional.binaryCrossEntropy(a[0], a[1], a[2], Reduction.MEAN),
+                a -> mean(a[0].zip(a[1], (p, y) -> -(y * Math.log(p) + (1 - y) * Math.log(1 - p))).zip(a[2], (l, w) -> l * w), null, false),
+                true, null))
+                .sample(f(4, 3), c(4, 3), c(4, 3));
         add(new OpInfo("binaryCrossEntropy", "binaryCrossEntropy", Domain.UNIT, a -> Functional.binaryCrossEntropy(a[0], a[1]),
                 a -> mean(a[0].zip(a[1], (p, y) -> -(y * Math.log(p) + (1 - y) * Math.log(1 - p))), null, false), true, null))
                 .sample(f(4, 3), f(4, 3)).sample(ft(3, 4), c(3, 4));
@@ -313,6 +352,37 @@ public final class OpRegistry {
                 a -> ElementLosses.binaryCrossEntropy(a[0], a[1]),
                 a -> a[0].zip(a[1], (p, y) -> -(y * Math.log(p) + (1 - y) * Math.log(1 - p))), true, null))
                 .sample(f(5), f(5)).sample(ft(2, 3), f(2, 3)).sample(f(0), f(0));
+    }
+
+    /**
+     * PyTorch's weighted, label-smoothed cross-entropy (or NLL when {@code logSoftmax} is false) of
+     * x [N, C] at targets t, written out in float64: per row -(1-ε)·w[t]·lp[t] - ε/C·Σ_c w[c]·lp[c],
+     * ignored rows 0, MEAN dividing by Σ w[t] over the kept rows.
+     */
+    static Nd weightedClassLoss(Nd x, Nd t, double[] w, boolean logSoftmax, long ignore, double eps, Reduction red) {
+        int n = (int) x.shape[0], c = (int) x.shape[1];
+        Nd lp = logSoftmax ? x.softmax(-1, true) : x;
+        double[] per = new double[n];
+        double sum = 0, wsum = 0;
+        for (int i = 0; i < n; i++) {
+            long ti = (long) t.data[i];
+            if (ti == ignore) continue;
+            double wt = w == null ? 1 : w[(int) ti];
+            double smooth = 0;
+            for (int k = 0; k < c; k++) smooth -= (w == null ? 1 : w[k]) * lp.data[i * c + k];
+            per[i] = -(1 - eps) * wt * lp.data[i * c + (int) ti] + eps / c * smooth;
+            sum += per[i];
+            wsum += wt;
+        }
+        switch (red) {
+            case NONE: return new Nd(new long[] {n}, per);
+            case SUM: return Nd.scalar(sum);
+            default: return Nd.scalar(sum / wsum);
+        }
+    }
+
+    private static double logSigmoid(double x) {
+        return Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
     }
 
     /**

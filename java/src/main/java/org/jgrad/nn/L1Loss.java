@@ -1,0 +1,19 @@
+package org.jgrad.nn;
+
+import org.jgrad.Tensor;
+
+/** Mean absolute error, as torch.nn.L1Loss. {@code new L1Loss().forward(prediction, target)} */
+public final class L1Loss extends Loss {
+    public L1Loss() {
+        this(Reduction.MEAN);
+    }
+
+    public L1Loss(Reduction reduction) {
+        super(reduction);
+    }
+
+    @Override
+    public Tensor forward(Tensor input, Tensor target) {
+        return Functional.l1Loss(input, target, reduction);
+    }
+}
