@@ -122,12 +122,52 @@ final class Indexing {
         return new long[] {outerStride < 0 ? 0 : outerStride, dimStride};
     }
 
+    /**
+     * index_add on a GPU with the CPU's bits: the device kernel adds with atomics, whose order is
+     * free when an index repeats, so the positions are applied in rounds, the r-th occurrence of each
+     * index in round r (no destination twice within a round, rounds in order). Every destination
+     * then sums its rows in position order, as the CPU's loop does.
+     */
+    private static Tensor deterministicIndexAdd(Tensor out, Tensor src, int d, long outer, long size, long inner, Tensor index) {
+        long[] idx = index.toLongArray();
+        int[] round = new int[idx.length];
+        java.util.HashMap<Long, Integer> seen = new java.util.HashMap<>();
+        int rounds = 0;
+        for (int p = 0; p < idx.length; p++) {
+            long v = idx[p] < 0 ? idx[p] + size : idx[p];
+            round[p] = seen.merge(v, 1, Integer::sum) - 1;
+            rounds = Math.max(rounds, round[p] + 1);
+        }
+        if (rounds <= 1) {
+            Kernels.indexAdd(out, src, d, outer, size, inner, index);
+            return out;
+        }
+        for (int r = 0; r < rounds; r++) {
+            int n = 0;
+            for (int p = 0; p < idx.length; p++) if (round[p] == r) n++;
+            long[] pos = new long[n], sub = new long[n];
+            for (int p = 0, j = 0; p < idx.length; p++) {
+                if (round[p] == r) {
+                    pos[j] = p;
+                    sub[j++] = idx[p];
+                }
+            }
+            try (Scope scope = Scope.open()) {
+                Tensor posT = Tensor.of(pos, n).to(out.device);
+                Tensor part = src.indexSelect(d, posT).contiguous();
+                Kernels.indexAdd(out, part, d, outer, size, inner, Tensor.of(sub, n).to(out.device));
+            }
+        }
+        return out;
+    }
+
     /** zeros(shape) with the rows of src [.., k, ..] added at index along d; recorded (its gradient is an indexSelect). */
     static Tensor indexAdd(long[] shape, int d, long outer, long size, long inner, Tensor index, Tensor src) {
         Tensor out = Tensor.zeros(src.dtype, src.device, shape);
         if (src.numel > 0) {
             Tensor s = src.contiguous ? src : Autograd.withoutGrad(() -> Kernels.contiguousCopy(src, src.dtype));
-            Kernels.indexAdd(out, s, d, outer, size, inner, index);
+            if (out.device.isCpu() || !src.dtype.isFloatingPoint()) Kernels.indexAdd(out, s, d, outer, size, inner, index);
+            else Autograd.withoutGrad(() -> deterministicIndexAdd(out, s, d, outer, size, inner, index));
             if (s != src) s.close();
         }
         if (Ops.recording(src)) {

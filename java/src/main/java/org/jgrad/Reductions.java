@@ -8,7 +8,7 @@ final class Reductions {
     private Reductions() {}
 
     /** Sorted, de-duplicated, normalised dims; null means all. */
-    private static int[] normDims(String op, int[] dims, int ndim) {
+    static int[] normDims(String op, int[] dims, int ndim) {
         if (dims == null) {
             int[] all = new int[ndim];
             for (int i = 0; i < ndim; i++) all[i] = i;

@@ -763,6 +763,24 @@ public final class Tensor implements AutoCloseable {
     public Tensor maximum(Tensor other) { return Ops.binary(BinaryOp.MAXIMUM, this, other); }
     /** Elementwise minimum with broadcasting; NaN if either is NaN (torch.minimum). */
     public Tensor minimum(Tensor other) { return Ops.binary(BinaryOp.MINIMUM, this, other); }
+    /** {@code value} where mask (BOOL, broadcast) is true, this elsewhere, as torch.masked_fill. */
+    public Tensor maskedFill(Tensor mask, double value) { return Composite.maskedFill(this, mask, value); }
+    /** INT64 class indices to one-hot INT64 rows [.., numClasses]; numClasses -1 infers max + 1. */
+    public Tensor oneHot(long numClasses) { return Composite.oneHot(this, numClasses); }
+    /** A copy with its own contiguous storage; the gradient passes through unchanged. */
+    public Tensor clone() { return Composite.cloneOf(this); }
+    /** Views of splitSize along dim, the last possibly shorter (torch.split). */
+    public java.util.List<Tensor> split(long splitSize, int dim) { return Composite.split(this, splitSize, dim); }
+    /** Views of the given sizes along dim, which must add up to its length. */
+    public java.util.List<Tensor> split(long[] sizes, int dim) { return Composite.split(this, sizes, dim); }
+    /** At most {@code chunks} views along dim, each ceil(n / chunks) long but the last (torch.chunk). */
+    public java.util.List<Tensor> chunk(int chunks, int dim) { return Composite.chunk(this, chunks, dim); }
+    /**
+     * The rows of {@code weight} [V, D] at these INT64 indices: shape [.., D] (torch.nn.functional.embedding).
+     * Row paddingIdx (-1 for none) gets no gradient; repeated indices sum their gradients in position
+     * order, the same bits on every run and device.
+     */
+    public Tensor embedding(Tensor weight, long paddingIdx) { return Composite.embedding(this, weight, paddingIdx); }
     /** Limits values to [min, max]; the gradient passes where min <= x <= max. */
     public Tensor clamp(double min, double max) {
         if (min > max) throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);
@@ -834,6 +852,21 @@ public final class Tensor implements AutoCloseable {
     public Tensor mean(int[] dims, boolean keepDim) { return Reductions.mean(this, dims, keepDim); }
     public Tensor mean(int dim, boolean keepDim) { return Reductions.mean(this, new int[] {dim}, keepDim); }
     public Tensor mean(int dim) { return Reductions.mean(this, new int[] {dim}, false); }
+    /** Variance over all elements with Bessel's correction (N - 1), as torch.var. */
+    public Tensor var() { return Composite.var(this, null, 1, false); }
+    /** Variance over dims (null: all) dividing by N - correction (1: unbiased, 0: the population variance). */
+    public Tensor var(int[] dims, double correction, boolean keepDim) { return Composite.var(this, dims, correction, keepDim); }
+    /** Standard deviation over all elements, correction 1. */
+    public Tensor std() { return Composite.std(this, null, 1, false); }
+    /** Standard deviation over dims (null: all) with the given correction. */
+    public Tensor std(int[] dims, double correction, boolean keepDim) { return Composite.std(this, dims, correction, keepDim); }
+    /** log Σ exp over dims (null: all), computed stably, as torch.logsumexp. */
+    public Tensor logsumexp(int[] dims, boolean keepDim) { return Composite.logsumexp(this, dims, keepDim); }
+    public Tensor logsumexp(int dim) { return Composite.logsumexp(this, new int[] {dim}, false); }
+    /** The 2-norm of all elements (torch.linalg.vector_norm); its gradient at 0 is 0. */
+    public Tensor norm() { return Composite.norm(this, 2, null, false); }
+    /** The p-norm over dims (null: all): p = 1, 2, Double.POSITIVE_INFINITY or any p > 0. */
+    public Tensor norm(double p, int[] dims, boolean keepDim) { return Composite.norm(this, p, dims, keepDim); }
     /** Largest element; NaN if any is NaN. The gradient is shared evenly among ties. */
     public Tensor max() { return Reductions.extreme(this, true); }
     public Tensor min() { return Reductions.extreme(this, false); }

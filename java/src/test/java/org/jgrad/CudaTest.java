@@ -48,6 +48,28 @@ class CudaTest {
         Cuda.synchronize();
     }
 
+    /** Repeated indices: the device sums their gradients in the CPU's order, to the bit; dropout draws the CPU's mask. */
+    @Test
+    void embeddingGradientsAndDropoutMasksMatchTheCpuBits() {
+        try (Scope scope = Scope.open()) {
+            Tensor.manualSeed(11);
+            Tensor w = Tensor.randn(DType.FLOAT32, Device.CPU, 5, 7);
+            Tensor ids = Tensor.of(new long[] {3, 1, 3, 3, 0, 1, 3, 4, 4, 3}, 2, 5);
+            Tensor g = Tensor.randn(DType.FLOAT32, Device.CPU, 2, 5, 7);
+            Tensor wc = w.clone().requiresGrad(true);
+            ids.embedding(wc, -1).mul(g).sum().backward();
+            Tensor wd = w.to(D).requiresGrad(true);
+            ids.to(D).embedding(wd, -1).mul(g.to(D)).sum().backward();
+            assertArrayEquals(wc.grad().toFloatArray(), wd.grad().toFloatArray(), "bit for bit");
+            Tensor x = Tensor.ones(64, 33);
+            Tensor.manualSeed(2);
+            float[] cpu = org.jgrad.nn.Functional.dropout(x, 0.4, true).toFloatArray();
+            Tensor.manualSeed(2);
+            float[] dev = org.jgrad.nn.Functional.dropout(x.to(D), 0.4, true).toFloatArray();
+            assertArrayEquals(cpu, dev);
+        }
+    }
+
     /** A loader with prefetch copies each batch to the device on its background thread; a CUDA dataset gathers there. */
     @Test
     void dataLoaderDeliversBatchesOnTheDevice() {

@@ -268,4 +268,53 @@ public final class Functional {
             return scope.keep(reduce(loss, reduction));
         }
     }
+    /**
+     * Inverted dropout, as torch.nn.functional.dropout: in training each element is kept with
+     * probability 1 - p and scaled by 1 / (1 - p), else zeroed; the mask comes from jgrad's Philox
+     * generator on the input's device (the same mask on the CPU and a GPU for a seed). Not in
+     * training, or with p = 0, the input itself is returned.
+     */
+    public static Tensor dropout(Tensor x, double p, boolean training) {
+        if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("dropout: p must be in [0, 1], got " + p);
+        floating("dropout", "input", x);
+        if (!training || p == 0) return x;
+        try (Scope scope = Scope.open()) {
+            if (p == 1) return scope.keep(x.mul(0.0));
+            // the mask from float32 draws whatever the dtype: one mask per seed for either precision and device
+            Tensor noise = Tensor.rand(org.jgrad.DType.FLOAT32, x.device(), x.shape()).ge(p).to(x.dtype()).div(1 - p);
+            return scope.keep(x.mul(noise));
+        }
+    }
+
+    /**
+     * Layer normalisation over the trailing dims given by normalizedShape, as
+     * torch.nn.functional.layer_norm: (x - mean) / sqrt(var + eps) with the biased variance, then
+     * times weight and plus bias (each of normalizedShape, or null).
+     */
+    public static Tensor layerNorm(Tensor x, long[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        floating("layerNorm", "input", x);
+        int k = normalizedShape.length, n = x.dim();
+        boolean fits = k >= 1 && k <= n;
+        for (int i = 0; fits && i < k; i++) fits = x.size(n - k + i) == normalizedShape[i];
+        if (!fits)
+            throw new IllegalArgumentException("layerNorm: input shape " + Arrays.toString(x.shape()) + " does not end with normalizedShape "
+                    + Arrays.toString(normalizedShape));
+        for (Tensor t : new Tensor[] {weight, bias}) {
+            if (t != null && !Arrays.equals(t.shape(), normalizedShape))
+                throw new IllegalArgumentException("layerNorm: weight and bias must have shape " + Arrays.toString(normalizedShape) + ", got "
+                        + Arrays.toString(t.shape()));
+        }
+        int[] dims = new int[k];
+        for (int i = 0; i < k; i++) dims[i] = n - k + i;
+        try (Scope scope = Scope.open()) {
+            Tensor mean = x.mean(dims, true);
+            Tensor centered = x.sub(mean);
+            Tensor var = centered.mul(centered).mean(dims, true);
+            Tensor rstd = var.add(eps).sqrt().rdiv(1.0);
+            Tensor y = centered.mul(rstd);
+            if (weight != null) y = y.mul(weight);
+            if (bias != null) y = y.add(bias);
+            return scope.keep(y);
+        }
+    }
 }

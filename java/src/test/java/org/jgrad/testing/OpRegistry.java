@@ -80,6 +80,52 @@ public final class OpRegistry {
         return beta * x > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta;
     }
 
+    private static double variance(double[] v, double correction) {
+        double m = sum(v) / v.length, ss = 0;
+        for (double x : v) ss += (x - m) * (x - m);
+        return ss / (v.length - correction);
+    }
+
+    private static double lse(double[] v) {
+        double m = max(v), s = 0;
+        for (double x : v) s += Math.exp(x - m);
+        return m + Math.log(s);
+    }
+
+    private static double pnorm(double[] v, double p) {
+        if (Double.isInfinite(p)) return Arrays.stream(v).map(Math::abs).max().getAsDouble();
+        double s = 0;
+        for (double x : v) s += Math.pow(Math.abs(x), p);
+        return Math.pow(s, 1 / p);
+    }
+
+    /** weight [V, D] rows at the indices: [.., D]. */
+    private static Nd embeddingRef(Nd weight, Nd idx) {
+        int d = (int) weight.shape[1], n = idx.data.length;
+        double[] out = new double[n * d];
+        for (int i = 0; i < n; i++) System.arraycopy(weight.data, (int) idx.data[i] * d, out, i * d, d);
+        long[] shape = Arrays.copyOf(idx.shape, idx.shape.length + 1);
+        shape[idx.shape.length] = d;
+        return new Nd(shape, out);
+    }
+
+    /** Normalises each run of the last {@code k} elements (k = the product of normalizedShape). */
+    private static Nd layerNormRef(Nd x, int k, Nd w, Nd b, double eps) {
+        double[] out = new double[x.data.length];
+        for (int r = 0; r < x.data.length / k; r++) {
+            double m = 0, v = 0;
+            for (int j = 0; j < k; j++) m += x.data[r * k + j];
+            m /= k;
+            for (int j = 0; j < k; j++) v += (x.data[r * k + j] - m) * (x.data[r * k + j] - m);
+            v /= k;
+            for (int j = 0; j < k; j++) {
+                double y = (x.data[r * k + j] - m) / Math.sqrt(v + eps);
+                out[r * k + j] = y * (w == null ? 1 : w.data[j]) + (b == null ? 0 : b.data[j]);
+            }
+        }
+        return new Nd(x.shape, out);
+    }
+
     private static double sum(double[] v) {
         double s = 0;
         for (double x : v) s += x;
@@ -270,6 +316,58 @@ public final class OpRegistry {
             for (int i = 0; i < a.length; i++) u[i] = a[i].insertDim(1);
             return Nd.cat(1, u);
         }, true, null)).sample(f(2, 3), f(2, 3)).sample(ft(3, 2), f(3, 2), f(3, 2));
+
+        // ---- statistics and norms (built from other ops; the norm with its own gradient at 0)
+        add(new OpInfo("var", "var", Domain.ANY, a -> a[0].var(), a -> a[0].reduce(null, false, v -> variance(v, 1)), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4));
+        add(new OpInfo("var(dims, correction 0, keepDim)", "var", Domain.ANY, a -> a[0].var(new int[] {0, 2}, 0, true),
+                a -> a[0].reduce(new int[] {0, 2}, true, v -> variance(v, 0)), true, null)).sample(f(2, 3, 4));
+        add(new OpInfo("std", "std", Domain.ANY, a -> a[0].std(), a -> a[0].reduce(null, false, v -> Math.sqrt(variance(v, 1))), true, null))
+                .sample(f(3, 4)).sample(ft(4, 3));
+        add(new OpInfo("std(dim)", "std", Domain.ANY, a -> a[0].std(new int[] {1}, 1, false),
+                a -> a[0].reduce(new int[] {1}, false, v -> Math.sqrt(variance(v, 1))), true, null)).sample(f(3, 5));
+        add(new OpInfo("logsumexp(dim)", "logsumexp", Domain.ANY, a -> a[0].logsumexp(1), a -> a[0].reduce(new int[] {1}, false, OpRegistry::lse), true, null))
+                .sample(f(3, 4)).sample(ft(4, 3));
+        add(new OpInfo("logsumexp(all, keepDim)", "logsumexp", Domain.ANY, a -> a[0].logsumexp(null, true),
+                a -> a[0].reduce(null, true, OpRegistry::lse), true, null)).sample(f(2, 3, 2));
+        add(new OpInfo("norm", "norm", Domain.ANY, a -> a[0].norm(), a -> a[0].reduce(null, false, v -> pnorm(v, 2)), true, null))
+                .sample(f(3, 4)).sample(ft(3, 4));
+        add(new OpInfo("norm(1, dim)", "norm", Domain.AWAY_FROM_ZERO, a -> a[0].norm(1, new int[] {1}, false),
+                a -> a[0].reduce(new int[] {1}, false, v -> pnorm(v, 1)), true, null)).sample(f(3, 4));
+        add(new OpInfo("norm(inf, dims, keepDim)", "norm", Domain.DISTINCT, a -> a[0].norm(Double.POSITIVE_INFINITY, new int[] {0, 1}, true),
+                a -> a[0].reduce(new int[] {0, 1}, true, v -> pnorm(v, Double.POSITIVE_INFINITY)), true, null)).sample(f(3, 4, 2));
+        add(new OpInfo("norm(3)", "norm", Domain.AWAY_FROM_ZERO, a -> a[0].norm(3, null, false), a -> a[0].reduce(null, false, v -> pnorm(v, 3)), true, null))
+                .sample(f(5)).sample(ft(2, 3));
+        // ---- masking, copies, one-hot, embedding, dropout, layer norm
+        add(new OpInfo("maskedFill", "maskedFill", Domain.ANY, a -> a[0].maskedFill(a[1], -0.75), a -> Nd.where(a[1], a[0].map(x -> -0.75), a[0]), true, null))
+                .sample(f(3, 4), mask(3, 4)).sample(ft(3, 4), mask(4));
+        add(new OpInfo("clone", "clone", Domain.ANY, a -> a[0].clone(), a -> a[0], true, null)).sample(f(3, 4)).sample(ft(3, 4)).sample(f());
+        add(new OpInfo("oneHot", "oneHot", Domain.ANY, a -> a[0].oneHot(5), a -> {
+            double[] out = new double[a[0].data.length * 5];
+            for (int i = 0; i < a[0].data.length; i++) out[i * 5 + (int) a[0].data[i]] = 1;
+            long[] shape = java.util.Arrays.copyOf(a[0].shape, a[0].shape.length + 1);
+            shape[a[0].shape.length] = 5;
+            return new Nd(shape, out);
+        }, false, DType.INT64)).sample(idx(5, 2, 3));
+        add(new OpInfo("embedding", "embedding", Domain.ANY, a -> a[1].embedding(a[0], -1), a -> embeddingRef(a[0], a[1]), true, null))
+                .sample(f(5, 3), idx(5, 2, 4)).sample(ft(6, 4), idx(6, 7));
+        // (paddingIdx withholds a gradient the forward has, so it is checked in LayersTest, not by gradcheck)
+        add(new OpInfo("dropout(p=0.3)", "dropout", Domain.ANY, a -> {
+            Tensor.manualSeed(5);
+            return Functional.dropout(a[0], 0.3, true);
+        }, a -> {
+            Tensor.manualSeed(5);
+            double[] u = Tensor.rand(DType.FLOAT32, org.jgrad.Device.CPU, a[0].shape).toDoubleArray();
+            double[] out = new double[u.length];
+            for (int i = 0; i < u.length; i++) out[i] = u[i] >= 0.3 ? a[0].data[i] / 0.7 : 0;
+            return new Nd(a[0].shape, out);
+        }, true, null)).sample(f(3, 4)).sample(ft(4, 5));
+        add(new OpInfo("layerNorm", "layerNorm", Domain.ANY, a -> Functional.layerNorm(a[0], new long[] {4}, a[1], a[2], 1e-5),
+                a -> layerNormRef(a[0], 4, a[1], a[2], 1e-5), true, null))
+                .sample(f(3, 4), f(4), f(4)).sample(ft(5, 4), f(4), c(4));
+        add(new OpInfo("layerNorm(2 dims, no affine)", "layerNorm", Domain.ANY, a -> Functional.layerNorm(a[0], new long[] {3, 2}, null, null, 1e-5),
+                a -> layerNormRef(a[0], 6, null, null, 1e-5), true, null))
+                .sample(f(2, 3, 2));
 
         // ---- losses (org.jgrad.nn.Functional)
         add(new OpInfo("mseLoss", "mseLoss", Domain.ANY, a -> Functional.mseLoss(a[0], a[1]),
