@@ -19,6 +19,16 @@ final class Random {
         offset.set(0);
     }
 
+    static synchronized long[] state() {
+        return new long[] {seed, offset.get()};
+    }
+
+    static synchronized void setState(long[] s) {
+        if (s.length != 2 || s[1] < 0) throw new IllegalArgumentException("setRngState: expected {seed, offset >= 0}, got " + java.util.Arrays.toString(s));
+        seed = s[0];
+        offset.set(s[1]);
+    }
+
     static Tensor sample(int kind, DType dtype, Device device, long[] shape, double a, double b) {
         String op = kind == 0 ? "rand" : "randn";
         if (!dtype.isFloatingPoint()) {

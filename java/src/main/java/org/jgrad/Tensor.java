@@ -314,6 +314,19 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** Seeds the generator behind {@link #rand} and {@link #randn}. */
+    /**
+     * The global generator's state, {seed, elements drawn}, to save with a checkpoint;
+     * {@link #setRngState} makes the draws continue from there (torch.get_rng_state).
+     */
+    public static long[] getRngState() {
+        return Random.state();
+    }
+
+    /** Restores a state from {@link #getRngState()}. */
+    public static void setRngState(long[] state) {
+        Random.setState(state);
+    }
+
     public static void manualSeed(long seed) {
         Random.manualSeed(seed);
     }

@@ -50,6 +50,31 @@ public final class Adagrad extends Optimizer<Adagrad.Options> {
         }
 
         @Override
+        java.util.LinkedHashMap<String, Double> values() {
+            java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
+            m.put("lr", lr);
+            m.put("lr_decay", lrDecay);
+            m.put("weight_decay", weightDecay);
+            m.put("initial_accumulator_value", initialAccumulatorValue);
+            m.put("eps", eps);
+            m.put("maximize", maximize ? 1.0 : 0.0);
+            return m;
+        }
+
+        @Override
+        void set(String key, double v) {
+            switch (key) {
+                case "lr": lr = v; break;
+                case "lr_decay": lrDecay = v; break;
+                case "weight_decay": weightDecay = v; break;
+                case "initial_accumulator_value": initialAccumulatorValue = v; break;
+                case "eps": eps = v; break;
+                case "maximize": maximize = v != 0; break;
+                default: throw new IllegalArgumentException("unknown option \"" + key + "\"");
+            }
+        }
+
+        @Override
         public Options copy() {
             return new Options(lr).lrDecay(lrDecay).weightDecay(weightDecay).initialAccumulatorValue(initialAccumulatorValue).eps(eps)
                     .maximize(maximize);
@@ -84,5 +109,10 @@ public final class Adagrad extends Optimizer<Adagrad.Options> {
         buffer(st, 0, p, o.initialAccumulatorValue);
         Optimizers.update(name(), Optimizers.ADAGRAD, p, grad, st.buffers, new double[] {o.lr, o.lrDecay, o.weightDecay, o.eps,
             o.maximize ? 1 : 0, st.step});
+    }
+
+    @Override
+    String[] stateNames() {
+        return new String[] {"sum"};
     }
 }

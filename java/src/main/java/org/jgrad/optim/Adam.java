@@ -64,6 +64,33 @@ public final class Adam extends Optimizer<Adam.Options> {
         }
 
         @Override
+        java.util.LinkedHashMap<String, Double> values() {
+            java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
+            m.put("lr", lr);
+            m.put("beta1", beta1);
+            m.put("beta2", beta2);
+            m.put("eps", eps);
+            m.put("weight_decay", weightDecay);
+            m.put("amsgrad", amsgrad ? 1.0 : 0.0);
+            m.put("maximize", maximize ? 1.0 : 0.0);
+            return m;
+        }
+
+        @Override
+        void set(String key, double v) {
+            switch (key) {
+                case "lr": lr = v; break;
+                case "beta1": beta1 = v; break;
+                case "beta2": beta2 = v; break;
+                case "eps": eps = v; break;
+                case "weight_decay": weightDecay = v; break;
+                case "amsgrad": amsgrad = v != 0; break;
+                case "maximize": maximize = v != 0; break;
+                default: throw new IllegalArgumentException("unknown option \"" + key + "\"");
+            }
+        }
+
+        @Override
         public Options copy() {
             return new Options(lr, weightDecay).betas(beta1, beta2).eps(eps).amsgrad(amsgrad).maximize(maximize);
         }
@@ -109,5 +136,10 @@ public final class Adam extends Optimizer<Adam.Options> {
     @Override
     void update(Tensor p, Tensor grad, State st, Options o) {
         o.step(name(), p, grad, st, false);
+    }
+
+    @Override
+    String[] stateNames() {
+        return new String[] {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
     }
 }

@@ -31,4 +31,9 @@ public final class AdamW extends Optimizer<Adam.Options> {
     void update(Tensor p, Tensor grad, State st, Adam.Options o) {
         o.step(name(), p, grad, st, true);
     }
+
+    @Override
+    String[] stateNames() {
+        return new String[] {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
+    }
 }

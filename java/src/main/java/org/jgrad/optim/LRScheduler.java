@@ -63,6 +63,29 @@ public abstract class LRScheduler {
         return out;
     }
 
+    /** The scheduler's state, as PyTorch's state_dict: last_epoch and base_lrs.I (one per group). */
+    public java.util.LinkedHashMap<String, Double> stateDict() {
+        java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("last_epoch", (double) lastEpoch);
+        for (int i = 0; i < baseLrs.length; i++) m.put("base_lrs." + i, baseLrs[i]);
+        return m;
+    }
+
+    /** Restores {@link #stateDict()} and sets the groups' rates for that epoch. */
+    public void loadStateDict(java.util.Map<String, Double> state) {
+        Double e = state.get("last_epoch");
+        require(e != null && e >= 0 && e == Math.rint(e), getClass().getSimpleName(), "state dict needs a whole last_epoch >= 0, got " + e);
+        double[] base = new double[baseLrs.length];
+        for (int i = 0; i < base.length; i++) {
+            Double b = state.get("base_lrs." + i);
+            require(b != null, getClass().getSimpleName(), "state dict lacks base_lrs." + i + " (this optimizer has " + base.length + " groups)");
+            base[i] = b;
+        }
+        System.arraycopy(base, 0, baseLrs, 0, base.length);
+        lastEpoch = (int) (double) e;
+        apply();
+    }
+
     static void require(boolean ok, String scheduler, String message) {
         if (!ok) throw new IllegalArgumentException(scheduler + ": " + message);
     }

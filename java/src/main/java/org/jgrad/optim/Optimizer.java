@@ -48,6 +48,12 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> implements AutoC
         /** Throws IllegalArgumentException, naming the optimizer and the option, for a value PyTorch refuses. */
         abstract void check(String optimizer);
 
+        /** Every option by PyTorch's name (booleans as 1 or 0), for the state dict. */
+        abstract java.util.LinkedHashMap<String, Double> values();
+
+        /** Sets the option named as in {@link #values()}. */
+        abstract void set(String key, double value);
+
         @SuppressWarnings("unchecked")
         final O self() {
             return (O) this;
@@ -165,6 +171,142 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> implements AutoC
     public Tensor stateBuffer(Tensor p, int i) {
         State st = state.get(p);
         return st == null ? null : st.buffers[i];
+    }
+
+    /** The names of the state buffers 0..2, as PyTorch's state dict calls them. */
+    abstract String[] stateNames();
+
+    /**
+     * The optimizer's state as a flat map of tensors, ready for {@link org.jgrad.io.SafeTensors}:
+     * {@code param_groups.G.OPTION} (0-dim FLOAT64, PyTorch's option names),
+     * {@code param_groups.G.params} (the parameters' indices, counted over the groups in order),
+     * {@code state.I.step} (0-dim INT64) and {@code state.I.BUFFER} (exp_avg, momentum_buffer, ...:
+     * the buffers themselves, not copies). {@code SafeTensors.save(opt.stateDict(), path)}
+     */
+    public java.util.LinkedHashMap<String, Tensor> stateDict() {
+        java.util.LinkedHashMap<String, Tensor> out = new java.util.LinkedHashMap<>();
+        String[] names = stateNames();
+        int index = 0;
+        for (int g = 0; g < groups.size(); g++) {
+            ParamGroup<O> group = groups.get(g);
+            for (Map.Entry<String, Double> e : group.options.values().entrySet()) {
+                out.put("param_groups." + g + "." + e.getKey(), org.jgrad.Scope.untrack(Tensor.full(e.getValue(), org.jgrad.DType.FLOAT64, org.jgrad.Device.CPU)));
+            }
+            if (!Double.isNaN(group.initialLr))
+                out.put("param_groups." + g + ".initial_lr", org.jgrad.Scope.untrack(Tensor.full(group.initialLr, org.jgrad.DType.FLOAT64, org.jgrad.Device.CPU)));
+            long[] ids = new long[group.params.size()];
+            for (int k = 0; k < ids.length; k++) {
+                ids[k] = index;
+                State st = state.get(group.params.get(k));
+                if (st != null) {
+                    out.put("state." + index + ".step", org.jgrad.Scope.untrack(Tensor.full(st.step, org.jgrad.DType.INT64, org.jgrad.Device.CPU)));
+                    for (int b = 0; b < st.buffers.length; b++) {
+                        if (st.buffers[b] != null) out.put("state." + index + "." + names[b], st.buffers[b]);
+                    }
+                }
+                index++;
+            }
+            out.put("param_groups." + g + ".params", org.jgrad.Scope.untrack(Tensor.of(ids, ids.length)));
+        }
+        return out;
+    }
+
+    /**
+     * Restores a state dict from {@link #stateDict()} (this optimizer's kind, over parameters of the
+     * same shapes in the same groups): the options of every group and every parameter's step and
+     * buffers, copied to the parameters' device and dtype. Everything is checked first; on an error
+     * the optimizer is unchanged.
+     */
+    public void loadStateDict(Map<String, Tensor> dict) {
+        try (org.jgrad.Scope scope = org.jgrad.Scope.open()) {
+            load(dict);
+        }
+    }
+
+    private void load(Map<String, Tensor> dict) {
+        String[] names = stateNames();
+        List<String> problems = new ArrayList<>();
+        List<Tensor> all = new ArrayList<>();
+        for (ParamGroup<O> g : groups) all.addAll(g.params);
+        List<O> newOptions = new ArrayList<>();
+        double[] newInitial = new double[groups.size()];
+        for (int g = 0; g < groups.size(); g++) {
+            O o = groups.get(g).options.copy();
+            for (String key : o.values().keySet()) {
+                Tensor v = dict.get("param_groups." + g + "." + key);
+                if (v == null) problems.add("missing param_groups." + g + "." + key);
+                else o.set(key, v.to(org.jgrad.DType.FLOAT64).item());
+            }
+            Tensor init = dict.get("param_groups." + g + ".initial_lr");
+            newInitial[g] = init == null ? Double.NaN : init.to(org.jgrad.DType.FLOAT64).item();
+            try {
+                o.check(name);
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+            newOptions.add(o);
+            Tensor ids = dict.get("param_groups." + g + ".params");
+            if (ids == null || ids.numel() != groups.get(g).params.size())
+                problems.add("param_groups." + g + " has " + (ids == null ? "no" : String.valueOf(ids.numel())) + " parameters; this optimizer's has "
+                        + groups.get(g).params.size());
+        }
+        if (dict.containsKey("param_groups." + groups.size() + ".params"))
+            problems.add("the state dict has more parameter groups than this optimizer's " + groups.size());
+        Map<Integer, State> restored = new java.util.HashMap<>();
+        Map<Integer, Tensor[]> sources = new java.util.HashMap<>();
+        for (Map.Entry<String, Tensor> e : dict.entrySet()) {
+            String k = e.getKey();
+            if (!k.startsWith("state.")) {
+                if (!k.startsWith("param_groups.")) problems.add("unexpected key " + k);
+                continue;
+            }
+            String[] parts = k.split("\\.", 3);
+            int i;
+            try {
+                i = Integer.parseInt(parts[1]);
+            } catch (NumberFormatException | ArrayIndexOutOfBoundsException x) {
+                problems.add("unexpected key " + k);
+                continue;
+            }
+            if (parts.length < 3 || i < 0 || i >= all.size()) {
+                problems.add("key " + k + " names no parameter (there are " + all.size() + ")");
+                continue;
+            }
+            State st = restored.computeIfAbsent(i, x -> new State());
+            Tensor[] src = sources.computeIfAbsent(i, x -> new Tensor[3]);
+            if (parts[2].equals("step")) {
+                st.step = (long) e.getValue().to(org.jgrad.DType.FLOAT64).item();
+                continue;
+            }
+            int b = java.util.Arrays.asList(names).indexOf(parts[2]);
+            if (b < 0) {
+                problems.add("unexpected key " + k + " (" + name + " keeps " + String.join(", ", names) + ")");
+                continue;
+            }
+            if (!java.util.Arrays.equals(e.getValue().shape(), all.get(i).shape()))
+                problems.add(k + " has shape " + java.util.Arrays.toString(e.getValue().shape()) + ", its parameter " + java.util.Arrays.toString(all.get(i).shape()));
+            src[b] = e.getValue();
+        }
+        if (!problems.isEmpty()) throw new IllegalArgumentException(name + ".loadStateDict: " + String.join("; ", problems));
+        for (int g = 0; g < groups.size(); g++) {
+            ParamGroup<O> group = groups.get(g);
+            for (Map.Entry<String, Double> e : newOptions.get(g).values().entrySet()) group.options.set(e.getKey(), e.getValue());
+            if (!Double.isNaN(newInitial[g])) group.initialLr = newInitial[g];
+        }
+        close();
+        try (var off = org.jgrad.Autograd.noGrad()) {
+            for (Map.Entry<Integer, State> e : restored.entrySet()) {
+                Tensor p = all.get(e.getKey());
+                State st = e.getValue();
+                Tensor[] src = sources.get(e.getKey());
+                for (int b = 0; b < 3; b++) {
+                    if (src[b] == null) continue;
+                    st.buffers[b] = Optimizers.state(p, 0);
+                    st.buffers[b].copyInPlace(src[b].to(p.device()).to(p.dtype()));
+                }
+                state.put(p, st);
+            }
+        }
     }
 
     /** Frees the state buffers. */

@@ -57,6 +57,33 @@ public final class RMSprop extends Optimizer<RMSprop.Options> {
         }
 
         @Override
+        java.util.LinkedHashMap<String, Double> values() {
+            java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
+            m.put("lr", lr);
+            m.put("alpha", alpha);
+            m.put("eps", eps);
+            m.put("weight_decay", weightDecay);
+            m.put("momentum", momentum);
+            m.put("centered", centered ? 1.0 : 0.0);
+            m.put("maximize", maximize ? 1.0 : 0.0);
+            return m;
+        }
+
+        @Override
+        void set(String key, double v) {
+            switch (key) {
+                case "lr": lr = v; break;
+                case "alpha": alpha = v; break;
+                case "eps": eps = v; break;
+                case "weight_decay": weightDecay = v; break;
+                case "momentum": momentum = v; break;
+                case "centered": centered = v != 0; break;
+                case "maximize": maximize = v != 0; break;
+                default: throw new IllegalArgumentException("unknown option \"" + key + "\"");
+            }
+        }
+
+        @Override
         public Options copy() {
             return new Options(lr).alpha(alpha).eps(eps).weightDecay(weightDecay).momentum(momentum).centered(centered).maximize(maximize);
         }
@@ -92,5 +119,10 @@ public final class RMSprop extends Optimizer<RMSprop.Options> {
         if (o.centered) buffer(st, 2, p, 0);
         Optimizers.update(name(), Optimizers.RMSPROP, p, grad, st.buffers, new double[] {o.lr, o.alpha, o.eps, o.weightDecay, o.momentum,
             o.centered ? 1 : 0, o.maximize ? 1 : 0});
+    }
+
+    @Override
+    String[] stateNames() {
+        return new String[] {"square_avg", "momentum_buffer", "grad_avg"};
     }
 }

@@ -110,6 +110,24 @@ public final class ReduceLROnPlateau {
         }
     }
 
+    /** best, num_bad_epochs and cooldown_counter, as PyTorch's state_dict (the rates live in the optimizer). */
+    public java.util.LinkedHashMap<String, Double> stateDict() {
+        java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("best", best);
+        m.put("num_bad_epochs", (double) badEpochs);
+        m.put("cooldown_counter", (double) cooldownLeft);
+        return m;
+    }
+
+    public void loadStateDict(java.util.Map<String, Double> state) {
+        for (String k : new String[] {"best", "num_bad_epochs", "cooldown_counter"}) {
+            if (!state.containsKey(k)) throw new IllegalArgumentException("ReduceLROnPlateau.loadStateDict: missing " + k);
+        }
+        best = state.get("best");
+        badEpochs = (int) (double) state.get("num_bad_epochs");
+        cooldownLeft = (int) (double) state.get("cooldown_counter");
+    }
+
     /** The best metric seen so far. */
     public double best() {
         return best;

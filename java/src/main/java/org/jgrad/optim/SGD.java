@@ -56,6 +56,31 @@ public final class SGD extends Optimizer<SGD.Options> {
         }
 
         @Override
+        java.util.LinkedHashMap<String, Double> values() {
+            java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
+            m.put("lr", lr);
+            m.put("momentum", momentum);
+            m.put("dampening", dampening);
+            m.put("weight_decay", weightDecay);
+            m.put("nesterov", nesterov ? 1.0 : 0.0);
+            m.put("maximize", maximize ? 1.0 : 0.0);
+            return m;
+        }
+
+        @Override
+        void set(String key, double v) {
+            switch (key) {
+                case "lr": lr = v; break;
+                case "momentum": momentum = v; break;
+                case "dampening": dampening = v; break;
+                case "weight_decay": weightDecay = v; break;
+                case "nesterov": nesterov = v != 0; break;
+                case "maximize": maximize = v != 0; break;
+                default: throw new IllegalArgumentException("unknown option \"" + key + "\"");
+            }
+        }
+
+        @Override
         public Options copy() {
             return new Options(lr).momentum(momentum).dampening(dampening).weightDecay(weightDecay).nesterov(nesterov).maximize(maximize);
         }
@@ -103,5 +128,10 @@ public final class SGD extends Optimizer<SGD.Options> {
     /** The momentum buffer of parameter i of the first group, or null before its first step with momentum. */
     public Tensor momentumBuffer(int i) {
         return stateBuffer(paramGroups().get(0).params().get(i), 0);
+    }
+
+    @Override
+    String[] stateNames() {
+        return new String[] {"momentum_buffer"};
     }
 }
