@@ -1,9 +1,6 @@
 package org.jgrad.bench;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerScope;
@@ -16,7 +13,13 @@ import org.jgrad.DType;
 import org.jgrad.Scope;
 import org.jgrad.Tensor;
 import org.jgrad.nn.Functional;
+import org.jgrad.data.DataLoader;
+import org.jgrad.data.TensorDataset;
+import org.jgrad.nn.CrossEntropyLoss;
 import org.jgrad.nn.Linear;
+import org.jgrad.nn.Module;
+import org.jgrad.nn.ReLU;
+import org.jgrad.nn.Sequential;
 import org.jgrad.optim.Adam;
 import org.jgrad.optim.Optimizer;
 import org.jgrad.optim.SGD;
@@ -25,15 +28,17 @@ import org.jgrad.optim.SGD;
  * One training epoch on MNIST as a user writes it, in jgrad and in libtorch from the same initial
  * weights and the same batch order: a 784-256-10 MLP (Linear, relu, Linear), cross-entropy,
  * backward, SGD with momentum 0.9 and lr 0.01 (or, with "adam" as the second argument, Adam with lr
- * 1e-3 and PyTorch's other defaults), batch 64 drawn by index from the whole training set
- * held in memory. The two libraries' epochs alternate so that both see the same machine state.
+ * 1e-3 and PyTorch's other defaults), batch 64 (or the third argument) from the whole training set
+ * held in memory. jgrad's side is a DataLoader (shuffled) over a TensorDataset, a Sequential, a
+ * CrossEntropyLoss module and the optimizer; libtorch's picks each batch by index_select in the
+ * loader's order. The two libraries' epochs alternate so that both see the same machine state.
  *
- * <p>Arguments: measured epochs (default 3) after one warm-up epoch each; "sgd" (default) or "adam". Run it once as it is and
+ * <p>Arguments: measured epochs (default 3) after one warm-up epoch each; "sgd" (default) or "adam"; the batch size. Run it once as it is and
  * once with OMP_WAIT_POLICY=PASSIVE in the environment (libtorch's OpenMP reads it at start-up):
  * see bench/README.md.
  */
 public final class EpochBench {
-    private static final int BATCH = 64;
+    private static int BATCH = 64;
     private static final double LR = 0.01, MOMENTUM = 0.9, ADAM_LR = 1e-3;
 
     private EpochBench() {}
@@ -41,16 +46,17 @@ public final class EpochBench {
     public static void main(String[] args) {
         int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         boolean adam = args.length > 1 && args[1].equalsIgnoreCase("adam");
+        if (args.length > 2) BATCH = Integer.parseInt(args[2]);
         torch.set_num_threads(2);
         Mnist train = Mnist.train(), test = Mnist.test();
         int n = train.count, d = train.rows * train.cols;
 
         Tensor.manualSeed(0);
         Linear fc1 = new Linear(d, 256), fc2 = new Linear(256, 10);
-        List<Tensor> params = new ArrayList<>(fc1.parameters());
-        params.addAll(fc2.parameters());
-        Optimizer<?> opt = adam ? new Adam(params, Adam.options(ADAM_LR)) : new SGD(params, LR, MOMENTUM);
+        Sequential model = new Sequential(fc1, new ReLU(), fc2);
+        Optimizer<?> opt = adam ? new Adam(model.parameters(), Adam.options(ADAM_LR)) : new SGD(model.parameters(), LR, MOMENTUM);
         Tensor images = Tensor.of(train.images, n, d), labels = Tensor.of(train.labels);
+        DataLoader<Tensor[]> loader = DataLoader.builder(new TensorDataset(images, labels)).batchSize(BATCH).shuffle(true).seed(1000).build();
 
         LinearImpl t1 = new LinearImpl(d, 256), t2 = new LinearImpl(256, 10);
         copyInto(t1, fc1);
@@ -72,10 +78,13 @@ public final class EpochBench {
                 System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
         double[] tj = new double[epochs], tt = new double[epochs];
         for (int e = -1; e < epochs; e++) {
-            long[] perm = permutation(n, 1000 + e);
+            // libtorch visits the samples in the order jgrad's loader gives this epoch
+            int[] order = loader.order(e + 1);
+            long[] perm = new long[order.length];
+            for (int i = 0; i < perm.length; i++) perm[i] = order[i];
             quiet();
             long s0 = System.nanoTime();
-            double lj = jgradEpoch(images, labels, perm, fc1, fc2, opt);
+            double lj = jgradEpoch(loader, model, opt);
             double msj = (System.nanoTime() - s0) / 1e6;
             quiet();
             long s1 = System.nanoTime();
@@ -107,15 +116,14 @@ public final class EpochBench {
         }
     }
 
-    static double jgradEpoch(Tensor images, Tensor labels, long[] perm, Linear fc1, Linear fc2, Optimizer<?> opt) {
+    /** One epoch as a user writes it: a DataLoader, a Module, a loss module and an optimizer. */
+    static double jgradEpoch(DataLoader<Tensor[]> loader, Module model, Optimizer<?> opt) {
         double total = 0;
         int steps = 0;
-        Tensor order = Tensor.of(perm);
-        for (int b = 0; b < perm.length; b += BATCH) {
+        CrossEntropyLoss lossFn = new CrossEntropyLoss();
+        for (Tensor[] batch : loader) {
             try (Scope s = Scope.open()) {
-                Tensor idx = order.narrow(0, b, Math.min(BATCH, perm.length - b));
-                Tensor x = images.indexSelect(0, idx), y = labels.indexSelect(0, idx);
-                Tensor loss = Functional.crossEntropy(fc2.forward(fc1.forward(x).relu()), y);
+                Tensor loss = lossFn.forward(model.forward(batch[0]), batch[1]);
                 opt.zeroGrad();
                 loss.backward();
                 opt.step();
@@ -123,7 +131,6 @@ public final class EpochBench {
                 steps++;
             }
         }
-        order.close();
         return total / steps;
     }
 
@@ -178,19 +185,6 @@ public final class EpochBench {
 
     static org.bytedeco.pytorch.Tensor fromLongs(long[] data, long... shape) {
         return torch.from_blob(new LongPointer(data), shape, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Long)).clone();
-    }
-
-    static long[] permutation(int n, long seed) {
-        long[] p = new long[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        Random r = new Random(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            long t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 
     static double median(double[] v) {

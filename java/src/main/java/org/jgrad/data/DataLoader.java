@@ -33,8 +33,10 @@ import org.jgrad.Tensor;
  * <p>Prefetch: with {@link Builder#prefetch}, a background thread prepares the next batch while the
  * current one is used, and, with {@link Builder#device}, copies it to that device ahead of use.
  *
- * <p>Ownership: each batch's tensors go to the {@link Scope} open on the thread that takes the
- * batch (so a per-step scope frees them), or to the caller if none is open.
+ * <p>Lifetime: a batch's tensors live until the next batch is taken, the epoch ends or the loader
+ * is closed, when the loader frees them (or sooner, by a {@link Scope} that was open when the batch
+ * was taken). So the usual loop frees every batch deterministically; to keep a batch longer, keep
+ * a {@code clone()} of its tensors.
  */
 public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
     /** Where an iteration stands: the epoch and the number of batches of it already given out. */
@@ -232,7 +234,13 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
         if (current != null) current.cancel();
     }
 
-    private int[] order(long epoch) {
+    /** The order in which epoch {@code epoch} visits the samples (the identity without shuffle). */
+    public int[] order(long epoch) {
+        if (epoch < 0) throw new IllegalArgumentException("DataLoader.order: epoch must be >= 0, got " + epoch);
+        return orderOf(epoch);
+    }
+
+    private int[] orderOf(long epoch) {
         int n = dataset.size();
         if (!shuffle) {
             int[] p = new int[n];
@@ -358,10 +366,11 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
         volatile boolean cancelled;
         final BlockingQueue<Object> queue;
         final Thread worker;
+        Object lastGiven;  // freed when the next batch is taken or the epoch ends
 
         Epoch(long epoch, int start) {
             this.epoch = epoch;
-            this.order = order(epoch);
+            this.order = orderOf(epoch);
             this.batches = size();
             this.served = Math.min(start, batches);
             this.made = served;
@@ -408,13 +417,21 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
 
         @Override
         public boolean hasNext() {
-            return !cancelled && served < batches;
+            boolean more = !cancelled && served < batches;
+            if (!more) releaseLast();
+            return more;
+        }
+
+        private void releaseLast() {
+            if (lastGiven != null) release(lastGiven);
+            lastGiven = null;
         }
 
         @Override
         @SuppressWarnings("unchecked")
         public B next() {
             if (!hasNext()) throw new NoSuchElementException("DataLoader: epoch " + epoch + " has no batch after " + served);
+            releaseLast();
             Object b;
             if (queue == null) {
                 b = make(order, served);
@@ -436,11 +453,13 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
             }
             served++;
             adopt(b);
+            lastGiven = b;
             return (B) b;
         }
 
         void cancel() {
             cancelled = true;
+            releaseLast();
             if (worker == null) return;
             worker.interrupt();
             try {

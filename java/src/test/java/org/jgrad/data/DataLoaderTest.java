@@ -197,6 +197,25 @@ class DataLoaderTest {
     }
 
     @Test
+    void aBatchLivesUntilTheNextIsTaken() {
+        for (boolean prefetch : new boolean[] {false, true}) {
+            DataLoader<Tensor[]> loader = DataLoader.builder(ds).batchSize(4).prefetch(prefetch).build();
+            var it = loader.iterator();
+            Tensor[] first = it.next();
+            Tensor keep = first[0].clone();
+            Tensor[] second = it.next();
+            assertTrue(first[0].isClosed() && first[1].isClosed(), "freed when the next batch is taken");
+            assertFalse(second[0].isClosed());
+            Tensor[] last = it.next();
+            assertFalse(it.hasNext());
+            assertTrue(last[0].isClosed(), "the last batch is freed when the epoch ends");
+            assertArrayEquals(new double[] {0, 1, 2}, keep.narrow(0, 0, 1).reshape(3).toDoubleArray(), "a clone outlives its batch");
+            keep.close();
+            loader.close();
+        }
+    }
+
+    @Test
     void customCollateAndItsErrors() {
         DataLoader<Long> sums = DataLoader.builder(ds).batchSize(5).collate(samples -> {
             long total = 0;
