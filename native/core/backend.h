@@ -35,6 +35,13 @@
     X(softmax, (int log, int dtype, int64_t rows, int64_t cols, int64_t out, int64_t x), (log, dtype, rows, cols, out, x))    \
     X(softmax_backward, (int log, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t y, int64_t dy),                   \
       (log, dtype, rows, cols, dx, y, dy))                                                                                     \
+    X(layer_norm,                                                                                                              \
+      (int dtype, int64_t rows, int64_t cols, double eps, int64_t y, int64_t mean, int64_t rstd, int64_t x, int64_t w,         \
+       int64_t b),                                                                                                             \
+      (dtype, rows, cols, eps, y, mean, rstd, x, w, b))                                                                        \
+    X(layer_norm_backward,                                                                                                     \
+      (int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t dy, int64_t x, int64_t mean, int64_t rstd, int64_t w),      \
+      (dtype, rows, cols, dx, dy, x, mean, rstd, w))                                                                           \
     X(cross_entropy,                                                                                                           \
       (int dtype, int64_t rows, int64_t cols, int64_t loss, int64_t lse, int64_t x, int64_t target, int64_t target_stride,     \
        int use_ignore, int64_t ignore_index),                                                                                  \

@@ -6,6 +6,7 @@
 
 #include "parallel.h"
 #include "ops/elementwise.h"
+#include "ops/layer_norm.h"
 #include "ops/softmax.h"
 
 namespace jg {
@@ -185,6 +186,45 @@ void softmax_backward_rows(bool log, int64_t rows, int64_t cols, T* dx, const T*
     });
 }
 
+template <class T>
+void layer_norm_rows(int64_t rows, int64_t k, double eps, T* y, T* mean, T* rstd, const T* x, const T* w, const T* b) {
+    parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(k, 1)), [&](int64_t lo, int64_t hi) {
+        for (int64_t r = lo; r < hi; ++r) {
+            const T* xr = x + r * k;
+            double s = 0;
+            for (int64_t j = 0; j < k; ++j) s += xr[j];
+            const double m = s / k;
+            double v = 0;
+            for (int64_t j = 0; j < k; ++j) v += (xr[j] - m) * (xr[j] - m);
+            const T mt = static_cast<T>(m), rt = static_cast<T>(ops::layer_norm_rstd(v / k, eps));
+            mean[r] = mt;
+            rstd[r] = rt;
+            T* yr = y + r * k;
+            for (int64_t j = 0; j < k; ++j) yr[j] = ops::layer_norm_out(xr[j], mt, rt, w, b, j);
+        }
+    });
+}
+
+template <class T>
+void layer_norm_backward_rows(int64_t rows, int64_t k, T* dx, const T* dy, const T* x, const T* mean, const T* rstd, const T* w) {
+    parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(k, 1)), [&](int64_t lo, int64_t hi) {
+        for (int64_t r = lo; r < hi; ++r) {
+            const T* xr = x + r * k;
+            const T* gr = dy + r * k;
+            const T mt = mean[r], rt = rstd[r];
+            double a = 0, c = 0;
+            for (int64_t j = 0; j < k; ++j) {
+                const T g = ops::layer_norm_g(gr[j], w, j);
+                a += g;
+                c += static_cast<double>(g) * ops::layer_norm_xhat(xr[j], mt, rt);
+            }
+            const T a_k = static_cast<T>(a / k), c_k = static_cast<T>(c / k);
+            T* dr = dx + r * k;
+            for (int64_t j = 0; j < k; ++j) dr[j] = ops::layer_norm_dx(ops::layer_norm_g(gr[j], w, j), ops::layer_norm_xhat(xr[j], mt, rt), rt, a_k, c_k);
+        }
+    });
+}
+
 }  // namespace
 
 int reduce(int op, int dtype, int64_t outer, int64_t r, int64_t inner, int64_t out, int64_t x) {
@@ -225,6 +265,41 @@ int softmax_backward(int log, int dtype, int64_t rows, int64_t cols, int64_t dx,
             case JG_FLOAT32: softmax_backward_rows<float>(log != 0, rows, cols, reinterpret_cast<float*>(dx), reinterpret_cast<const float*>(y), reinterpret_cast<const float*>(dy)); return JG_OK;
             case JG_FLOAT64: softmax_backward_rows<double>(log != 0, rows, cols, reinterpret_cast<double*>(dx), reinterpret_cast<const double*>(y), reinterpret_cast<const double*>(dy)); return JG_OK;
             default: return fail(JG_ERR_ARGUMENT, std::string("softmax_backward: needs float32 or float64, got ") + dtype_name(dtype));
+        }
+    });
+}
+
+int layer_norm(int dtype, int64_t rows, int64_t cols, double eps, int64_t y, int64_t mean, int64_t rstd, int64_t x, int64_t w, int64_t b) {
+    if (rows < 0 || cols < 0) return fail(JG_ERR_ARGUMENT, "layer_norm: negative extent");
+    if (rows > 0 && cols == 0) return fail(JG_ERR_ARGUMENT, "layer_norm: rows of no elements have no mean");
+    return guarded("layer_norm", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32:
+                layer_norm_rows<float>(rows, cols, eps, reinterpret_cast<float*>(y), reinterpret_cast<float*>(mean), reinterpret_cast<float*>(rstd),
+                                       reinterpret_cast<const float*>(x), reinterpret_cast<const float*>(w), reinterpret_cast<const float*>(b));
+                return JG_OK;
+            case JG_FLOAT64:
+                layer_norm_rows<double>(rows, cols, eps, reinterpret_cast<double*>(y), reinterpret_cast<double*>(mean), reinterpret_cast<double*>(rstd),
+                                        reinterpret_cast<const double*>(x), reinterpret_cast<const double*>(w), reinterpret_cast<const double*>(b));
+                return JG_OK;
+            default: return fail(JG_ERR_ARGUMENT, std::string("layer_norm: needs float32 or float64, got ") + dtype_name(dtype));
+        }
+    });
+}
+
+int layer_norm_backward(int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t dy, int64_t x, int64_t mean, int64_t rstd, int64_t w) {
+    if (rows < 0 || cols < 0) return fail(JG_ERR_ARGUMENT, "layer_norm_backward: negative extent");
+    return guarded("layer_norm_backward", [&]() -> int {
+        switch (dtype) {
+            case JG_FLOAT32:
+                layer_norm_backward_rows<float>(rows, cols, reinterpret_cast<float*>(dx), reinterpret_cast<const float*>(dy), reinterpret_cast<const float*>(x),
+                                                reinterpret_cast<const float*>(mean), reinterpret_cast<const float*>(rstd), reinterpret_cast<const float*>(w));
+                return JG_OK;
+            case JG_FLOAT64:
+                layer_norm_backward_rows<double>(rows, cols, reinterpret_cast<double*>(dx), reinterpret_cast<const double*>(dy), reinterpret_cast<const double*>(x),
+                                                 reinterpret_cast<const double*>(mean), reinterpret_cast<const double*>(rstd), reinterpret_cast<const double*>(w));
+                return JG_OK;
+            default: return fail(JG_ERR_ARGUMENT, std::string("layer_norm_backward: needs float32 or float64, got ") + dtype_name(dtype));
         }
     });
 }

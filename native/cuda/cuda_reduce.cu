@@ -18,6 +18,7 @@
 
 #include "cuda_common.cuh"
 #include "ops/loss.h"
+#include "ops/layer_norm.h"
 #include "ops/softmax.h"
 
 namespace jg {
@@ -414,6 +415,81 @@ __global__ void nll_backward(int64_t n, int64_t cols, const int64_t* target, int
 }
 
 // A block per row needs the row count to fit a grid's x dimension.
+// ---- layer normalisation (ops/layer_norm.h): a block per row, or a thread per short row ----
+template <class T> __device__ void layer_norm_stats_out(int64_t k, double s, double v, double eps, T* mean, T* rstd, T& mt, T& rt) {
+    mt = static_cast<T>(s / k);
+    rt = static_cast<T>(ops::layer_norm_rstd(v / k, eps));
+}
+
+template <class T> __global__ void layer_norm_rows(int64_t k, double eps, T* y, T* mean, T* rstd, const T* x, const T* w, const T* b) {
+    const T* xr = x + blockIdx.x * k;
+    double s = 0;
+    for (int64_t j = threadIdx.x; j < k; j += blockDim.x) s += xr[j];
+    s = block_sum(s);
+    const double m = s / k;
+    double v = 0;
+    for (int64_t j = threadIdx.x; j < k; j += blockDim.x) v += (xr[j] - m) * (xr[j] - m);
+    v = block_sum(v);
+    T mt, rt;
+    layer_norm_stats_out(k, s, v, eps, mean, rstd, mt, rt);
+    if (threadIdx.x == 0) mean[blockIdx.x] = mt, rstd[blockIdx.x] = rt;
+    T* yr = y + blockIdx.x * k;
+    for (int64_t j = threadIdx.x; j < k; j += blockDim.x) yr[j] = ops::layer_norm_out(xr[j], mt, rt, w, b, j);
+}
+
+template <class T> __global__ void layer_norm_short(int64_t rows, int64_t k, double eps, T* y, T* mean, T* rstd, const T* x, const T* w, const T* b) {
+    for (int64_t r = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; r < rows; r += int64_t(blockDim.x) * gridDim.x) {
+        const T* xr = x + r * k;
+        double s = 0;
+        for (int64_t j = 0; j < k; ++j) s += xr[j];
+        const double m = s / k;
+        double v = 0;
+        for (int64_t j = 0; j < k; ++j) v += (xr[j] - m) * (xr[j] - m);
+        T mt, rt;
+        layer_norm_stats_out(k, s, v, eps, mean, rstd, mt, rt);
+        mean[r] = mt, rstd[r] = rt;
+        T* yr = y + r * k;
+        for (int64_t j = 0; j < k; ++j) yr[j] = ops::layer_norm_out(xr[j], mt, rt, w, b, j);
+    }
+}
+
+template <class T>
+__global__ void layer_norm_backward_rows(int64_t k, T* dx, const T* dy, const T* x, const T* mean, const T* rstd, const T* w) {
+    const T* xr = x + blockIdx.x * k;
+    const T* gr = dy + blockIdx.x * k;
+    const T mt = mean[blockIdx.x], rt = rstd[blockIdx.x];
+    double a = 0, c = 0;
+    for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {
+        const T g = ops::layer_norm_g(gr[j], w, j);
+        a += g;
+        c += static_cast<double>(g) * ops::layer_norm_xhat(xr[j], mt, rt);
+    }
+    a = block_sum(a);
+    c = block_sum(c);
+    const T a_k = static_cast<T>(a / k), c_k = static_cast<T>(c / k);
+    T* dr = dx + blockIdx.x * k;
+    for (int64_t j = threadIdx.x; j < k; j += blockDim.x)
+        dr[j] = ops::layer_norm_dx(ops::layer_norm_g(gr[j], w, j), ops::layer_norm_xhat(xr[j], mt, rt), rt, a_k, c_k);
+}
+
+template <class T>
+__global__ void layer_norm_backward_short(int64_t rows, int64_t k, T* dx, const T* dy, const T* x, const T* mean, const T* rstd, const T* w) {
+    for (int64_t r = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; r < rows; r += int64_t(blockDim.x) * gridDim.x) {
+        const T* xr = x + r * k;
+        const T* gr = dy + r * k;
+        const T mt = mean[r], rt = rstd[r];
+        double a = 0, c = 0;
+        for (int64_t j = 0; j < k; ++j) {
+            const T g = ops::layer_norm_g(gr[j], w, j);
+            a += g;
+            c += static_cast<double>(g) * ops::layer_norm_xhat(xr[j], mt, rt);
+        }
+        const T a_k = static_cast<T>(a / k), c_k = static_cast<T>(c / k);
+        T* dr = dx + r * k;
+        for (int64_t j = 0; j < k; ++j) dr[j] = ops::layer_norm_dx(ops::layer_norm_g(gr[j], w, j), ops::layer_norm_xhat(xr[j], mt, rt), rt, a_k, c_k);
+    }
+}
+
 int too_many_rows(const char* op, int64_t rows) {
     return fail(JG_ERR_UNSUPPORTED, std::string(op) + ": " + std::to_string(rows) +
                                         " rows of more than 64 elements; at most 2^31 - 1 are supported");
@@ -576,6 +652,52 @@ int nll_loss_backward(int device, int dtype, int64_t rows, int64_t cols, int64_t
         default: return loss_dtype("nllLoss backward", dtype);
     }
     return check_launch("nllLoss backward");
+}
+
+int layer_norm(int device, int dtype, int64_t rows, int64_t cols, double eps, int64_t y, int64_t mean, int64_t rstd, int64_t x, int64_t w,
+               int64_t b) {
+    int st = use_device("layer_norm", device);
+    if (st != JG_OK) return st;
+    if (rows < 0 || cols < 0) return fail(JG_ERR_ARGUMENT, "layer_norm: negative extent");
+    if (rows > 0 && cols == 0) return fail(JG_ERR_ARGUMENT, "layer_norm: rows of no elements have no mean");
+    if (rows == 0) return JG_OK;
+    auto run = [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        T *py = reinterpret_cast<T*>(y), *pm = reinterpret_cast<T*>(mean), *pr = reinterpret_cast<T*>(rstd);
+        const T *px = reinterpret_cast<const T*>(x), *pw = reinterpret_cast<const T*>(w), *pb = reinterpret_cast<const T*>(b);
+        if (cols <= kShortRow) JG_LAUNCH(layer_norm_short<T>, grid_for(rows), kBlock)(rows, cols, eps, py, pm, pr, px, pw, pb);
+        else if (rows > INT32_MAX) return too_many_rows("layer_norm", rows);
+        else JG_LAUNCH(layer_norm_rows<T>, static_cast<unsigned>(rows), kBlock)(cols, eps, py, pm, pr, px, pw, pb);
+        return check_launch("layer_norm");
+    };
+    switch (dtype) {
+        case JG_FLOAT32: return run(static_cast<float*>(nullptr));
+        case JG_FLOAT64: return run(static_cast<double*>(nullptr));
+        default: return fail(JG_ERR_ARGUMENT, "layer_norm: needs float32 or float64");
+    }
+}
+
+int layer_norm_backward(int device, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t dy, int64_t x, int64_t mean, int64_t rstd,
+                        int64_t w) {
+    int st = use_device("layer_norm_backward", device);
+    if (st != JG_OK) return st;
+    if (rows < 0 || cols < 0) return fail(JG_ERR_ARGUMENT, "layer_norm_backward: negative extent");
+    if (rows == 0 || cols == 0) return JG_OK;
+    auto run = [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        T* pd = reinterpret_cast<T*>(dx);
+        const T *pg = reinterpret_cast<const T*>(dy), *px = reinterpret_cast<const T*>(x), *pm = reinterpret_cast<const T*>(mean),
+                *pr = reinterpret_cast<const T*>(rstd), *pw = reinterpret_cast<const T*>(w);
+        if (cols <= kShortRow) JG_LAUNCH(layer_norm_backward_short<T>, grid_for(rows), kBlock)(rows, cols, pd, pg, px, pm, pr, pw);
+        else if (rows > INT32_MAX) return too_many_rows("layer_norm_backward", rows);
+        else JG_LAUNCH(layer_norm_backward_rows<T>, static_cast<unsigned>(rows), kBlock)(cols, pd, pg, px, pm, pr, pw);
+        return check_launch("layer_norm_backward");
+    };
+    switch (dtype) {
+        case JG_FLOAT32: return run(static_cast<float*>(nullptr));
+        case JG_FLOAT64: return run(static_cast<double*>(nullptr));
+        default: return fail(JG_ERR_ARGUMENT, "layer_norm_backward: needs float32 or float64");
+    }
 }
 
 }  // namespace cuda

@@ -268,6 +268,31 @@ template <class T> static void softmax(int dtype) {
     }
 }
 
+// Layer norm rows on the device against the CPU: a thread per short row (the CPU's order, so the
+// same bits), a block per long row (a tree order), with and without the affine weights.
+template <class T> static void layer_norm(int dtype) {
+    for (int64_t cols : {int64_t(1), int64_t(7), int64_t(64), int64_t(65), int64_t(3000)}) {
+        const int64_t rows = 9;
+        std::vector<T> x = sample<T>(rows * cols, -3, 5, 21), dy = sample<T>(rows * cols, -1, 1, 22);
+        std::vector<T> w = sample<T>(cols, 0.5, 1.5, 23), b = sample<T>(cols, -1, 1, 24);
+        Dev<T> dx(x), ddy(dy), dw(w), db(b), dout(rows * cols), dmean(rows), drstd(rows), dgrad(rows * cols);
+        for (bool affine : {false, true}) {
+            std::vector<T> y(rows * cols), mean(rows), rstd(rows), g(rows * cols);
+            const int64_t hw = affine ? addr(w.data()) : 0, hb = affine ? addr(b.data()) : 0;
+            CHECK_OK(jg_layer_norm(JG_CPU, dtype, rows, cols, 1e-5, addr(y.data()), addr(mean.data()), addr(rstd.data()), addr(x.data()), hw, hb));
+            CHECK_OK(jg_layer_norm(D, dtype, rows, cols, 1e-5, dout.p, dmean.p, drstd.p, dx.p, affine ? dw.p : 0, affine ? db.p : 0));
+            CHECK(all_near(dout.get(), y, 8 * tol<T>(), "layer_norm"));
+            CHECK(all_near(drstd.get(), rstd, 8 * tol<T>(), "layer_norm rstd"));
+            CHECK_OK(jg_layer_norm_backward(JG_CPU, dtype, rows, cols, addr(g.data()), addr(dy.data()), addr(x.data()), addr(mean.data()),
+                                            addr(rstd.data()), hw));
+            CHECK_OK(jg_layer_norm_backward(D, dtype, rows, cols, dgrad.p, ddy.p, dx.p, dmean.p, drstd.p, affine ? dw.p : 0));
+            CHECK(all_near(dgrad.get(), g, 1e3 * tol<T>(), "layer_norm backward"));
+            if (cols <= 64 && jg_cuda_emulated()) CHECK(dout.get() == y && dgrad.get() == g);
+        }
+    }
+    CHECK(jg_layer_norm(D, dtype, 2, 0, 1e-5, 0, 0, 0, 0, 0, 0) == JG_ERR_ARGUMENT);
+}
+
 // Cross-entropy and NLL rows on the device against the CPU: short rows (a thread each) and long
 // rows (a block each), strided targets, an ignored row, a broadcast gradient, and a bad target.
 template <class T> static void losses(int dtype) {
@@ -510,6 +535,8 @@ int main() {
     reductions();
     softmax<float>(JG_FLOAT32);
     softmax<double>(JG_FLOAT64);
+    layer_norm<float>(JG_FLOAT32);
+    layer_norm<double>(JG_FLOAT64);
     losses<float>(JG_FLOAT32);
     losses<double>(JG_FLOAT64);
     indexing();

@@ -149,6 +149,14 @@ int jg_softmax(int device, int log, int dtype, int64_t rows, int64_t cols, int64
 /* dx from the forward output y and the incoming gradient dy (all contiguous [rows, cols]) */
 int jg_softmax_backward(int device, int log, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t y, int64_t dy);
 
+/* ---- layer normalisation of a contiguous [rows, cols] input (w, b: [cols] or 0) ----------- */
+/* y [rows, cols]; mean and rstd [rows], the saved statistics (see native/ops/layer_norm.h). */
+int jg_layer_norm(int device, int dtype, int64_t rows, int64_t cols, double eps, int64_t y, int64_t mean, int64_t rstd, int64_t x,
+                  int64_t w, int64_t b);
+/* dx from dy, x, the saved statistics and w (or 0); dw and db are column sums left to the caller. */
+int jg_layer_norm_backward(int device, int dtype, int64_t rows, int64_t cols, int64_t dx, int64_t dy, int64_t x, int64_t mean,
+                           int64_t rstd, int64_t w);
+
 /* ---- class losses over the rows of a [rows, cols] input, each one pass forward and one back ---
  * Row i's class is target[i * target_stride] (JG_INT64). With use_ignore != 0, a row whose target
  * equals ignore_index has loss 0 and gradient 0 (PyTorch's ignore_index). Any other target outside

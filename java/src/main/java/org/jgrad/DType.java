@@ -2,7 +2,7 @@ package org.jgrad;
 
 import org.jgrad.internal.bind.JgradNative;
 
-/** Element types of a {@link Tensor}. */
+/** Element types of a {@link Tensor}. {@code Tensor d = Tensor.zeros(3).to(DType.FLOAT64);} */
 public enum DType {
     /** 32-bit IEEE float, the default. */
     FLOAT32(JgradNative.JG_FLOAT32, 4, "torch.float32"),

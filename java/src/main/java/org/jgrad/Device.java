@@ -2,7 +2,7 @@ package org.jgrad;
 
 import java.util.Objects;
 
-/** Where a tensor's memory lives: the CPU or a CUDA device. */
+/** Where a tensor's memory lives: the CPU or a CUDA device. {@code Tensor x = Tensor.zeros(3).to(Device.cuda(0));} */
 public final class Device {
     /** Kinds of device. */
     public enum Type { CPU, CUDA }

@@ -106,6 +106,22 @@ final class Kernels {
         NativeLib.check(st, op);
     }
 
+    static void layerNorm(Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b, long rows, long cols, double eps) {
+        int st = JgradNative.jg_layer_norm(x.device.index(), x.dtype.code, rows, cols, eps, y.address(), mean.address(), rstd.address(), x.address(),
+                w == null ? 0 : w.address(), b == null ? 0 : b.address());
+        fence(y, mean, rstd, x);
+        fence(w, b, null, null);
+        NativeLib.check(st, "layerNorm");
+    }
+
+    static void layerNormBackward(Tensor dx, Tensor dy, Tensor x, Tensor mean, Tensor rstd, Tensor w, long rows, long cols) {
+        int st = JgradNative.jg_layer_norm_backward(x.device.index(), x.dtype.code, rows, cols, dx.address(), dy.address(), x.address(), mean.address(),
+                rstd.address(), w == null ? 0 : w.address());
+        fence(dx, dy, x, mean);
+        fence(rstd, w, null, null);
+        NativeLib.check(st, "layerNorm backward");
+    }
+
     /** Row cross-entropy of contiguous x [N, C] into loss [N] and lse [N] (FLOAT64). */
     static void crossEntropy(Tensor loss, Tensor lse, Tensor x, Tensor target, boolean useIgnore, long ignore) {
         long rows = x.shape[0], cols = x.shape[1];

@@ -7,7 +7,7 @@ import org.jgrad.internal.bind.JgradNative;
 /**
  * Native memory accounting. Every tensor handle that is neither closed nor collected counts as live;
  * a tensor the garbage collector reclaimed without {@link Tensor#close()} counts as leaked (its
- * memory was still freed, by the Cleaner).
+ * memory was still freed, by the Cleaner). {@code long held = Memory.liveBytes();}
  */
 public final class Memory {
     private static final AtomicLong liveTensors = new AtomicLong();

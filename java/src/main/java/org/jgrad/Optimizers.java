@@ -9,7 +9,7 @@ import org.jgrad.internal.bind.JgradNative;
  * The building blocks of the optimizers in org.jgrad.optim (like torch.optim's functional API),
  * public so that other optimizers can use them too: the fused native update rules (one pass over a
  * parameter, its gradient and its state; native/ops/optim.h), parameter checks, and state buffers
- * that no Scope closes.
+ * that no Scope closes. {@code Tensor m = Optimizers.state(p, 0.0);}
  */
 public final class Optimizers {
     private Optimizers() {}

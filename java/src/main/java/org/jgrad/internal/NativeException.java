@@ -1,6 +1,9 @@
 package org.jgrad.internal;
 
-/** A failure inside the native core that is not the caller's bad argument (out of memory, internal). */
+/**
+ * A failure inside the native core that is not the caller's bad argument (out of memory, internal).
+ * {@code catch (NativeException e) { Memory.emptyCache(); }}
+ */
 public class NativeException extends RuntimeException {
     private final int status;
 

@@ -3,7 +3,7 @@ package org.jgrad.internal;
 import org.bytedeco.javacpp.Loader;
 import org.jgrad.internal.bind.JgradNative;
 
-/** Loads the native core once and turns its status codes into Java exceptions. */
+/** Loads the native core once and turns its status codes into Java exceptions. {@code NativeLib.check(status, "add")} */
 public final class NativeLib {
     private NativeLib() {}
 

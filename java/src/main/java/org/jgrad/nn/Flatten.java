@@ -3,7 +3,10 @@ package org.jgrad.nn;
 import java.util.Arrays;
 import org.jgrad.Tensor;
 
-/** Merges dims startDim..endDim into one (by default all but the batch dim), as torch.nn.Flatten. */
+/**
+ * Merges dims startDim..endDim into one (by default all but the batch dim), as torch.nn.Flatten.
+ * {@code new Flatten().forward(images)  // [N, 1, 28, 28] -> [N, 784]}
+ */
 public final class Flatten extends Module {
     private final int startDim, endDim;
 

@@ -304,17 +304,6 @@ public final class Functional {
                 throw new IllegalArgumentException("layerNorm: weight and bias must have shape " + Arrays.toString(normalizedShape) + ", got "
                         + Arrays.toString(t.shape()));
         }
-        int[] dims = new int[k];
-        for (int i = 0; i < k; i++) dims[i] = n - k + i;
-        try (Scope scope = Scope.open()) {
-            Tensor mean = x.mean(dims, true);
-            Tensor centered = x.sub(mean);
-            Tensor var = centered.mul(centered).mean(dims, true);
-            Tensor rstd = var.add(eps).sqrt().rdiv(1.0);
-            Tensor y = centered.mul(rstd);
-            if (weight != null) y = y.mul(weight);
-            if (bias != null) y = y.add(bias);
-            return scope.keep(y);
-        }
+        return org.jgrad.Normalization.layerNorm(x, normalizedShape, weight, bias, eps);
     }
 }

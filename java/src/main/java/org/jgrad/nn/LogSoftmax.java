@@ -2,7 +2,7 @@ package org.jgrad.nn;
 
 import org.jgrad.Tensor;
 
-/** Log-softmax over a dim, as torch.nn.LogSoftmax. */
+/** Log-softmax over a dim, as torch.nn.LogSoftmax. {@code Tensor logp = new LogSoftmax(1).forward(logits);} */
 public final class LogSoftmax extends Module {
     private final int dim;
 

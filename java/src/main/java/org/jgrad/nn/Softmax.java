@@ -2,7 +2,7 @@ package org.jgrad.nn;
 
 import org.jgrad.Tensor;
 
-/** Softmax over a dim, as torch.nn.Softmax. */
+/** Softmax over a dim, as torch.nn.Softmax. {@code Tensor probs = new Softmax(1).forward(logits);} */
 public final class Softmax extends Module {
     private final int dim;
 
