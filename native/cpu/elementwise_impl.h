@@ -15,8 +15,9 @@
 namespace jg {
 namespace cpu {
 #if defined(JG_ISA_WIDE)
-// The wide variants compile the floating-point loops only: int64 and bool operands (indices, masks,
-// counts) go to the baseline variant, which keeps the library small; the results are the same.
+// The wide variants compile the float32 loops only: float64, int64 and bool operands (gradient
+// checks, indices, masks, counts) go to the baseline variant, which keeps the library small; the
+// results are the same in every variant.
 namespace isa_default {
 int copy_impl(int, int, int64_t, int, const int64_t*, int64_t, int64_t);
 int unary_impl(int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double);
@@ -24,7 +25,7 @@ int binary_impl(int, int, int64_t, int, const int64_t*, int64_t, int64_t, int64_
 int where_impl(int, int64_t, int, const int64_t*, int64_t, int64_t, int64_t, int64_t);
 }
 #define JG_NARROW_TO_DEFAULT(dtype, call) \
-    if ((dtype) != JG_FLOAT32 && (dtype) != JG_FLOAT64) return isa_default::call
+    if ((dtype) != JG_FLOAT32) return isa_default::call
 constexpr bool kWide = true;
 #else
 #define JG_NARROW_TO_DEFAULT(dtype, call)
@@ -32,7 +33,7 @@ constexpr bool kWide = false;
 #endif
 namespace JG_ISA_NS {
 // whether this variant holds the loop for element type T (see above)
-template <class T> constexpr bool compiled_here() { return !kWide || std::is_floating_point<T>::value; }
+template <class T> constexpr bool compiled_here() { return !kWide || std::is_same<T, float>::value; }
 
 namespace {
 
