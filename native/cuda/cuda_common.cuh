@@ -21,7 +21,11 @@
 namespace jg {
 namespace cuda {
 
+// The one place a CUDA error becomes a status: it also clears the thread's last error, so that a
+// failed runtime call (a copy, a device switch) is not reported again by the next healthy launch's
+// cudaGetLastError. (A sticky error, such as an illegal address, stays: the context is lost.)
 inline int cuda_fail(const char* op, cudaError_t e) {
+    cudaGetLastError();
     return fail(JG_ERR_CUDA, std::string(cudaGetErrorName(e)) + ": " + op + ": " + cudaGetErrorString(e));
 }
 
