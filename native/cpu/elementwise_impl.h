@@ -115,7 +115,7 @@ bool check_geom(const char* op, int64_t n, int ndim, const int64_t* geom, int* s
 
 template <class TO>
 int copy_from(int in_dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t in) {
-    JG_DISPATCH_ALL(in_dtype, TI, if constexpr (compiled_here<TI>()) { map1<TO, TI>(n, ndim, geom, out, in, [](TI v) { return static_cast<TO>(v); }); return JG_OK; });
+    JG_DISPATCH_ALL(in_dtype, TI, if constexpr (compiled_here<TI>()) { map1<TO, TI>(n, ndim, geom, out, in, ops::Convert<TO, TI>{}); return JG_OK; });
     return fail(JG_ERR_ARGUMENT, "copy: unknown input dtype " + std::to_string(in_dtype));
 }
 

@@ -157,7 +157,7 @@ template <class T> __global__ void linspace_kernel(int64_t n, T* o, double start
 }
 
 template <class TO, class TI> struct Cast {
-    __device__ __forceinline__ TO operator()(TI v) const { return static_cast<TO>(v); }
+    __device__ __forceinline__ TO operator()(TI v) const { return ops::Convert<TO, TI>{}(v); }
 };
 
 template <class TO, class TI, class F> int launch1(const char* op, int64_t n, int ndim, const int64_t* geom, int64_t out, int64_t x, F f) {

@@ -3,6 +3,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "hd.h"
 
@@ -120,6 +121,18 @@ template <class T> struct Maximum {
 template <class T> struct Minimum {
     T a, b;
     JG_HD T operator()(T x, T z) const { return is_nan(x) ? x : (is_nan(z) ? z : (x < z ? x : z)); }
+};
+
+// Element type conversion, the same on every device: a float that is NaN or outside int64's
+// range becomes INT64_MIN (what x86's conversion gives, and PyTorch's CPU; a GPU would saturate
+// and turn NaN into 0), everything else as C++ converts it.
+template <class TO, class TI> struct Convert {
+    JG_HD TO operator()(TI v) const {
+        if constexpr (std::is_same<TO, int64_t>::value && std::is_floating_point<TI>::value) {
+            if (!(v >= TI(-9223372036854775808.0) && v < TI(9223372036854775808.0))) return INT64_MIN;
+        }
+        return static_cast<TO>(v);
+    }
 };
 
 // comparisons: bool result

@@ -8,6 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 class CreationTest {
+    /** NaN and floats outside int64's range convert to Long.MIN_VALUE (x86's and PyTorch's CPU result), on every device. */
+    @Test
+    void floatToInt64CastsOfNaNAndOutOfRangeValues() {
+        double[] v = {Double.NaN, 1e30, -1e30, Double.POSITIVE_INFINITY, 9.223372036854775807e18, -9.223372036854775808e18, 3.7, -3.7, 0.0};
+        long[] want = {Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, 3, -3, 0};
+        assertArrayEquals(want, Tensor.of(v).to(DType.INT64).toLongArray());
+        float[] f = {Float.NaN, 1e30f, -1e30f, 2.5f};
+        assertArrayEquals(new long[] {Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, 2}, Tensor.of(f).to(DType.INT64).toLongArray());
+    }
+
 
     @Test
     void ofFollowsTheJavaArrayType() {

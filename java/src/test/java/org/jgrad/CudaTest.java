@@ -48,6 +48,16 @@ class CudaTest {
         Cuda.synchronize();
     }
 
+    /** NaN and out-of-range floats convert to int64 as on the CPU (Long.MIN_VALUE), where a GPU would saturate. */
+    @Test
+    void floatToInt64CastsMatchTheCpu() {
+        double[] v = {Double.NaN, 1e30, -1e30, Double.NEGATIVE_INFINITY, 3.7, -3.7};
+        long[] want = Tensor.of(v).to(DType.INT64).toLongArray();
+        assertEquals(Long.MIN_VALUE, want[0]);
+        assertArrayEquals(want, Tensor.of(v).to(D).to(DType.INT64).toLongArray());
+        assertArrayEquals(want, Tensor.of(v).to(DType.FLOAT32).to(D).to(DType.INT64).toLongArray());
+    }
+
     /** Repeated indices: the device sums their gradients in the CPU's order, to the bit; dropout draws the CPU's mask. */
     @Test
     void embeddingGradientsAndDropoutMasksMatchTheCpuBits() {
