@@ -51,6 +51,8 @@ step() {  # step NAME SECONDS COMMAND...
 }
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+# where cuBLAS will be found (jgrad's matmul loads it on first use; see CudaBlas)
+echo "cuBLAS: $( (ls /usr/local/cuda/lib64/libcublas.so* 2>/dev/null; ldconfig -p 2>/dev/null | grep -o '/[^ ]*libcublas\.so[^ ]*') | head -3 | tr '\n' ' ')"
 lib=$(dirname "$(find .gpu/cp -name libjgrad.so | head -1)")
 export LD_LIBRARY_PATH=$PWD/$lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 suite=.gpu/native/jgrad_native_cuda_tests

@@ -29,6 +29,37 @@ final class CudaBlas {
         }
     }
 
+    /** Loads cuBLAS's binding (and with it libcublas); replaced by tests to simulate a machine without it. */
+    static Runnable loader = () -> org.bytedeco.javacpp.Loader.load(cublas.class);
+    private static volatile boolean loaded;
+    private static String loadFailure;
+
+    /** The message for a cuBLAS that does not load: which libraries, and the two ways to provide them. */
+    static String describeLoadFailure(Throwable e) {
+        return "matmul on CUDA needs cuBLAS from CUDA 13 (libcublas.so.13 and libcublasLt.so.13), which could not be loaded: " + e
+                + ". Put the CUDA 13 toolkit's lib64 folder (usually /usr/local/cuda/lib64) on LD_LIBRARY_PATH, or add the org.bytedeco:cuda "
+                + "jars with the linux-x86_64-redist classifier to the classpath";
+    }
+
+    /** Loads cuBLAS once; if it cannot be, every matmul on CUDA throws the same explanation (not a NoClassDefFoundError). */
+    static synchronized void requireCublas() {
+        if (loaded) return;
+        if (loadFailure != null) throw new IllegalStateException(loadFailure);
+        try {
+            loader.run();
+            loaded = true;
+        } catch (LinkageError e) {
+            loadFailure = describeLoadFailure(e);
+            throw new IllegalStateException(loadFailure, e);
+        }
+    }
+
+    /** For tests: forget the outcome of the last load. */
+    static synchronized void resetLoad() {
+        loaded = false;
+        loadFailure = null;
+    }
+
     private static void check(int status, String what) {
         if (status != cublas.CUBLAS_STATUS_SUCCESS) {
             throw new CudaException("matmul: " + what + " failed with cuBLAS status " + status, JgradNative.JG_ERR_CUDA);
@@ -56,6 +87,7 @@ final class CudaBlas {
                     aRow ? 1 : lda, strideA, pb, bRow ? ldb : 1, bRow ? 1 : ldb, strideB, pc), "matmul");
             return;
         }
+        if (!loaded) requireCublas();
         NativeLib.check(JgradNative.jg_cuda_set_device(device.index()), "matmul");
         cublasContext h = handle(device.index());
         check(cublas.cublasSetMathMode(h, Cuda.allowTf32() ? cublas.CUBLAS_TF32_TENSOR_OP_MATH : cublas.CUBLAS_DEFAULT_MATH),
