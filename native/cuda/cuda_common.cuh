@@ -29,12 +29,20 @@ inline int cuda_fail(const char* op, cudaError_t e) {
     return fail(JG_ERR_CUDA, std::string(cudaGetErrorName(e)) + ": " + op + ": " + cudaGetErrorString(e));
 }
 
-// Devices visible to the process, asked once (0 without a driver).
+// The error cudaGetDeviceCount gave, if any (cudaSuccess otherwise); set once, with the count.
+inline cudaError_t& device_count_error() {
+    static cudaError_t e = cudaSuccess;
+    return e;
+}
+
+// Devices visible to the process, asked once (0 without a driver; device_count_error() says why).
 inline int device_count() {
     static const int count = [] {
         int n = 0;
-        if (cudaGetDeviceCount(&n) != cudaSuccess) {
+        cudaError_t e = cudaGetDeviceCount(&n);
+        if (e != cudaSuccess) {
             cudaGetLastError();
+            device_count_error() = e;
             n = 0;
         }
         return n;

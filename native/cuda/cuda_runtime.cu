@@ -302,6 +302,21 @@ int jg_cuda_emulated_gemm(int, int, int64_t, int64_t, int64_t, int64_t, int64_t,
 
 int jg_cuda_device_count(void) { return device_count(); }
 
+const char* jg_cuda_init_error(void) {
+    static std::string text;
+    device_count();
+    const cudaError_t e = device_count_error();
+    if (e == cudaSuccess) return "";
+    int driver = 0, runtime = 0;
+    if (cudaDriverGetVersion(&driver) != cudaSuccess) driver = 0;
+    if (cudaRuntimeGetVersion(&runtime) != cudaSuccess) runtime = 0;
+    cudaGetLastError();
+    auto version = [](int v) { return v == 0 ? std::string("none") : std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10); };
+    text = std::string(cudaGetErrorName(e)) + " (" + cudaGetErrorString(e) + "); the driver supports CUDA " + version(driver) +
+           ", jgrad's runtime is CUDA " + version(runtime);
+    return text.c_str();
+}
+
 const char* jg_cuda_device_name(int device) {
     g_name.clear();
     if (use_device("device_name", device) != JG_OK) return g_name.c_str();

@@ -7,6 +7,7 @@ extern "C" {
 
 int jg_cuda_compiled(void) { return 0; }
 int jg_cuda_device_count(void) { return 0; }
+const char* jg_cuda_init_error(void) { return ""; }
 int jg_cuda_emulated(void) { return 0; }
 int jg_cuda_emulated_gemm(int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
                           int64_t, int64_t) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <cstdlib>
 #include <string>
 #include <vector>
 #include <utility>
@@ -523,6 +524,15 @@ static void memory() {
 }
 
 int main() {
+    // the emulation playing a driver too old for the runtime: no devices, and the reason kept
+    if (const char* e = std::getenv("JGRAD_EMULATED_OLD_DRIVER"); e != nullptr && e[0] == '1') {
+        CHECK(jg_cuda_device_count() == 0);
+        const std::string why = jg_cuda_init_error();
+        CHECK(why.find("cudaErrorInsufficientDriver") != std::string::npos);
+        CHECK(why.find("driver supports CUDA 12.4") != std::string::npos && why.find("runtime is CUDA 13.0") != std::string::npos);
+        std::printf("old driver: %s\n", why.c_str());
+        return failures == 0 ? 0 : 1;
+    }
     if (!jg_cuda_compiled() || jg_cuda_device_count() == 0) {
         std::printf("SKIP: no CUDA device (%s)\n", jg_cuda_compiled() ? "none visible" : "library built without CUDA");
         return 77;

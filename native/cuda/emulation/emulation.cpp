@@ -293,8 +293,28 @@ void warp_exchange(const void* mine, void* theirs, size_t bytes, int src_lane) {
 
 using namespace jg::emu;
 
+// JGRAD_EMULATED_OLD_DRIVER=1 plays a machine whose driver is too old for the runtime.
+static bool old_driver() {
+    const char* e = std::getenv("JGRAD_EMULATED_OLD_DRIVER");
+    return e != nullptr && e[0] == '1';
+}
+
 cudaError_t cudaGetDeviceCount(int* count) {
+    if (old_driver()) {
+        *count = 0;
+        return set_error(cudaErrorInsufficientDriver);
+    }
     *count = emulated_devices();
+    return cudaSuccess;
+}
+
+cudaError_t cudaDriverGetVersion(int* version) {
+    *version = old_driver() ? 12040 : 13000;
+    return cudaSuccess;
+}
+
+cudaError_t cudaRuntimeGetVersion(int* version) {
+    *version = 13000;
     return cudaSuccess;
 }
 
@@ -322,6 +342,7 @@ const char* cudaGetErrorName(cudaError_t e) {
         case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
         case cudaErrorInvalidConfiguration: return "cudaErrorInvalidConfiguration";
         case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
+        case cudaErrorInsufficientDriver: return "cudaErrorInsufficientDriver";
         case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
     }
     return "cudaErrorUnknown";
@@ -334,6 +355,7 @@ const char* cudaGetErrorString(cudaError_t e) {
         case cudaErrorMemoryAllocation: return "out of memory";
         case cudaErrorInvalidConfiguration: return "invalid configuration argument";
         case cudaErrorInvalidDevice: return "invalid device ordinal";
+        case cudaErrorInsufficientDriver: return "CUDA driver version is insufficient for CUDA runtime version";
         case cudaErrorLaunchFailure:
             return "unspecified launch failure (emulation: threads of a block deadlocked at a barrier, or some blocks reached "
                    "barriers that the first block did not)";

@@ -236,6 +236,9 @@ int jg_cuda_emulated_gemm(int device, int dtype, int64_t count, int64_t m, int64
                           int64_t a_cs, int64_t a_bs, int64_t b, int64_t b_rs, int64_t b_cs, int64_t b_bs, int64_t c);
 /* Devices usable by this process; 0 without a driver or device. Never fails. */
 int jg_cuda_device_count(void);
+/* Why jg_cuda_device_count is 0 when the runtime said so ("" when it found devices, or none
+ * without an error): the CUDA error with the driver's and the runtime's CUDA versions. */
+const char* jg_cuda_init_error(void);
 /* The device's name, or an empty string with jg_last_error() set. */
 const char* jg_cuda_device_name(int device);
 /* free_total[0] = free bytes, free_total[1] = total bytes */

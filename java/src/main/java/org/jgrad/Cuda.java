@@ -59,7 +59,11 @@ public final class Cuda {
     static String unavailableReason(Device d) {
         if (!isCompiled()) return "jgrad was built without CUDA";
         int n = deviceCount();
-        if (n == 0) return "no CUDA device was found (no NVIDIA driver, or no GPU visible to this process)";
+        if (n == 0) {
+            String err = JgradNative.jg_cuda_init_error().getString();
+            if (!err.isEmpty()) return "the CUDA runtime found no usable device: " + err + "; jgrad needs an NVIDIA driver of version 580 or later (CUDA 13)";
+            return "no CUDA device was found (no NVIDIA driver, or no GPU visible to this process)";
+        }
         if (d.index() >= n) return "only " + n + " CUDA device(s) exist (cuda:0.." + "cuda:" + (n - 1) + ")";
         return null;
     }
