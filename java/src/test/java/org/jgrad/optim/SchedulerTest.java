@@ -127,4 +127,45 @@ class SchedulerTest {
         assertEquals(0.1, lr(up), 1e-15);
         assertThrows(IllegalArgumentException.class, () -> new ReduceLROnPlateau(up, ReduceLROnPlateau.options().factor(1)));
     }
+
+    /** A plateau scheduler restored mid-run continues as the uninterrupted one (its counters travel in its state dict). */
+    @Test
+    void plateauStateDictResumesTheCounters() {
+        double[] metrics = {1.0, 0.9, 0.95, 0.92, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.95};
+        SGD a = sgd(1);
+        ReduceLROnPlateau full = new ReduceLROnPlateau(a, ReduceLROnPlateau.options().patience(2).factor(0.5).cooldown(1));
+        double[] want = new double[metrics.length];
+        for (int i = 0; i < metrics.length; i++) {
+            full.step(metrics[i]);
+            want[i] = lr(a);
+        }
+        SGD b = sgd(1);
+        ReduceLROnPlateau first = new ReduceLROnPlateau(b, ReduceLROnPlateau.options().patience(2).factor(0.5).cooldown(1));
+        for (int i = 0; i < 5; i++) first.step(metrics[i]);
+        java.util.Map<String, Double> state = first.stateDict();
+        assertEquals(0.9, state.get("best"), 0);
+        ReduceLROnPlateau second = new ReduceLROnPlateau(b, ReduceLROnPlateau.options().patience(2).factor(0.5).cooldown(1));
+        second.loadStateDict(state);
+        for (int i = 5; i < metrics.length; i++) {
+            second.step(metrics[i]);
+            assertEquals(want[i], lr(b), 1e-15, "after metric " + i);
+        }
+        assertThrows(IllegalArgumentException.class, () -> second.loadStateDict(java.util.Map.of("best", 1.0)));
+    }
+
+    /** A closed-form scheduler restored mid-run sets the rate of its epoch. */
+    @Test
+    void closedFormStateDictRestoresTheEpoch() {
+        SGD a = sgd(1);
+        CosineAnnealingLR c = new CosineAnnealingLR(a, 10);
+        for (int e = 0; e < 4; e++) c.step();
+        SGD b = sgd(1);
+        CosineAnnealingLR d = new CosineAnnealingLR(b, 10);
+        d.loadStateDict(c.stateDict());
+        assertEquals(4, d.lastEpoch());
+        assertEquals(lr(a), lr(b), 0);
+        c.step();
+        d.step();
+        assertEquals(lr(a), lr(b), 0);
+    }
 }
