@@ -189,39 +189,14 @@ void softmax_backward_rows(bool log, int64_t rows, int64_t cols, T* dx, const T*
 template <class T>
 void layer_norm_rows(int64_t rows, int64_t k, double eps, T* y, T* mean, T* rstd, const T* x, const T* w, const T* b) {
     parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(k, 1)), [&](int64_t lo, int64_t hi) {
-        for (int64_t r = lo; r < hi; ++r) {
-            const T* xr = x + r * k;
-            double s = 0;
-            for (int64_t j = 0; j < k; ++j) s += xr[j];
-            const double m = s / k;
-            double v = 0;
-            for (int64_t j = 0; j < k; ++j) v += (xr[j] - m) * (xr[j] - m);
-            const T mt = static_cast<T>(m), rt = static_cast<T>(ops::layer_norm_rstd(v / k, eps));
-            mean[r] = mt;
-            rstd[r] = rt;
-            T* yr = y + r * k;
-            for (int64_t j = 0; j < k; ++j) yr[j] = ops::layer_norm_out(xr[j], mt, rt, w, b, j);
-        }
+        for (int64_t r = lo; r < hi; ++r) ops::layer_norm_row(k, eps, x + r * k, w, b, y + r * k, mean[r], rstd[r]);
     });
 }
 
 template <class T>
 void layer_norm_backward_rows(int64_t rows, int64_t k, T* dx, const T* dy, const T* x, const T* mean, const T* rstd, const T* w) {
     parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(k, 1)), [&](int64_t lo, int64_t hi) {
-        for (int64_t r = lo; r < hi; ++r) {
-            const T* xr = x + r * k;
-            const T* gr = dy + r * k;
-            const T mt = mean[r], rt = rstd[r];
-            double a = 0, c = 0;
-            for (int64_t j = 0; j < k; ++j) {
-                const T g = ops::layer_norm_g(gr[j], w, j);
-                a += g;
-                c += static_cast<double>(g) * ops::layer_norm_xhat(xr[j], mt, rt);
-            }
-            const T a_k = static_cast<T>(a / k), c_k = static_cast<T>(c / k);
-            T* dr = dx + r * k;
-            for (int64_t j = 0; j < k; ++j) dr[j] = ops::layer_norm_dx(ops::layer_norm_g(gr[j], w, j), ops::layer_norm_xhat(xr[j], mt, rt), rt, a_k, c_k);
-        }
+        for (int64_t r = lo; r < hi; ++r) ops::layer_norm_backward_row(k, x + r * k, dy + r * k, mean[r], rstd[r], w, dx + r * k);
     });
 }
 

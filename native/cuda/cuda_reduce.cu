@@ -416,7 +416,7 @@ __global__ void nll_backward(int64_t n, int64_t cols, const int64_t* target, int
 
 // A block per row needs the row count to fit a grid's x dimension.
 // ---- layer normalisation (ops/layer_norm.h): a block per row, or a thread per short row ----
-template <class T> __device__ void layer_norm_stats_out(int64_t k, double s, double v, double eps, T* mean, T* rstd, T& mt, T& rt) {
+template <class T> __device__ void layer_norm_stats(int64_t k, double s, double v, double eps, T& mt, T& rt) {
     mt = static_cast<T>(s / k);
     rt = static_cast<T>(ops::layer_norm_rstd(v / k, eps));
 }
@@ -431,26 +431,15 @@ template <class T> __global__ void layer_norm_rows(int64_t k, double eps, T* y, 
     for (int64_t j = threadIdx.x; j < k; j += blockDim.x) v += (xr[j] - m) * (xr[j] - m);
     v = block_sum(v);
     T mt, rt;
-    layer_norm_stats_out(k, s, v, eps, mean, rstd, mt, rt);
+    layer_norm_stats(k, s, v, eps, mt, rt);
     if (threadIdx.x == 0) mean[blockIdx.x] = mt, rstd[blockIdx.x] = rt;
     T* yr = y + blockIdx.x * k;
     for (int64_t j = threadIdx.x; j < k; j += blockDim.x) yr[j] = ops::layer_norm_out(xr[j], mt, rt, w, b, j);
 }
 
 template <class T> __global__ void layer_norm_short(int64_t rows, int64_t k, double eps, T* y, T* mean, T* rstd, const T* x, const T* w, const T* b) {
-    for (int64_t r = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; r < rows; r += int64_t(blockDim.x) * gridDim.x) {
-        const T* xr = x + r * k;
-        double s = 0;
-        for (int64_t j = 0; j < k; ++j) s += xr[j];
-        const double m = s / k;
-        double v = 0;
-        for (int64_t j = 0; j < k; ++j) v += (xr[j] - m) * (xr[j] - m);
-        T mt, rt;
-        layer_norm_stats_out(k, s, v, eps, mean, rstd, mt, rt);
-        mean[r] = mt, rstd[r] = rt;
-        T* yr = y + r * k;
-        for (int64_t j = 0; j < k; ++j) yr[j] = ops::layer_norm_out(xr[j], mt, rt, w, b, j);
-    }
+    for (int64_t r = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; r < rows; r += int64_t(blockDim.x) * gridDim.x)
+        ops::layer_norm_row(k, eps, x + r * k, w, b, y + r * k, mean[r], rstd[r]);
 }
 
 template <class T>
@@ -474,20 +463,8 @@ __global__ void layer_norm_backward_rows(int64_t k, T* dx, const T* dy, const T*
 
 template <class T>
 __global__ void layer_norm_backward_short(int64_t rows, int64_t k, T* dx, const T* dy, const T* x, const T* mean, const T* rstd, const T* w) {
-    for (int64_t r = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; r < rows; r += int64_t(blockDim.x) * gridDim.x) {
-        const T* xr = x + r * k;
-        const T* gr = dy + r * k;
-        const T mt = mean[r], rt = rstd[r];
-        double a = 0, c = 0;
-        for (int64_t j = 0; j < k; ++j) {
-            const T g = ops::layer_norm_g(gr[j], w, j);
-            a += g;
-            c += static_cast<double>(g) * ops::layer_norm_xhat(xr[j], mt, rt);
-        }
-        const T a_k = static_cast<T>(a / k), c_k = static_cast<T>(c / k);
-        T* dr = dx + r * k;
-        for (int64_t j = 0; j < k; ++j) dr[j] = ops::layer_norm_dx(ops::layer_norm_g(gr[j], w, j), ops::layer_norm_xhat(xr[j], mt, rt), rt, a_k, c_k);
-    }
+    for (int64_t r = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; r < rows; r += int64_t(blockDim.x) * gridDim.x)
+        ops::layer_norm_backward_row(k, x + r * k, dy + r * k, mean[r], rstd[r], w, dx + r * k);
 }
 
 int too_many_rows(const char* op, int64_t rows) {

@@ -28,5 +28,28 @@ template <class T> JG_HD T layer_norm_g(T dy, const T* w, int64_t j) { return w 
 template <class T> JG_HD T layer_norm_xhat(T x, T mean, T rstd) { return (x - mean) * rstd; }
 template <class T> JG_HD T layer_norm_dx(T g, T xhat, T rstd, T a_k, T c_k) { return rstd * (g - a_k - xhat * c_k); }
 
+// One whole row, in order: the CPU's loop and the GPU's thread-per-row kernel.
+template <class T> JG_HD void layer_norm_row(int64_t k, double eps, const T* xr, const T* w, const T* b, T* yr, T& mean, T& rstd) {
+    double s = 0;
+    for (int64_t j = 0; j < k; ++j) s += xr[j];
+    const double m = s / k;
+    double v = 0;
+    for (int64_t j = 0; j < k; ++j) v += (xr[j] - m) * (xr[j] - m);
+    mean = static_cast<T>(m);
+    rstd = static_cast<T>(layer_norm_rstd(v / k, eps));
+    for (int64_t j = 0; j < k; ++j) yr[j] = layer_norm_out(xr[j], mean, rstd, w, b, j);
+}
+
+template <class T> JG_HD void layer_norm_backward_row(int64_t k, const T* xr, const T* gr, T mean, T rstd, const T* w, T* dr) {
+    double a = 0, c = 0;
+    for (int64_t j = 0; j < k; ++j) {
+        const T g = layer_norm_g(gr[j], w, j);
+        a += g;
+        c += static_cast<double>(g) * layer_norm_xhat(xr[j], mean, rstd);
+    }
+    const T a_k = static_cast<T>(a / k), c_k = static_cast<T>(c / k);
+    for (int64_t j = 0; j < k; ++j) dr[j] = layer_norm_dx(layer_norm_g(gr[j], w, j), layer_norm_xhat(xr[j], mean, rstd), rstd, a_k, c_k);
+}
+
 }  // namespace ops
 }  // namespace jg

@@ -206,22 +206,20 @@ final class Composite {
             throw new IllegalArgumentException("embedding: weight must be [numEmbeddings, embeddingDim], got shape " + Shapes.str(weight.shape));
         long v = weight.shape[0];
         if (paddingIdx >= v) throw new IllegalArgumentException("embedding: paddingIdx " + paddingIdx + " is outside 0.." + (v - 1));
+        long[] shape = Arrays.copyOf(indices.shape, indices.shape.length + 1);
+        shape[indices.shape.length] = weight.shape[1];
         try (Scope scope = Scope.open()) {
             Tensor flat = indices.reshape(indices.numel);
             Tensor rows = flat.device.equals(weight.device) ? flat : flat.to(weight.device);
+            Tensor picked = weight.indexSelect(0, rows);
+            Tensor out = picked;
             if (paddingIdx >= 0 && weight.requiresGrad && GradMode.enabled()) {
+                // padding rows keep their value but lose their gradient path; the others go through indexSelect
                 Tensor keep = rows.ne((double) paddingIdx).to(weight.dtype).unsqueeze(1);
-                Tensor picked = weight.indexSelect(0, rows);
                 Tensor frozen = Autograd.withoutGrad(() -> picked.detach().mul(keep.rsub(1.0)));
-                // padding rows: their value without a gradient path; the others through indexSelect
-                Tensor out = picked.mul(keep).add(frozen);
-                long[] shape = Arrays.copyOf(indices.shape, indices.shape.length + 1);
-                shape[indices.shape.length] = weight.shape[1];
-                return scope.keep(out.reshape(shape).contiguous());
+                out = picked.mul(keep).add(frozen);
             }
-            long[] shape = Arrays.copyOf(indices.shape, indices.shape.length + 1);
-            shape[indices.shape.length] = weight.shape[1];
-            return scope.keep(weight.indexSelect(0, rows).reshape(shape).contiguous());
+            return scope.keep(out.reshape(shape));
         }
     }
 }

@@ -52,9 +52,11 @@ public final class Normalization {
             Tensor x2 = xs.reshape(rows, k), g2 = g.reshape(rows, k), m2 = ms.reshape(rows, 1), r2 = rs.reshape(rows, 1);
             Tensor w2 = ws == null ? null : ws.reshape(1, k);
             Tensor[] grads = new Tensor[inputs.size()];
-            Tensor xhat = x2.sub(m2).mul(r2);
+            boolean fused = !GradMode.enabled();
+            // x̂ only where it is used: the recorded dx, and dw
+            Tensor xhat = !fused && ctx.needsInputGrad(0) || wi >= 0 && ctx.needsInputGrad(wi) ? x2.sub(m2).mul(r2) : null;
             if (ctx.needsInputGrad(0)) {
-                if (!GradMode.enabled()) {
+                if (fused) {
                     Tensor gc = dense(g), wc = dense(ws), xd = dense(xs);
                     Tensor dx = Tensor.empty(xs.shape, xs.dtype, xs.device);
                     Kernels.layerNormBackward(dx, gc, xd, ms, rs, wc, rows, k);

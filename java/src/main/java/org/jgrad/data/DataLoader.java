@@ -274,17 +274,17 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
             try (Scope scope = Scope.open()) {
                 for (int i = from; i < to; i++) samples.add(dataset.get(order[i]));
                 batch = collate.apply(samples);
-                keepAll(scope, batch);
+                forEachTensor(batch, scope::keep);
             }
         }
         return device == null ? batch : toDevice(batch);
     }
 
-    private static void keepAll(Scope scope, Object batch) {
-        if (batch instanceof Tensor) scope.keep((Tensor) batch);
-        else if (batch instanceof Tensor[]) scope.keep((Tensor[]) batch);
-        else if (batch instanceof Iterable) for (Object o : (Iterable<?>) batch) keepAll(scope, o);
-        else if (batch instanceof Object[]) for (Object o : (Object[]) batch) keepAll(scope, o);
+    /** Every tensor of a batch: a Tensor, a Tensor[], or iterables and arrays of them. */
+    private static void forEachTensor(Object batch, java.util.function.Consumer<Tensor> f) {
+        if (batch instanceof Tensor) f.accept((Tensor) batch);
+        else if (batch instanceof Iterable) for (Object o : (Iterable<?>) batch) forEachTensor(o, f);
+        else if (batch instanceof Object[]) for (Object o : (Object[]) batch) forEachTensor(o, f);
     }
 
     @SuppressWarnings("unchecked")
@@ -314,17 +314,7 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
     }
 
     private static void release(Object batch) {
-        if (batch instanceof Tensor) ((Tensor) batch).close();
-        else if (batch instanceof Tensor[]) for (Tensor t : (Tensor[]) batch) t.close();
-        else if (batch instanceof Iterable) for (Object o : (Iterable<?>) batch) release(o);
-        else if (batch instanceof Object[]) for (Object o : (Object[]) batch) release(o);
-    }
-
-    private static void adopt(Object batch) {
-        if (batch instanceof Tensor) Scope.adopt((Tensor) batch);
-        else if (batch instanceof Tensor[]) for (Tensor t : (Tensor[]) batch) Scope.adopt(t);
-        else if (batch instanceof Iterable) for (Object o : (Iterable<?>) batch) adopt(o);
-        else if (batch instanceof Object[]) for (Object o : (Object[]) batch) adopt(o);
+        forEachTensor(batch, Tensor::close);
     }
 
     /** The default collate: stacks tensors, or each field of tensor arrays, along a new first dimension. */
@@ -452,7 +442,7 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
                 if (b == END) throw new NoSuchElementException("DataLoader: epoch " + epoch + " ended early");
             }
             served++;
-            adopt(b);
+            forEachTensor(b, Scope::adopt);
             lastGiven = b;
             return (B) b;
         }

@@ -92,9 +92,9 @@ public final class Functional {
     }
 
     /** crossEntropy (ce) or nllLoss of [N, C] or [C] scores: the row losses of {@link RowLosses}, reduced. */
-    private static Tensor classLoss(boolean ce, Tensor scores, Tensor target, Reduction reduction, boolean useIgnore, long ignore) {
-        String op = ce ? "crossEntropy" : "nllLoss";
-        floating(op, ce ? "logits" : "input", scores);
+    /** The input [N, C] with target [N], or [C] with a 0-dim target; the target INT64. */
+    private static void checkClassTarget(String op, String what, Tensor scores, Tensor target) {
+        floating(op, what, scores);
         if (target.dtype() != DType.INT64) {
             throw new IllegalArgumentException(op + ": target must hold INT64 class indices, got " + target.dtype() + " (shape "
                     + Arrays.toString(target.shape()) + "); build it with Tensor.of(new long[] {...})");
@@ -104,6 +104,12 @@ public final class Functional {
             throw new IllegalArgumentException(op + ": input shape " + Arrays.toString(scores.shape()) + " and target shape "
                     + Arrays.toString(target.shape()) + " do not fit; expected input [N, C] with target [N], or input [C] with a 0-dim target");
         }
+    }
+
+    private static Tensor classLoss(boolean ce, Tensor scores, Tensor target, Reduction reduction, boolean useIgnore, long ignore) {
+        String op = ce ? "crossEntropy" : "nllLoss";
+        checkClassTarget(op, ce ? "logits" : "input", scores, target);
+        boolean batched = scores.dim() == 2;
         try (Scope scope = Scope.open()) {
             Tensor x = batched ? scores : scores.unsqueeze(0);
             Tensor t = batched ? target : target.reshape(1);
@@ -172,7 +178,7 @@ public final class Functional {
         floating("crossEntropy", "logits", logits);
         classWeight("crossEntropy", weight, logits);
         if (weight == null && labelSmoothing == 0) return classLoss(true, logits, target, reduction, true, ignoreIndex);
-        classLoss(true, logits, target, Reduction.NONE, true, ignoreIndex).close();  // the shape and target checks
+        checkClassTarget("crossEntropy", "logits", logits, target);
         try (Scope scope = Scope.open()) {
             boolean batched = logits.dim() == 2;
             Tensor x = batched ? logits : logits.unsqueeze(0);
@@ -224,7 +230,7 @@ public final class Functional {
         floating("nllLoss", "input", logProbs);
         classWeight("nllLoss", weight, logProbs);
         if (weight == null) return classLoss(false, logProbs, target, reduction, true, ignoreIndex);
-        classLoss(false, logProbs, target, Reduction.NONE, true, ignoreIndex).close();  // the shape and target checks
+        checkClassTarget("nllLoss", "input", logProbs, target);
         try (Scope scope = Scope.open()) {
             boolean batched = logProbs.dim() == 2;
             Tensor x = batched ? logProbs : logProbs.unsqueeze(0);
