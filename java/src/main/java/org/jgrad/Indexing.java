@@ -196,10 +196,15 @@ final class Indexing {
                 throw new IllegalArgumentException("cat: tensor " + i + " has shape " + Shapes.str(t.shape) + " but tensor 0 has shape "
                         + Shapes.str(first.shape) + "; sizes must match except in dim " + d);
             }
+            if (total > Long.MAX_VALUE - t.shape[d]) {
+                throw new IllegalArgumentException("cat: the sizes of dim " + d + " of tensors 0.." + i + " (the last of shape "
+                        + Shapes.str(t.shape) + ") add up past 2^63 - 1; no tensor can have this shape");
+            }
             total += t.shape[d];
         }
         long[] outShape = first.shape.clone();
         outShape[d] = total;
+        Shapes.numel("cat", outShape);
         Tensor out = Tensor.empty(outShape, dt, first.device);
         long off = 0;
         List<Tensor> inputs = new ArrayList<>();

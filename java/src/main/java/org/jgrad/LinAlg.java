@@ -82,6 +82,7 @@ final class LinAlg {
         long[] outShape = Arrays.copyOf(batch, nbatch + 2);
         outShape[nbatch] = m;
         outShape[nbatch + 1] = n;
+        Shapes.numel("matmul", outShape);
         Tensor out = Tensor.empty(outShape, a.dtype, a.device);
         long count = Shapes.numel(batch);
         long[] aShapeB = Arrays.copyOf(a.shape, na - 2), bShapeB = Arrays.copyOf(b.shape, nb - 2);

@@ -190,6 +190,44 @@ final class Ops {
         }
     }
 
+    /**
+     * Refuses to write into a tensor in which two elements share memory (an expanded view, or a
+     * view of one): which of the writes lands would depend on thread timing on the CPU and the GPU.
+     */
+    static void checkWritable(String op, Tensor dst) {
+        if (Shapes.selfOverlapping(dst.shape, dst.strides)) {
+            throw new IllegalArgumentException(op + ": the destination (shape " + Shapes.str(dst.shape) + ", strides "
+                    + Shapes.str(dst.strides) + ") has elements that share memory, as an expanded view does, so a write "
+                    + "to it is ambiguous; write into a dense tensor (clone() or contiguous() makes one)");
+        }
+    }
+
+    /**
+     * True when src, read as if broadcast to dst's shape, shares memory with dst other than element
+     * for element (same first element and the same stride on every dim): an elementwise write would
+     * then change source elements that are still to be read. Conservative: it compares the memory
+     * ranges, so two interleaved views that never touch count as overlapping too.
+     */
+    static boolean partlyOverlaps(Tensor dst, Tensor src) {
+        if (dst.storage != src.storage) return false;
+        long[] srcStrides = Shapes.expandStrides(src.shape, src.strides, dst.shape);
+        long dLast = Shapes.extent(dst.shape, dst.strides), sLast = Shapes.extent(dst.shape, srcStrides);
+        if (dLast < 0 || sLast < 0) return false;
+        long d0 = dst.offset * dst.dtype.size, s0 = src.offset * src.dtype.size;
+        long d1 = d0 + (dLast + 1) * dst.dtype.size, s1 = s0 + (sLast + 1) * src.dtype.size;
+        if (d1 <= s0 || s1 <= d0) return false;
+        if (d0 != s0 || dst.dtype.size != src.dtype.size) return true;
+        for (int d = 0; d < dst.shape.length; d++) {
+            if (dst.shape[d] > 1 && dst.strides[d] != srcStrides[d]) return true;
+        }
+        return false;
+    }
+
+    /** src itself, or a dense copy of it when it partly overlaps dst (the caller closes a copy). */
+    static Tensor unaliased(Tensor dst, Tensor src) {
+        return partlyOverlaps(dst, src) ? Autograd.withoutGrad(() -> Kernels.contiguousCopy(src, src.dtype)) : src;
+    }
+
     static Tensor inPlace(BinaryOp op, Tensor self, Tensor other) {
         String name = op.opName + "InPlace";
         checkInPlace(name, self);
@@ -204,8 +242,11 @@ final class Ops {
             throw new IllegalArgumentException(name + ": result type " + DType.promote(self.dtype, other.dtype)
                     + " cannot be written into a tensor of dtype " + self.dtype);
         }
+        checkWritable(name, self);
         try (var off = Autograd.noGrad()) {
-            Tensor o = other.to(self.dtype);
+            Tensor converted = other.to(self.dtype);
+            Tensor o = unaliased(self, converted);
+            if (o != converted && converted != other) converted.close();
             long[] geom = Shapes.geom(shape, self.strides, self.strides, Shapes.expandStrides(o.shape, o.strides, shape));
             Kernels.binaryInto(name, op.code, self.dtype, self, self, o, geom, 0, 0);
             if (o != other) o.close();

@@ -8,10 +8,42 @@ final class Shapes {
 
     static final long[] SCALAR = new long[0];
 
+    /** The element count of a shape already checked by {@link #numel(String, long[])} at its op. */
     static long numel(long[] shape) {
+        return numel("tensor", shape);
+    }
+
+    /**
+     * The element count of a shape, refusing one whose sizes (zeros counted as ones, so that every
+     * contiguous stride is representable too) multiply past 2^63 - 1: the product would wrap and the
+     * tensor would silently hold the wrong number of elements.
+     */
+    static long numel(String op, long[] shape) {
         long n = 1;
-        for (long s : shape) n *= s;
-        return n;
+        boolean empty = false;
+        for (long s : shape) {
+            if (s == 0) {
+                empty = true;
+            } else if (s > 1) {
+                if (n > Long.MAX_VALUE / s) throw tooLarge(op, shape);
+                n *= s;
+            }
+        }
+        return empty ? 0 : n;
+    }
+
+    /** The byte count of {@code numel} elements of {@code dtype}, refusing one past 2^63 - 1. */
+    static long byteCount(String op, long numel, DType dtype, long[] shape) {
+        if (numel > Long.MAX_VALUE / dtype.size) {
+            throw new IllegalArgumentException(op + ": a " + dtype + " tensor of shape " + str(shape) + " (" + numel
+                    + " elements) would need more than 2^63 - 1 bytes");
+        }
+        return numel * dtype.size;
+    }
+
+    private static IllegalArgumentException tooLarge(String op, long[] shape) {
+        return new IllegalArgumentException(op + ": shape " + str(shape) + " has more elements than 2^63 - 1 (the product of its sizes"
+                + " overflows a 64-bit count); no tensor can have this shape");
     }
 
     static long[] contiguousStrides(long[] shape) {
@@ -41,6 +73,7 @@ final class Shapes {
         for (long s : shape) {
             if (s < 0) throw new IllegalArgumentException(op + ": invalid shape " + str(shape) + ": sizes must be >= 0");
         }
+        numel(op, shape);
         return shape.clone();
     }
 
@@ -59,6 +92,7 @@ final class Shapes {
             }
             out[i] = da == 1 ? db : da;
         }
+        numel(op + " (broadcasting " + str(a) + " with " + str(b) + ")", out);
         return out;
     }
 
@@ -71,6 +105,39 @@ final class Shapes {
             else out[i] = shape[i - off] == 1 && target[i] != 1 ? 0 : strides[i - off];
         }
         return out;
+    }
+
+    /**
+     * True unless every element of the layout has its own memory: with the dims of size > 1 in
+     * increasing stride, each stride must pass the farthest element the smaller dims reach. Exact for
+     * every view jgrad's ops make (slices, transposes, permutes, reshapes, expands); an expanded dim
+     * (stride 0) always overlaps.
+     */
+    static boolean selfOverlapping(long[] shape, long[] strides) {
+        int n = 0;
+        long[][] dims = new long[shape.length][];
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 0) return false;
+            if (shape[d] > 1) dims[n++] = new long[] {strides[d], shape[d]};
+        }
+        if (n == 0) return false;
+        if (n > 1) Arrays.sort(dims, 0, n, (x, y) -> Long.compare(x[0], y[0]));
+        long reach = 0;
+        for (int i = 0; i < n; i++) {
+            if (dims[i][0] <= reach) return true;
+            reach += (dims[i][1] - 1) * dims[i][0];
+        }
+        return false;
+    }
+
+    /** The last element offset a layout reaches from its first (-1 when it has no elements). */
+    static long extent(long[] shape, long[] strides) {
+        long reach = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 0) return -1;
+            reach += (shape[d] - 1) * strides[d];
+        }
+        return reach;
     }
 
     static int normDim(String op, int dim, int ndim) {

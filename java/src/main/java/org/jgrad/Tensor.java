@@ -93,8 +93,8 @@ public final class Tensor implements AutoCloseable {
 
     /** Allocates an uninitialised contiguous tensor. */
     static Tensor empty(long[] shape, DType dtype, Device device) {
-        long n = Shapes.numel(shape);
-        Storage st = Storage.allocate(Math.max(n * dtype.size, 1), device);
+        long bytes = Shapes.byteCount("allocation", Shapes.numel(shape), dtype, shape);
+        Storage st = Storage.allocate(Math.max(bytes, 1), device);
         return new Tensor(st, dtype, shape, Shapes.contiguousStrides(shape), 0);
     }
 
@@ -415,9 +415,9 @@ public final class Tensor implements AutoCloseable {
      */
     public void writeBytes(java.nio.channels.WritableByteChannel out) throws java.io.IOException {
         requireLittleEndian("Tensor.writeBytes");
+        long total = Shapes.byteCount("Tensor.writeBytes", numel, dtype, shape);
         Tensor d = dense(dtype);
         try {
-            long total = numel * dtype.byteSize();
             java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect((int) Math.min(IO_CHUNK, Math.max(1, total)));
             BytePointer view = new BytePointer(buf);
             for (long done = 0; done < total; ) {
@@ -443,7 +443,7 @@ public final class Tensor implements AutoCloseable {
         requireLittleEndian("Tensor.readBytes");
         Tensor t = empty(Shapes.checkShape("Tensor.readBytes", shape), dtype, Device.CPU);
         try {
-            long total = Math.multiplyExact(t.numel, (long) dtype.byteSize());
+            long total = t.numel * dtype.byteSize();
             java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect((int) Math.min(IO_CHUNK, Math.max(1, total)));
             BytePointer view = new BytePointer(buf);
             for (long done = 0; done < total; ) {
@@ -834,6 +834,7 @@ public final class Tensor implements AutoCloseable {
     /** Sets every element to {@code value}. */
     public Tensor fillInPlace(double value) {
         Ops.checkInPlace("fillInPlace", this);
+        Ops.checkWritable("fillInPlace", this);
         Kernels.fill(this, value);
         storage.bumpVersion();
         return this;
@@ -846,7 +847,13 @@ public final class Tensor implements AutoCloseable {
         if (!Arrays.equals(Shapes.broadcast("copyInPlace", shape, src.shape), shape)) {
             throw new IllegalArgumentException("copyInPlace: source shape " + Shapes.str(src.shape) + " does not broadcast to " + Shapes.str(shape));
         }
-        Kernels.copy(this, src);
+        Ops.checkWritable("copyInPlace", this);
+        Tensor s = Ops.unaliased(this, src);
+        try {
+            Kernels.copy(this, s);
+        } finally {
+            if (s != src) s.close();
+        }
         storage.bumpVersion();
         return this;
     }

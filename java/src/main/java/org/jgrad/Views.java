@@ -39,17 +39,17 @@ final class Views {
     private static long[] inferShape(String op, long[] shape, long numel, long[] from) {
         long[] s = shape.clone();
         int infer = -1;
-        long known = 1;
         for (int i = 0; i < s.length; i++) {
             if (s[i] == -1) {
                 if (infer >= 0) throw new IllegalArgumentException(op + ": only one dim can be -1, got " + Shapes.str(shape));
                 infer = i;
             } else if (s[i] < 0) {
                 throw new IllegalArgumentException(op + ": invalid size " + s[i] + " in shape " + Shapes.str(shape));
-            } else {
-                known *= s[i];
             }
         }
+        long[] given = s.clone();
+        if (infer >= 0) given[infer] = 1;
+        long known = Shapes.numel(op, given);
         if (infer >= 0) {
             if (known == 0 || numel % known != 0) {
                 throw new IllegalArgumentException(op + ": shape " + Shapes.str(shape) + " is invalid for input of shape "
@@ -197,6 +197,7 @@ final class Views {
                         + " cannot expand to " + want + " (target " + Shapes.str(sizes) + "); only dims of size 1 can expand");
             }
         }
+        Shapes.numel("expand", shape);
         Tensor y = x.view(shape, strides, x.offset);
         long[] in = x.shape;
         return recordView(x, y, "ExpandBackward0", (ctx, g) -> new Tensor[] {Ops.sumToShape(g, in)});

@@ -574,4 +574,14 @@ class CudaTest {
         }
         assertClose(losses[0], losses[1], 1e-10, "loss per step");
     }
+
+    @Test
+    void overlappingSourcesReadTheirOldValues() {
+        InPlaceTest.overlappingSourcesReadTheirOldValues(D);
+    }
+
+    @Test
+    void selfOverlappingDestinationsAreRefused() {
+        InPlaceTest.selfOverlappingDestinationsAreRefused(D);
+    }
 }
