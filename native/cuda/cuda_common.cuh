@@ -134,6 +134,8 @@ inline bool fits32(int ndim, const int64_t* sizes, const int64_t* strides) {
 // Launch blocking (Cuda.setLaunchBlocking, or JGRAD_CUDA_LAUNCH_BLOCKING=1 in the environment):
 // every launch waits for its kernel and reports what it found, at the op that queued it.
 bool launch_blocking();
+// jg_cuda_set_deterministic's setting (on unless turned off).
+bool deterministic();
 int sync_after_launch(const char* op);
 
 // After a launch: a configuration or earlier asynchronous error becomes a status.

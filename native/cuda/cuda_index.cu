@@ -78,6 +78,42 @@ __global__ void scatter_add_kernel(int64_t total, G g, int dim, int64_t dim_size
     }
 }
 
+// The deterministic scatter-add: a thread per destination element (coordinate v along dim, the
+// index's coordinates elsewhere) walks the k index positions along dim in order and adds the
+// source elements whose index is v, starting from the destination's value: the CPU's loop order,
+// so the CPU's bits, every run. The threads for v = 0 report bad indices (once each position).
+template <class T>
+__global__ void scatter_add_ordered_kernel(int64_t total, IndexGeom g, int dim, int64_t dim_size, const T* src, const int64_t* index,
+                                           T* out, DeviceFault* fault) {
+    const int64_t k = g.shape[dim];
+    for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
+        int64_t f = i, oa = 0, ob = 0, oi = 0, v = 0;
+        for (int d = g.ndim - 1; d >= 0; --d) {
+            const int64_t extent = d == dim ? dim_size : g.shape[d];
+            const int64_t c = d > 0 ? f % extent : f;
+            if (d > 0) f /= extent;
+            oa += c * g.a[d];
+            if (d == dim) {
+                v = c;
+            } else {
+                ob += c * g.b[d];
+                oi += c * g.idx[d];
+            }
+        }
+        T acc = out[oa];
+        for (int64_t j = 0; j < k; ++j) {
+            int64_t w = index[oi + j * g.idx[dim]];
+            if (w < -dim_size || w >= dim_size) {
+                if (v == 0) report_fault(fault, kFaultScatterAdd, dim, w, dim_size);
+                continue;
+            }
+            if (w < 0) w += dim_size;
+            if (w == v) acc += src[ob + j * g.b[dim]];
+        }
+        out[oa] = acc;
+    }
+}
+
 // index_select / index_add over [outer, dim_size, inner] rows: a thread per element of the
 // [outer, k, inner] side.
 template <class T>
@@ -197,8 +233,19 @@ int scatter_add(int device, int dtype, int ndim, const int64_t* geom, int dim, i
     const int64_t* idx = reinterpret_cast<const int64_t*>(index);
     DeviceFault* fault = fault_record("scatter_add", device);
     if (fault == nullptr) return JG_ERR_CUDA;
-    auto run = [&](auto* tag) {
+    auto run = [&](auto* tag) -> int {
         using T = std::remove_pointer_t<decltype(tag)>;
+        if (deterministic() && !std::is_integral<T>::value) {
+            // a thread per destination element of the index's extent with dim_size along dim
+            int64_t dest = dim_size;
+            for (int d = 0; d < g.ndim; ++d)
+                if (d != dim) dest *= g.shape[d];
+            if (dim_size == 0) return fail(JG_ERR_ARGUMENT, "scatter_add: dim " + std::to_string(dim) + " of the output is empty; no index is valid");
+            if (dest == 0) return JG_OK;
+            JG_LAUNCH(scatter_add_ordered_kernel<T>, grid_for(dest), kBlock)(dest, g, dim, dim_size, reinterpret_cast<const T*>(src), idx,
+                                                                           reinterpret_cast<T*>(out), fault);
+            return check_launch("scatter_add");
+        }
         return with_geom(g, dim, dim_size, total, [&](const auto& geo) {
             JG_LAUNCH(scatter_add_kernel<T>, grid_for(total), kBlock)(total, geo, dim, dim_size, reinterpret_cast<const T*>(src), idx,
                                                                   reinterpret_cast<T*>(out), fault);

@@ -137,6 +137,12 @@ std::atomic<bool> g_launch_blocking{[] {
 
 bool launch_blocking() { return g_launch_blocking.load(std::memory_order_relaxed); }
 
+namespace {
+std::atomic<bool> g_deterministic{true};
+}  // namespace
+
+bool deterministic() { return g_deterministic.load(std::memory_order_relaxed); }
+
 int sync_after_launch(const char* op) {
     int device = 0;
     cudaError_t e = cudaGetDevice(&device);
@@ -357,5 +363,12 @@ int jg_cuda_set_launch_blocking(int on) {
 }
 
 int jg_cuda_launch_blocking(void) { return launch_blocking() ? 1 : 0; }
+
+int jg_cuda_set_deterministic(int on) {
+    jg::cuda::g_deterministic = on != 0;
+    return JG_OK;
+}
+
+int jg_cuda_deterministic(void) { return jg::cuda::deterministic() ? 1 : 0; }
 
 }

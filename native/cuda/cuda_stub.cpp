@@ -22,5 +22,7 @@ int jg_cuda_synchronize(int) { return jg::no_cuda("synchronize"); }
 int jg_cuda_set_device(int) { return jg::no_cuda("set_device"); }
 int jg_cuda_set_launch_blocking(int) { return jg::no_cuda("set_launch_blocking"); }
 int jg_cuda_launch_blocking(void) { return 0; }
+int jg_cuda_set_deterministic(int) { return jg::no_cuda("set_deterministic"); }
+int jg_cuda_deterministic(void) { return 1; }
 
 }

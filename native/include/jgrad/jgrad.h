@@ -224,7 +224,7 @@ int jg_update(int device, int rule, int dtype, int64_t n, int64_t param, int64_t
  * Work is queued on each device's default stream; only copies to the host and
  * jg_cuda_synchronize wait for it. In a library built without CUDA these answer
  * JG_ERR_UNSUPPORTED, except jg_cuda_compiled, jg_cuda_emulated, jg_cuda_device_count and
- * jg_cuda_launch_blocking, which answer 0. */
+ * jg_cuda_launch_blocking, which answer 0, and jg_cuda_deterministic, which answers 1. */
 int jg_cuda_compiled(void);
 /* 1 in the host emulation of CUDA (-DJGRAD_CUDA=EMULATE, a build for testing without a GPU): the
  * kernels run on CPU fibers, device memory is host memory, and matrix products use
@@ -251,6 +251,12 @@ int jg_cuda_synchronize(int device);
  * once (for debugging; also on when the environment has JGRAD_CUDA_LAUNCH_BLOCKING=1). */
 int jg_cuda_set_launch_blocking(int on);
 int jg_cuda_launch_blocking(void);
+/* Deterministic (the default): scatter-add (gather's backward) sums each destination's
+ * contributions in index order, one thread per destination, giving the CPU's bits every run.
+ * Off: float atomics, faster where many indices repeat, bits free to vary run to run (like
+ * torch.use_deterministic_algorithms(False)). */
+int jg_cuda_set_deterministic(int on);
+int jg_cuda_deterministic(void);
 /* Makes the device current on the calling thread (before calling a vendor library on it). */
 int jg_cuda_set_device(int device);
 

@@ -159,6 +159,23 @@ public final class Cuda {
         return JgradNative.jg_cuda_launch_blocking() != 0;
     }
 
+    /**
+     * Whether CUDA kernels that sum into shared destinations do it in a fixed order (the default):
+     * the backward of gather, indexSelect and embedding then gives the CPU's bits on every run.
+     * {@code setDeterministic(false)} lets them add with float atomics instead (faster where many
+     * indices repeat; the bits may vary run to run), like
+     * {@code torch.use_deterministic_algorithms(False)}. Matrix products are cuBLAS's either way
+     * (the same bits on the same GPU model and cuBLAS version). Does nothing in a build without CUDA.
+     */
+    public static void setDeterministic(boolean on) {
+        if (isCompiled()) NativeLib.check(JgradNative.jg_cuda_set_deterministic(on ? 1 : 0), "setDeterministic");
+    }
+
+    public static boolean isDeterministic() {
+        NativeLib.ensureLoaded();
+        return JgradNative.jg_cuda_deterministic() != 0;
+    }
+
     /** Returns cached blocks to the driver. */
     public static void emptyCache(Device device) {
         require("emptyCache", device);

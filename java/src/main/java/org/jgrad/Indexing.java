@@ -167,6 +167,7 @@ final class Indexing {
         if (src.numel > 0) {
             Tensor s = src.contiguous ? src : Autograd.withoutGrad(() -> Kernels.contiguousCopy(src, src.dtype));
             if (out.device.isCpu() || !src.dtype.isFloatingPoint()) Kernels.indexAdd(out, s, d, outer, size, inner, index);
+            else if (!Cuda.isDeterministic()) Kernels.indexAdd(out, s, d, outer, size, inner, index);
             else Autograd.withoutGrad(() -> deterministicIndexAdd(out, s, d, outer, size, inner, index));
             if (s != src) s.close();
         }

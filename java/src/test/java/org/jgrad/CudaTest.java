@@ -584,4 +584,43 @@ class CudaTest {
     void selfOverlappingDestinationsAreRefused() {
         InPlaceTest.selfOverlappingDestinationsAreRefused(D);
     }
+
+    /**
+     * gather, indexSelect and embedding backward with repeated indices: the scatter-adds sum in
+     * index order, so the device gives the CPU's bits (float32, where order shows), and again with
+     * the atomic path allowed, to the same values within rounding.
+     */
+    @Test
+    void scatterAddsWithRepeatedIndicesGiveTheCpusBits() {
+        Tensor.manualSeed(11);
+        Tensor x = Tensor.randn(DType.FLOAT32, Device.CPU, 3, 5);
+        long[] idx = new long[3 * 4000];
+        for (int i = 0; i < idx.length; i++) idx[i] = (i * 7 + i / 13) % 5 - (i % 3 == 0 ? 5 : 0);  // negatives too
+        Tensor index = Tensor.of(idx, 3, 4000);
+        Tensor g = Tensor.randn(DType.FLOAT32, Device.CPU, 3, 4000).mul(1000).add(0.001);
+        long[] rows = new long[5000];
+        for (int i = 0; i < rows.length; i++) rows[i] = (i * 3) % 4;
+        Tensor ri = Tensor.of(rows, rows.length);
+        Tensor gr = Tensor.randn(DType.FLOAT32, Device.CPU, rows.length, 3).mul(1000);
+        float[][] cpu = scatterGradients(x, index, g, ri, gr);
+        assertTrue(Cuda.isDeterministic());
+        float[][] dev = scatterGradients(x.to(D), index.to(D), g.to(D), ri.to(D), gr.to(D));
+        for (int i = 0; i < cpu.length; i++) assertArrayEquals(cpu[i], dev[i], "gradient " + i);
+        Cuda.setDeterministic(false);
+        try {
+            float[][] fast = scatterGradients(x.to(D), index.to(D), g.to(D), ri.to(D), gr.to(D));
+            for (int i = 0; i < cpu.length; i++)
+                for (int j = 0; j < cpu[i].length; j++) assertEquals(cpu[i][j], fast[i][j], 1e-3 * (1 + Math.abs(cpu[i][j])));
+        } finally {
+            Cuda.setDeterministic(true);
+        }
+    }
+
+    private static float[][] scatterGradients(Tensor x, Tensor index, Tensor g, Tensor rows, Tensor gr) {
+        Tensor a = x.detach().requiresGrad(true);
+        a.gather(1, index.narrow(1, 0, 4000)).mul(g).sum().backward();
+        Tensor b = x.detach().requiresGrad(true);
+        b.t().indexSelect(0, rows).mul(gr).sum().backward();
+        return new float[][] {a.grad().toFloatArray(), b.grad().toFloatArray()};
+    }
 }
