@@ -68,11 +68,25 @@ inline int use_device(const char* op, int device) {
 }
 
 // kernel<<<grid, block>>>, written JG_LAUNCH(kernel, grid, block)(args...) so that the emulation
-// build can run the same line.
+// build can run the same line. On a GPU, a launch that fails for want of device memory (the first
+// launch of a kernel loads its module lazily, outside the caching allocator, which may be holding
+// the memory) empties this device's cache and is tried once more.
 #if defined(JGRAD_CUDA_EMULATION)
 #define JG_LAUNCH(kernel, grid, block) ::jg::emu::launch(grid, block, [](auto&&... jg_args) { kernel(jg_args...); })
 #else
-#define JG_LAUNCH(kernel, grid, block) kernel<<<grid, block>>>
+template <class L> struct Launch {
+    L launch;
+    template <class... A> void operator()(const A&... a) const {
+        launch(a...);
+        if (cudaPeekAtLastError() != cudaErrorMemoryAllocation) return;
+        cudaGetLastError();
+        int device = 0;
+        if (cudaGetDevice(&device) == cudaSuccess && empty_cache(device) == JG_OK) launch(a...);
+    }
+};
+template <class L> Launch<L> retrying(L launch) { return Launch<L>{launch}; }
+#define JG_LAUNCH(kernel, grid, block) \
+    ::jg::cuda::retrying([&](const auto&... jg_args) { kernel<<<grid, block>>>(jg_args...); })
 #endif
 
 // Threads per block for every kernel, and a grid for n elements handled by grid-stride loops.

@@ -14,12 +14,12 @@ import org.jgrad.internal.bind.JgradNative;
  * Matrix products on CUDA through cuBLAS (org.bytedeco:cuda presets), on the device pointers of our
  * own allocator; on the host emulation of CUDA, a plain native loop instead. Loaded on first use
  * only, so machines without CUDA never touch the presets. One handle per device, on the default
- * stream like every jgrad kernel.
+ * stream like every jgrad kernel; threads take turns on it (its math mode is set only when
+ * {@link Cuda#setAllowTf32} changed it, and holds for the calls of the thread that set it).
  */
 final class CudaBlas {
     private CudaBlas() {}
 
-    private static final ConcurrentHashMap<Integer, cublasContext> HANDLES = new ConcurrentHashMap<>();
     private static final FloatPointer ONE_F = new FloatPointer(1f), ZERO_F = new FloatPointer(0f);
     private static final DoublePointer ONE_D = new DoublePointer(1.0), ZERO_D = new DoublePointer(0.0);
 
@@ -60,16 +60,51 @@ final class CudaBlas {
         loadFailure = null;
     }
 
-    private static void check(int status, String what) {
-        if (status != cublas.CUBLAS_STATUS_SUCCESS) {
-            throw new CudaException("matmul: " + what + " failed with cuBLAS status " + status, JgradNative.JG_ERR_CUDA);
+    /** cuBLAS's name and description of a status, e.g. "CUBLAS_STATUS_ALLOC_FAILED (resource allocation failed)". */
+    static String statusName(int status) {
+        try {
+            return cublas.cublasGetStatusName(status).getString() + " (" + cublas.cublasGetStatusString(status).getString() + ")";
+        } catch (LinkageError e) {
+            return "status " + status;
         }
     }
 
-    private static cublasContext handle(int device) {
-        return HANDLES.computeIfAbsent(device, d -> {
-            cublasContext h = new cublasContext();
-            check(cublas.cublasCreate_v2(h), "cublasCreate");
+    /** Status names without loading cuBLAS (tests replace it). */
+    static java.util.function.IntFunction<String> namer = CudaBlas::statusName;
+
+    private static void check(int status, String what) {
+        if (status != cublas.CUBLAS_STATUS_SUCCESS) {
+            throw new CudaException("matmul: " + what + " failed with " + namer.apply(status) + " (cuBLAS status " + status + ")",
+                    JgradNative.JG_ERR_CUDA);
+        }
+    }
+
+    /**
+     * Runs a cuBLAS call; if it fails for want of device memory (workspaces and lazily loaded
+     * kernels are allocated by cuBLAS itself, outside jgrad's cache, which may be holding most of
+     * the memory), empties the device's cache and tries once more. Throws on any other failure.
+     */
+    static void call(Device device, String what, java.util.function.IntSupplier cublasCall) {
+        int status = cublasCall.getAsInt();
+        if (status == cublas.CUBLAS_STATUS_ALLOC_FAILED) {
+            Cuda.emptyCache(device);
+            status = cublasCall.getAsInt();
+        }
+        check(status, what);
+    }
+
+    /** A device's handle; its math mode and its calls are guarded by the handle's lock. */
+    private static final class Handle {
+        final cublasContext context = new cublasContext();
+        int mathMode = -1;
+    }
+
+    private static final ConcurrentHashMap<Integer, Handle> HANDLES = new ConcurrentHashMap<>();
+
+    private static Handle handle(Device device) {
+        return HANDLES.computeIfAbsent(device.index(), d -> {
+            Handle h = new Handle();
+            call(device, "cublasCreate", () -> cublas.cublasCreate_v2(h.context));
             return h;
         });
     }
@@ -89,28 +124,37 @@ final class CudaBlas {
         }
         if (!loaded) requireCublas();
         NativeLib.check(JgradNative.jg_cuda_set_device(device.index()), "matmul");
-        cublasContext h = handle(device.index());
-        check(cublas.cublasSetMathMode(h, Cuda.allowTf32() ? cublas.CUBLAS_TF32_TENSOR_OP_MATH : cublas.CUBLAS_DEFAULT_MATH),
-                "cublasSetMathMode");
+        Handle handle = handle(device);
+        cublasContext h = handle.context;
         int opB = bRow ? cublas.CUBLAS_OP_N : cublas.CUBLAS_OP_T;
         int opA = aRow ? cublas.CUBLAS_OP_N : cublas.CUBLAS_OP_T;
-        for (long done = 0; done < count; done += Integer.MAX_VALUE) {
-            int batch = (int) Math.min(count - done, Integer.MAX_VALUE);
-            int es = dtype.size;
-            long a0 = pa + done * strideA * es, b0 = pb + done * strideB * es, c0 = pc + done * strideC * es;
-            if (dtype == DType.FLOAT32) {
-                FloatPointer fa = new FloatPointer(new At(a0)), fb = new FloatPointer(new At(b0)), fc = new FloatPointer(new At(c0));
-                check(batch == 1
-                        ? cublas.cublasSgemm_v2(h, opB, opA, (int) n, (int) m, (int) k, ONE_F, fb, (int) ldb, fa, (int) lda, ZERO_F, fc, (int) n)
-                        : cublas.cublasSgemmStridedBatched(h, opB, opA, (int) n, (int) m, (int) k, ONE_F, fb, (int) ldb, strideB, fa,
-                                (int) lda, strideA, ZERO_F, fc, (int) n, strideC, batch), "cublasSgemm");
-            } else {
-                DoublePointer da = new DoublePointer(new At(a0)), db = new DoublePointer(new At(b0)), dc = new DoublePointer(new At(c0));
-                check(batch == 1
-                        ? cublas.cublasDgemm_v2(h, opB, opA, (int) n, (int) m, (int) k, ONE_D, db, (int) ldb, da, (int) lda, ZERO_D, dc, (int) n)
-                        : cublas.cublasDgemmStridedBatched(h, opB, opA, (int) n, (int) m, (int) k, ONE_D, db, (int) ldb, strideB, da,
-                                (int) lda, strideA, ZERO_D, dc, (int) n, strideC, batch), "cublasDgemm");
+        // one thread at a time per handle, so that a thread's math mode holds for its own calls
+        synchronized (handle) {
+            int mode = Cuda.allowTf32() ? cublas.CUBLAS_TF32_TENSOR_OP_MATH : cublas.CUBLAS_DEFAULT_MATH;
+            if (handle.mathMode != mode) {
+                call(device, "cublasSetMathMode", () -> cublas.cublasSetMathMode(h, mode));
+                handle.mathMode = mode;
+            }
+            for (long done = 0; done < count; done += Integer.MAX_VALUE) {
+                int batch = (int) Math.min(count - done, Integer.MAX_VALUE);
+                int es = dtype.size;
+                long a0 = pa + done * strideA * es, b0 = pb + done * strideB * es, c0 = pc + done * strideC * es;
+                if (dtype == DType.FLOAT32) {
+                    FloatPointer fa = new FloatPointer(new At(a0)), fb = new FloatPointer(new At(b0)), fc = new FloatPointer(new At(c0));
+                    call(device, "cublasSgemm", () -> batch == 1
+                            ? cublas.cublasSgemm_v2(h, opB, opA, (int) n, (int) m, (int) k, ONE_F, fb, (int) ldb, fa, (int) lda, ZERO_F, fc, (int) n)
+                            : cublas.cublasSgemmStridedBatched(h, opB, opA, (int) n, (int) m, (int) k, ONE_F, fb, (int) ldb, strideB, fa,
+                                    (int) lda, strideA, ZERO_F, fc, (int) n, strideC, batch));
+                } else {
+                    DoublePointer da = new DoublePointer(new At(a0)), db = new DoublePointer(new At(b0)), dc = new DoublePointer(new At(c0));
+                    call(device, "cublasDgemm", () -> batch == 1
+                            ? cublas.cublasDgemm_v2(h, opB, opA, (int) n, (int) m, (int) k, ONE_D, db, (int) ldb, da, (int) lda, ZERO_D, dc, (int) n)
+                            : cublas.cublasDgemmStridedBatched(h, opB, opA, (int) n, (int) m, (int) k, ONE_D, db, (int) ldb, strideB, da,
+                                    (int) lda, strideA, ZERO_D, dc, (int) n, strideC, batch));
+                }
             }
         }
+        // launch blocking covers cuBLAS's kernels too: wait for them and report at this op
+        if (Cuda.isLaunchBlocking()) Cuda.synchronize(device);
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jgrad.internal.CudaException;
 import org.jgrad.internal.NativeException;
 import org.jgrad.testing.OpInfo;
 import org.jgrad.testing.OpRegistry;
@@ -622,5 +623,34 @@ class CudaTest {
         Tensor b = x.detach().requiresGrad(true);
         b.t().indexSelect(0, rows).mul(gr).sum().backward();
         return new float[][] {a.grad().toFloatArray(), b.grad().toFloatArray()};
+    }
+
+    /**
+     * A cuBLAS call that fails for want of memory empties the device's cache and is tried once
+     * more; any other failure (or a second one) throws with cuBLAS's status name.
+     */
+    @Test
+    void cublasAllocationFailuresEmptyTheCacheAndRetryOnce() {
+        java.util.function.IntFunction<String> realNamer = CudaBlas.namer;
+        CudaBlas.namer = st -> "FAKE_STATUS_" + st;
+        try {
+            Tensor t = Tensor.zeros(DType.FLOAT32, D, 1 << 20);
+            t.close();
+            assertTrue(Cuda.memoryReserved(D) > Cuda.memoryAllocated(D), "the freed block stays cached");
+            int[] calls = {0};
+            CudaBlas.call(D, "cublasSgemm", () -> calls[0]++ == 0 ? 3 : 0);
+            assertEquals(2, calls[0]);
+            assertEquals(Cuda.memoryAllocated(D), Cuda.memoryReserved(D), "the retry came after emptying the cache");
+            calls[0] = 0;
+            CudaException e = assertThrows(CudaException.class, () -> CudaBlas.call(D, "cublasSgemm", () -> { calls[0]++; return 3; }));
+            assertEquals(2, calls[0]);
+            assertTrue(e.getMessage().contains("matmul: cublasSgemm failed with FAKE_STATUS_3 (cuBLAS status 3)"), e.getMessage());
+            calls[0] = 0;
+            e = assertThrows(CudaException.class, () -> CudaBlas.call(D, "cublasDgemm", () -> { calls[0]++; return 13; }));
+            assertEquals(1, calls[0], "only an allocation failure is retried");
+            assertTrue(e.getMessage().contains("FAKE_STATUS_13"), e.getMessage());
+        } finally {
+            CudaBlas.namer = realNamer;
+        }
     }
 }
