@@ -52,30 +52,52 @@ void unpoison(void*, int64_t) {}
 #endif
 
 // Each device's fault record (cuda_common.cuh): in device memory, with a pinned host copy that a
-// synchronising call fills on its way.
+// synchronising call fills on its way. A read takes the record on the device, in stream order (a
+// one-thread kernel moves it to a staging record and clears it), so a finding of a kernel queued
+// by another host thread is either in what this read takes or left for the next read, never
+// erased unseen. Reads are one at a time per device (read_mu, held from fault_read_begin to
+// fault_read_end); launches only take mu, briefly. A finding goes to the first call that waits for
+// the device after the kernel that made it, on whichever host thread that call runs.
 constexpr int kMaxDevices = 64;
 struct FaultSlot {
-    std::mutex mu;
+    std::mutex mu;       // allocation of the record
+    std::mutex read_mu;  // one read at a time: staging, host and copied
     std::atomic<bool> pending{false};  // a checking kernel was queued since the last read
     DeviceFault* dev = nullptr;
+    DeviceFault* staging = nullptr;  // device memory, next to dev
     DeviceFault* host = nullptr;
     bool pinned = false;  // host is page-locked, so its copy can be queued ahead of the wait
+    bool copied = false;  // this read's copy to host was queued
 };
 FaultSlot& fault_slot(int device) {
     static auto* slots = new FaultSlot[kMaxDevices];  // never destroyed, like the caches
     return slots[device];
 }
 
-// Before a call that waits for the device: queues the copy of the record, if it may have changed.
+__global__ void take_fault_kernel(DeviceFault* record, DeviceFault* taken) {
+    *taken = *record;
+    record->set = 0;
+}
+
+// Before a call that waits for the device: if the record may have changed, takes it (queued) and
+// queues its copy to the host. True when fault_read_end must finish the read (read_mu is held).
 bool fault_read_begin(int device) {
     if (device < 0 || device >= kMaxDevices) return false;
     FaultSlot& s = fault_slot(device);
-    if (!s.pending.exchange(false)) return false;
-    if (s.pinned && cudaMemcpyAsync(s.host, s.dev, sizeof(DeviceFault), cudaMemcpyDeviceToHost) != cudaSuccess) {
-        cudaGetLastError();
-        s.pending = true;  // try again at the next read
+    if (!s.pending.load()) return false;
+    s.read_mu.lock();
+    if (!s.pending.exchange(false)) {
+        s.read_mu.unlock();
         return false;
     }
+    JG_LAUNCH(take_fault_kernel, 1, 1)(s.dev, s.staging);
+    if (cudaGetLastError() != cudaSuccess) {
+        s.pending = true;  // the record stays on the device: try again at the next read
+        s.read_mu.unlock();
+        return false;
+    }
+    s.copied = s.pinned && cudaMemcpyAsync(s.host, s.staging, sizeof(DeviceFault), cudaMemcpyDeviceToHost) == cudaSuccess;
+    if (!s.copied) cudaGetLastError();
     return true;
 }
 
@@ -115,16 +137,17 @@ std::string fault_text(const DeviceFault& f, int device) {
 int fault_read_end(int device, bool queued, int st) {
     if (!queued) return st;
     FaultSlot& s = fault_slot(device);
+    std::unique_lock<std::mutex> reading(s.read_mu, std::adopt_lock);
     cudaError_t e = cudaDeviceSynchronize();  // a no-op after a call that waited
-    if (e == cudaSuccess && !s.pinned) e = cudaMemcpy(s.host, s.dev, sizeof(DeviceFault), cudaMemcpyDeviceToHost);
+    if (e == cudaSuccess && !s.copied) e = cudaMemcpy(s.host, s.staging, sizeof(DeviceFault), cudaMemcpyDeviceToHost);
     if (e != cudaSuccess) {  // the status says what failed
         cudaGetLastError();
         return st;
     }
-    if (s.host->set == 0) return st;
     const DeviceFault f = *s.host;
     s.host->set = 0;
-    if (cudaMemsetAsync(s.dev, 0, sizeof(DeviceFault)) != cudaSuccess) cudaGetLastError();
+    reading.unlock();
+    if (f.set == 0) return st;
     return st != JG_OK ? st : fail(JG_ERR_ARGUMENT, fault_text(f, device));
 }
 
@@ -161,8 +184,8 @@ DeviceFault* fault_record(const char* op, int device) {
     std::lock_guard<std::mutex> g(s.mu);
     if (s.dev == nullptr) {
         void* d = nullptr;
-        cudaError_t e = cudaMalloc(&d, sizeof(DeviceFault));
-        if (e == cudaSuccess) e = cudaMemsetAsync(d, 0, sizeof(DeviceFault));
+        cudaError_t e = cudaMalloc(&d, 2 * sizeof(DeviceFault));  // the record, then its staging copy
+        if (e == cudaSuccess) e = cudaMemsetAsync(d, 0, 2 * sizeof(DeviceFault));
         if (e != cudaSuccess) {
             cudaGetLastError();
             if (d != nullptr) cudaFree(d);
@@ -177,6 +200,7 @@ DeviceFault* fault_record(const char* op, int device) {
         }
         std::memset(h, 0, sizeof(DeviceFault));
         s.dev = static_cast<DeviceFault*>(d);
+        s.staging = s.dev + 1;
         s.host = static_cast<DeviceFault*>(h);
     }
     s.pending = true;

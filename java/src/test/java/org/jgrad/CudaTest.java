@@ -653,4 +653,46 @@ class CudaTest {
             CudaBlas.namer = realNamer;
         }
     }
+
+    /**
+     * Host threads that queue bad gathers and wait at once on one device: each finding reaches
+     * one waiting call, whole, and none is left behind for later work.
+     */
+    @Test
+    void faultsFoundUnderManyThreadsAreReportedWholeAndOnce() throws Exception {
+        Tensor x = Tensor.ones(DType.FLOAT32, D, 4, 3);
+        Tensor bad = Tensor.of(new long[] {0, 1, 7, 2}, 4, 1).to(D), good = Tensor.of(new long[] {0, 1, 2, 2}, 4, 1).to(D);
+        int threads = 4, rounds = 50;
+        java.util.concurrent.atomic.AtomicInteger caught = new java.util.concurrent.atomic.AtomicInteger();
+        List<Throwable> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Thread th = new Thread(() -> {
+                for (int r = 0; r < rounds; r++) {
+                    try (Scope s = Scope.open()) {
+                        x.gather(1, r % 2 == 0 ? bad : good);
+                        Cuda.synchronize(D);
+                    } catch (IllegalArgumentException e) {
+                        if (e.getMessage().contains("gather: index 7 is out of bounds for dimension 1 with size 3; valid indices are -3..2 (found on cuda:0"))
+                            caught.incrementAndGet();
+                        else wrong.add(e);
+                    } catch (Throwable e) {
+                        wrong.add(e);
+                    }
+                }
+            });
+            ts.add(th);
+            th.start();
+        }
+        for (Thread th : ts) th.join();
+        assertTrue(wrong.isEmpty(), () -> wrong.size() + " unexpected, the first: " + wrong.get(0));
+        int bads = threads * rounds / 2;
+        assertTrue(caught.get() >= 1 && caught.get() <= bads, "findings reported: " + caught.get() + " of " + bads + " bad gathers");
+        // nothing was left on the record: good work waits cleanly, and one more bad gather is reported once
+        x.gather(1, good).close();
+        Cuda.synchronize(D);
+        x.gather(1, bad).close();
+        assertThrows(IllegalArgumentException.class, () -> Cuda.synchronize(D));
+        Cuda.synchronize(D);
+    }
 }
