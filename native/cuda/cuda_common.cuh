@@ -126,14 +126,20 @@ __device__ __forceinline__ uint32_t divmod(const ops::FastDiv& d, uint32_t& i) {
 inline void set_dim(int64_t& d, int64_t n) { d = n; }
 inline void set_dim(ops::FastDiv& d, int64_t n) { d = ops::FastDiv(static_cast<uint32_t>(n)); }
 
-// Whether the offsets of a tensor of these sizes and strides, summed over its dims, stay below
-// 2^31. JGRAD_CUDA_WIDE_INDEX=1 answers no always, so that tests reach the 64-bit path at small sizes.
-inline bool fits32(int ndim, const int64_t* sizes, const int64_t* strides) {
+// JGRAD_CUDA_WIDE_INDEX=1 makes every kernel take its 64-bit index path, so that tests reach it at
+// small sizes.
+inline bool wide_index_forced() {
     static const bool wide = [] {
         const char* e = std::getenv("JGRAD_CUDA_WIDE_INDEX");
         return e != nullptr && e[0] == '1';
     }();
-    if (wide) return false;
+    return wide;
+}
+
+// Whether the offsets of a tensor of these sizes and strides, summed over its dims, stay below
+// 2^31 (never with JGRAD_CUDA_WIDE_INDEX=1).
+inline bool fits32(int ndim, const int64_t* sizes, const int64_t* strides) {
+    if (wide_index_forced()) return false;
     int64_t extent = 0;
     for (int d = 0; d < ndim; ++d) {
         if (sizes[d] <= 1) continue;
@@ -144,6 +150,26 @@ inline bool fits32(int ndim, const int64_t* sizes, const int64_t* strides) {
     }
     return true;
 }
+
+// Division of the flat indices below n by a divisor fixed at launch: FastDiv's multiply-high where
+// n fits in 31 bits, else a 64-bit division. The choice is the same for every thread of a launch,
+// so the branch costs nothing.
+struct FlatDiv {
+    ops::FastDiv fast;
+    int64_t d = 1;
+    bool narrow = false;
+    FlatDiv(int64_t n, int64_t divisor) : d(divisor < 1 ? 1 : divisor) {
+        narrow = n <= INT32_MAX && d <= INT32_MAX && !wide_index_forced();
+        if (narrow) fast = ops::FastDiv(static_cast<uint32_t>(d));
+    }
+    __device__ __forceinline__ int64_t div(int64_t k) const { return narrow ? int64_t(fast.div(static_cast<uint32_t>(k))) : k / d; }
+    // k % d, leaving k / d in k
+    __device__ __forceinline__ int64_t divmod(int64_t& k) const {
+        const int64_t q = div(k), r = k - q * d;
+        k = q;
+        return r;
+    }
+};
 
 // Launch blocking (Cuda.setLaunchBlocking, or JGRAD_CUDA_LAUNCH_BLOCKING=1 in the environment):
 // every launch waits for its kernel and reports what it found, at the op that queued it.

@@ -117,11 +117,11 @@ __global__ void scatter_add_ordered_kernel(int64_t total, IndexGeom g, int dim, 
 // index_select / index_add over [outer, dim_size, inner] rows: a thread per element of the
 // [outer, k, inner] side.
 template <class T>
-__global__ void index_select_kernel(int64_t total, int64_t k, int64_t inner, int dim, int64_t dim_size, const T* x, int64_t x_outer,
+__global__ void index_select_kernel(int64_t total, FlatDiv k, FlatDiv inner, int dim, int64_t dim_size, const T* x, int64_t x_outer,
                                     int64_t x_dim, const int64_t* index, int64_t is, T* out, DeviceFault* fault) {
     for (int64_t n = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; n < total; n += int64_t(blockDim.x) * gridDim.x) {
         int64_t f = n;
-        const int64_t j = divmod(inner, f), i = divmod(k, f), o = f;
+        const int64_t j = inner.divmod(f), i = k.divmod(f), o = f;
         const int64_t v = index[i * is];
         if (v < -dim_size || v >= dim_size) {
             report_fault(fault, kFaultIndexSelect, dim, v, dim_size);
@@ -133,17 +133,17 @@ __global__ void index_select_kernel(int64_t total, int64_t k, int64_t inner, int
 }
 
 template <class T>
-__global__ void index_add_kernel(int64_t total, int64_t k, int64_t inner, int dim, int64_t dim_size, const T* src, const int64_t* index,
+__global__ void index_add_kernel(int64_t total, FlatDiv k, FlatDiv inner, int dim, int64_t dim_size, const T* src, const int64_t* index,
                                  int64_t is, T* out, DeviceFault* fault) {
     for (int64_t n = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; n < total; n += int64_t(blockDim.x) * gridDim.x) {
         int64_t f = n;
-        const int64_t j = divmod(inner, f), i = divmod(k, f), o = f;
+        const int64_t j = inner.divmod(f), i = k.divmod(f), o = f;
         const int64_t v = index[i * is];
         if (v < -dim_size || v >= dim_size) {
             report_fault(fault, kFaultIndexAdd, dim, v, dim_size);
             continue;
         }
-        atomic_add(out + (o * dim_size + (v < 0 ? v + dim_size : v)) * inner + j, src[n]);
+        atomic_add(out + (o * dim_size + (v < 0 ? v + dim_size : v)) * inner.d + j, src[n]);
     }
 }
 
@@ -271,7 +271,7 @@ int index_select(int device, int dtype, int dim, int64_t outer, int64_t dim_size
     if (fault == nullptr) return JG_ERR_CUDA;
     const int64_t* idx = reinterpret_cast<const int64_t*>(index);
     JG_DISPATCH_ALL(dtype, T, {
-        JG_LAUNCH(index_select_kernel<T>, grid_for(total), kBlock)(total, k, inner, dim, dim_size, reinterpret_cast<const T*>(x), x_outer,
+        JG_LAUNCH(index_select_kernel<T>, grid_for(total), kBlock)(total, FlatDiv(total, k), FlatDiv(total, inner), dim, dim_size, reinterpret_cast<const T*>(x), x_outer,
                                                                    x_dim, idx, index_stride, reinterpret_cast<T*>(out), fault);
         return check_launch("indexSelect");
     });
@@ -290,7 +290,7 @@ int index_add(int device, int dtype, int dim, int64_t outer, int64_t dim_size, i
     const int64_t* idx = reinterpret_cast<const int64_t*>(index);
     auto run = [&](auto* tag) {
         using T = std::remove_pointer_t<decltype(tag)>;
-        JG_LAUNCH(index_add_kernel<T>, grid_for(total), kBlock)(total, k, inner, dim, dim_size, reinterpret_cast<const T*>(src), idx,
+        JG_LAUNCH(index_add_kernel<T>, grid_for(total), kBlock)(total, FlatDiv(total, k), FlatDiv(total, inner), dim, dim_size, reinterpret_cast<const T*>(src), idx,
                                                                 index_stride, reinterpret_cast<T*>(out), fault);
         return check_launch("indexAdd");
     };

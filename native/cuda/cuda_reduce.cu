@@ -166,13 +166,14 @@ template <class P> __global__ void combine_rows(P p, int64_t chunks, const typen
 
 // Thread j of chunk blockIdx.y reduces output j = (o, i) over k in that chunk of [0, r).
 template <class T, class P>
-__global__ void reduce_cols(P p, int64_t outer, int64_t r, int64_t inner, int64_t chunk, const T* x, void* out,
+__global__ void reduce_cols(P p, int64_t outer, int64_t r, FlatDiv inner_div, int64_t chunk, const T* x, void* out,
                             typename P::Acc* part) {
     using Acc = typename P::Acc;
-    const int64_t m = outer * inner, c = blockIdx.y;
+    const int64_t inner = inner_div.d, m = outer * inner, c = blockIdx.y;
     const int64_t k0 = c * chunk, k1 = min(r, k0 + chunk);
     for (int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; j < m; j += int64_t(blockDim.x) * gridDim.x) {
-        const int64_t o = j / inner, i = j % inner;
+        int64_t o = j;
+        const int64_t i = inner_div.divmod(o);
         const T* pj = x + o * r * inner + i;
         Acc a = p.init();
         for (int64_t k = k0; k < k1; ++k) a = p.combine(a, p.load(pj[k * inner], k));
@@ -233,13 +234,13 @@ template <class T, class P> int run_reduce(const char* op, int device, const P& 
     const int64_t chunk = (r + chunks - 1) / chunks;
     dim3 grid(static_cast<unsigned>(grid_for(m)), static_cast<unsigned>(chunks));
     if (chunks == 1) {
-        JG_LAUNCH(reduce_cols<T>, grid, kBlock)(p, outer, r, inner, chunk, x, o, static_cast<Acc*>(nullptr));
+        JG_LAUNCH(reduce_cols<T>, grid, kBlock)(p, outer, r, FlatDiv(outer * inner, inner), chunk, x, o, static_cast<Acc*>(nullptr));
         return check_launch(op);
     }
     Scratch s(device, chunks * m * static_cast<int64_t>(sizeof(Acc)));
     if (s.addr == 0) return JG_ERR_OUT_OF_MEMORY;
     Acc* part = reinterpret_cast<Acc*>(s.addr);
-    JG_LAUNCH(reduce_cols<T>, grid, kBlock)(p, outer, r, inner, chunk, x, o, part);
+    JG_LAUNCH(reduce_cols<T>, grid, kBlock)(p, outer, r, FlatDiv(outer * inner, inner), chunk, x, o, part);
     int st = check_launch(op);
     if (st != JG_OK) return st;
     JG_LAUNCH(combine_cols, grid_for(m), kBlock)(p, m, chunks, part, o);
@@ -379,10 +380,10 @@ __global__ void cross_entropy_long(int64_t cols, const T* x, const int64_t* targ
 
 // One thread per element of dx; a row with an ignored or bad target gets 0.
 template <class T>
-__global__ void cross_entropy_backward_kernel(int64_t n, int64_t cols, const T* x, const double* lse, const int64_t* target, int64_t ts,
+__global__ void cross_entropy_backward_kernel(int64_t n, FlatDiv cols_div, const T* x, const double* lse, const int64_t* target, int64_t ts,
                                        int use_ignore, int64_t ignore_index, const T* g, int64_t gs, T* dx) {
     for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n; k += int64_t(blockDim.x) * gridDim.x) {
-        const int64_t i = k / cols, j = k - i * cols, t = target[i * ts];
+        const int64_t cols = cols_div.d, i = cols_div.div(k), j = k - i * cols, t = target[i * ts];
         dx[k] = ops::ignored_target(t, use_ignore, ignore_index) || !ops::valid_target(t, cols)
                     ? T(0)
                     : ops::cross_entropy_grad(x[k], lse[i], static_cast<double>(g[i * gs]), j == t);
@@ -406,10 +407,10 @@ __global__ void nll_forward(int64_t rows, int64_t cols, const T* x, int64_t rs, 
 }
 
 template <class T>
-__global__ void nll_backward(int64_t n, int64_t cols, const int64_t* target, int64_t ts, int use_ignore, int64_t ignore_index, const T* g,
+__global__ void nll_backward(int64_t n, FlatDiv cols_div, const int64_t* target, int64_t ts, int use_ignore, int64_t ignore_index, const T* g,
                              int64_t gs, T* dx) {
     for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n; k += int64_t(blockDim.x) * gridDim.x) {
-        const int64_t i = k / cols, j = k - i * cols, t = target[i * ts];
+        const int64_t i = cols_div.div(k), j = k - i * cols_div.d, t = target[i * ts];
         dx[k] = j == t && !ops::ignored_target(t, use_ignore, ignore_index) ? -g[i * gs] : T(0);
     }
 }
@@ -595,8 +596,8 @@ int cross_entropy_backward(int device, int dtype, int64_t rows, int64_t cols, in
     const int64_t* tg = reinterpret_cast<const int64_t*>(target);
     const double* l = reinterpret_cast<const double*>(lse);
     switch (dtype) {
-        case JG_FLOAT32: JG_LAUNCH(cross_entropy_backward_kernel<float>, grid_for(n), kBlock)(n, cols, reinterpret_cast<const float*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const float*>(g), g_stride, reinterpret_cast<float*>(dx)); break;
-        case JG_FLOAT64: JG_LAUNCH(cross_entropy_backward_kernel<double>, grid_for(n), kBlock)(n, cols, reinterpret_cast<const double*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const double*>(g), g_stride, reinterpret_cast<double*>(dx)); break;
+        case JG_FLOAT32: JG_LAUNCH(cross_entropy_backward_kernel<float>, grid_for(n), kBlock)(n, FlatDiv(n, cols), reinterpret_cast<const float*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const float*>(g), g_stride, reinterpret_cast<float*>(dx)); break;
+        case JG_FLOAT64: JG_LAUNCH(cross_entropy_backward_kernel<double>, grid_for(n), kBlock)(n, FlatDiv(n, cols), reinterpret_cast<const double*>(x), l, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const double*>(g), g_stride, reinterpret_cast<double*>(dx)); break;
         default: return loss_dtype("crossEntropy backward", dtype);
     }
     return check_launch("crossEntropy backward");
@@ -624,8 +625,8 @@ int nll_loss_backward(int device, int dtype, int64_t rows, int64_t cols, int64_t
     const int64_t n = rows * cols;
     const int64_t* tg = reinterpret_cast<const int64_t*>(target);
     switch (dtype) {
-        case JG_FLOAT32: JG_LAUNCH(nll_backward<float>, grid_for(n), kBlock)(n, cols, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const float*>(g), g_stride, reinterpret_cast<float*>(dx)); break;
-        case JG_FLOAT64: JG_LAUNCH(nll_backward<double>, grid_for(n), kBlock)(n, cols, tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const double*>(g), g_stride, reinterpret_cast<double*>(dx)); break;
+        case JG_FLOAT32: JG_LAUNCH(nll_backward<float>, grid_for(n), kBlock)(n, FlatDiv(n, cols), tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const float*>(g), g_stride, reinterpret_cast<float*>(dx)); break;
+        case JG_FLOAT64: JG_LAUNCH(nll_backward<double>, grid_for(n), kBlock)(n, FlatDiv(n, cols), tg, target_stride, use_ignore, ignore_index, reinterpret_cast<const double*>(g), g_stride, reinterpret_cast<double*>(dx)); break;
         default: return loss_dtype("nllLoss backward", dtype);
     }
     return check_launch("nllLoss backward");
