@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Every GPU check in one command, for a machine with an NVIDIA GPU but no Java or network:
 #   1. the native CUDA suite (native/tests/test_cuda.cpp, every op family on the device against the same call on the CPU)
-#   2. the JUnit CUDA tests (@Tag("cuda")), failing if no device is found
+#   2. the JUnit CUDA tests (@Tag("cuda")), failing if no device is found; among them the review's
+#      targeted cases: a cuBLAS smoke test over every operand layout with no wait between ops
+#      (cublasSmokeTestWithoutWaitsBetweenOps), a failed runtime call not blamed on the next op
+#      (aFailedRuntimeCallIsNotReportedByTheNextOp), overlapping in-place writes
+#      (overlappingSourcesReadTheirOldValues, selfOverlappingDestinationsAreRefused), bit-identical
+#      repeats of sum/argmax over odd unaligned views (reductionsOverUnalignedOddViewsRepeatBitForBit),
+#      a bad gather index reported at the next wait, then normal work (badIndicesOnTheDeviceAreExceptions),
+#      and findings under four host threads (faultsFoundUnderManyThreadsAreReportedWholeAndOnce)
 #   3. the benchmark beside PyTorch (bench/gpu/run.sh)
 #   4. the native suite under compute-sanitizer memcheck
 #   5. the native suite under compute-sanitizer racecheck (shared-memory races in the block
@@ -51,6 +58,7 @@ step() {  # step NAME SECONDS COMMAND...
 }
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+nvidia-smi 2>/dev/null | grep -m1 -o 'CUDA Version: [0-9.]*' || true   # the newest CUDA the driver supports (jgrad's runtime: 13.0)
 # where cuBLAS will be found (jgrad's matmul loads it on first use; see CudaBlas)
 echo "cuBLAS: $( (ls /usr/local/cuda/lib64/libcublas.so* 2>/dev/null; ldconfig -p 2>/dev/null | grep -o '/[^ ]*libcublas\.so[^ ]*') | head -3 | tr '\n' ' ')"
 lib=$(dirname "$(find .gpu/cp -name libjgrad.so | head -1)")

@@ -258,6 +258,92 @@ int empty_cache(int device) {
     return JG_OK;
 }
 
+// Large copies between (pageable) host memory and a device go through two page-locked staging
+// buffers of that device, in turns: the host moves one chunk in or out of one buffer while the
+// other is on the bus, where cudaMemcpy from pageable memory would stage through the driver's
+// buffers one at a time. Copies under kStageMin, and every copy where page-locked memory cannot be
+// had, are plain cudaMemcpy calls. JGRAD_CUDA_NO_STAGING=1 turns staging off (for measuring it).
+namespace {
+
+constexpr size_t kStageChunk = size_t(4) << 20;
+constexpr size_t kStageMin = size_t(1) << 20;
+
+struct Staging {
+    std::mutex mu;  // one staged copy at a time per device
+    bool tried = false;
+    char* buf[2] = {nullptr, nullptr};
+    cudaEvent_t done[2] = {nullptr, nullptr};  // the last copy out of / into each buffer
+};
+
+Staging& staging(int device) {
+    static auto* s = new Staging[kMaxDevices];  // never destroyed, like the caches
+    return s[device];
+}
+
+// Allocates the buffers and events on first use (device current); false where they cannot be had.
+bool staging_ready(Staging& s) {
+    static const bool off = [] {
+        const char* e = std::getenv("JGRAD_CUDA_NO_STAGING");
+        return e != nullptr && e[0] == '1';
+    }();
+    if (off) return false;
+    if (!s.tried) {
+        s.tried = true;
+        bool ok = true;
+        for (int b = 0; b < 2 && ok; ++b) {
+            void* p = nullptr;
+            ok = cudaMallocHost(&p, kStageChunk) == cudaSuccess && cudaEventCreateWithFlags(&s.done[b], cudaEventDisableTiming) == cudaSuccess;
+            s.buf[b] = static_cast<char*>(p);
+        }
+        if (!ok) {
+            cudaGetLastError();
+            for (int b = 0; b < 2; ++b) {
+                if (s.buf[b] != nullptr) cudaFreeHost(s.buf[b]);
+                if (s.done[b] != nullptr) cudaEventDestroy(s.done[b]);
+                s.buf[b] = nullptr;
+                s.done[b] = nullptr;
+            }
+        }
+    }
+    return s.buf[0] != nullptr && s.buf[1] != nullptr;
+}
+
+// Host to device: chunk i is copied into buffer i % 2 once that buffer's last transfer finished.
+cudaError_t staged_to_device(Staging& s, char* d, const char* h, size_t n) {
+    for (size_t off = 0, i = 0; off < n; off += kStageChunk, ++i) {
+        const int b = static_cast<int>(i & 1);
+        const size_t len = std::min(kStageChunk, n - off);
+        cudaError_t e = cudaEventSynchronize(s.done[b]);
+        if (e != cudaSuccess) return e;
+        std::memcpy(s.buf[b], h + off, len);
+        if ((e = cudaMemcpyAsync(d + off, s.buf[b], len, cudaMemcpyHostToDevice)) != cudaSuccess) return e;
+        if ((e = cudaEventRecord(s.done[b])) != cudaSuccess) return e;
+    }
+    return cudaSuccess;
+}
+
+// Device to host: chunk i + 1 is queued before chunk i is copied out of its buffer.
+cudaError_t staged_to_host(Staging& s, char* h, const char* d, size_t n) {
+    const size_t chunks = (n + kStageChunk - 1) / kStageChunk;
+    auto queue = [&](size_t i) {
+        const int b = static_cast<int>(i & 1);
+        const size_t off = i * kStageChunk, len = std::min(kStageChunk, n - off);
+        cudaError_t e = cudaMemcpyAsync(s.buf[b], d + off, len, cudaMemcpyDeviceToHost);
+        return e == cudaSuccess ? cudaEventRecord(s.done[b]) : e;
+    };
+    cudaError_t e = queue(0);
+    for (size_t i = 0; i < chunks && e == cudaSuccess; ++i) {
+        if (i + 1 < chunks && (e = queue(i + 1)) != cudaSuccess) break;
+        const int b = static_cast<int>(i & 1);
+        if ((e = cudaEventSynchronize(s.done[b])) != cudaSuccess) break;
+        const size_t off = i * kStageChunk;
+        std::memcpy(h + off, s.buf[b], std::min(kStageChunk, n - off));
+    }
+    return e;
+}
+
+}  // namespace
+
 // One CUDA side at least (core/route.cpp copies host to host itself).
 int copy_bytes(int dst_device, int64_t dst, int src_device, int64_t src, int64_t nbytes) {
     void* d = reinterpret_cast<void*>(dst);
@@ -266,14 +352,24 @@ int copy_bytes(int dst_device, int64_t dst, int src_device, int64_t src, int64_t
     if (src_device == JG_CPU) {
         int st = use_device("copy to device", dst_device);
         if (st != JG_OK || n == 0) return st;
-        cudaError_t e = cudaMemcpy(d, sp, n, cudaMemcpyHostToDevice);
+        cudaError_t e;
+        Staging& s = staging(dst_device);
+        std::unique_lock<std::mutex> lock(s.mu, std::defer_lock);
+        if (n >= kStageMin && (lock.lock(), staging_ready(s)))
+            e = staged_to_device(s, static_cast<char*>(d), static_cast<const char*>(sp), n);
+        else
+            e = cudaMemcpy(d, sp, n, cudaMemcpyHostToDevice);
         return e == cudaSuccess ? JG_OK : cuda_fail("copy to device", e);
     }
     if (dst_device == JG_CPU) {
         int st = use_device("copy to host", src_device);
         if (st != JG_OK || n == 0) return st;
+        Staging& s = staging(src_device);
+        std::unique_lock<std::mutex> lock(s.mu, std::defer_lock);
+        const bool staged = n >= kStageMin && (lock.lock(), staging_ready(s));
         const bool queued = fault_read_begin(src_device);
-        cudaError_t e = cudaMemcpy(d, sp, n, cudaMemcpyDeviceToHost);
+        cudaError_t e = staged ? staged_to_host(s, static_cast<char*>(d), static_cast<const char*>(sp), n)
+                               : cudaMemcpy(d, sp, n, cudaMemcpyDeviceToHost);
         return fault_read_end(src_device, queued, e == cudaSuccess ? JG_OK : cuda_fail("copy to host", e));
     }
     int st = use_device("copy between devices", src_device);

@@ -504,6 +504,14 @@ static void memory() {
     CHECK_OK(jg_memory_stats(D, stats));
     CHECK(stats[0] == before + 1024 && stats[2] >= stats[0] && stats[1] >= stats[0]);
     CHECK_OK(jg_free(D, b, 900));
+    {  // a copy large enough to be staged (five chunks, the last short), both ways, from unaligned host memory
+        const size_t count = (size_t(18) << 20) / sizeof(float) + 3;
+        std::vector<float> v = sample<float>(count + 1, -5, 5, 21), back(count + 1, 0.0f);
+        Dev<float> big(static_cast<int64_t>(count));
+        CHECK_OK(jg_copy_bytes(D, big.p, JG_CPU, addr(v.data() + 1), int64_t(count * sizeof(float))));
+        CHECK_OK(jg_copy_bytes(JG_CPU, addr(back.data() + 1), D, big.p, int64_t(count * sizeof(float))));
+        CHECK(std::equal(v.begin() + 1, v.end(), back.begin() + 1) && back[0] == 0.0f);
+    }
     CHECK(jg_alloc(D, int64_t(1) << 50) == 0);
     CHECK(std::strstr(jg_last_error(), "out of memory") != nullptr && std::strstr(jg_last_error(), "free") != nullptr);
     CHECK(jg_alloc(D + 100, 16) == 0 && std::strstr(jg_last_error(), "does not exist") != nullptr);

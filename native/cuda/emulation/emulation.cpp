@@ -411,6 +411,23 @@ cudaError_t cudaMallocHost(void** p, size_t bytes) {
     return *p != nullptr ? cudaSuccess : set_error(cudaErrorMemoryAllocation);
 }
 
+cudaError_t cudaFreeHost(void* p) {
+    std::free(p);
+    return cudaSuccess;
+}
+
+struct EmulatedEvent {};
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned int) {
+    *e = new EmulatedEvent();
+    return cudaSuccess;
+}
+cudaError_t cudaEventRecord(cudaEvent_t e) { return e != nullptr ? cudaSuccess : set_error(cudaErrorInvalidValue); }
+cudaError_t cudaEventSynchronize(cudaEvent_t e) { return e != nullptr ? cudaSuccess : set_error(cudaErrorInvalidValue); }
+cudaError_t cudaEventDestroy(cudaEvent_t e) {
+    delete e;
+    return cudaSuccess;
+}
+
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind) {
     if (bytes > 0) std::memmove(dst, src, bytes);
     return cudaSuccess;

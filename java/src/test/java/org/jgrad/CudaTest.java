@@ -695,4 +695,70 @@ class CudaTest {
         assertThrows(IllegalArgumentException.class, () -> Cuda.synchronize(D));
         Cuda.synchronize(D);
     }
+
+    /**
+     * cuBLAS on every operand layout jgrad hands it (plain, transposed either side, k = 1, a
+     * strided batch, a broadcast batch, float64), all queued before anything waits, then compared
+     * with the CPU at the end: a missing ordering between cuBLAS and jgrad's kernels would show.
+     */
+    @Test
+    void cublasSmokeTestWithoutWaitsBetweenOps() {
+        try (Scope s = Scope.open()) {
+            Tensor.manualSeed(41);
+            System.out.println("CudaTest: " + Cuda.deviceName(D) + ", memory free/total " + java.util.Arrays.toString(Cuda.memGetInfo(D)));
+            Tensor a = Tensor.randn(96, 40), b = Tensor.randn(40, 72), c = Tensor.randn(72, 40);
+            Tensor k1a = Tensor.randn(33, 1), k1b = Tensor.randn(1, 17);
+            Tensor ba = Tensor.randn(5, 12, 9), bb = Tensor.randn(5, 9, 7), shared = Tensor.randn(9, 4);
+            Tensor da = Tensor.randn(DType.FLOAT64, Device.CPU, 31, 29), db = Tensor.randn(DType.FLOAT64, Device.CPU, 29, 23);
+            Tensor[] cpu = {a.matmul(b), a.matmul(c.t()), b.t().matmul(a.t()), k1a.matmul(k1b), ba.matmul(bb), ba.matmul(shared),
+                            da.matmul(db), da.t().matmul(da)};
+            Tensor ad = a.to(D), bd = b.to(D), cd = c.to(D), bad = ba.to(D), dad = da.to(D);
+            Tensor[] dev = {ad.matmul(bd), ad.matmul(cd.t()), bd.t().matmul(ad.t()), k1a.to(D).matmul(k1b.to(D)), bad.matmul(bb.to(D)),
+                            bad.matmul(shared.to(D)), dad.matmul(db.to(D)), dad.t().matmul(dad)};
+            // a kernel of jgrad's reading each cuBLAS result before anything waited
+            Tensor[] doubled = new Tensor[dev.length];
+            for (int i = 0; i < dev.length; i++) doubled[i] = dev[i].mul(2.0);
+            for (int i = 0; i < cpu.length; i++) {
+                double tol = cpu[i].dtype() == DType.FLOAT64 ? 1e-12 : 1e-4;
+                assertClose(cpu[i].mul(2.0).toDoubleArray(), doubled[i].toDoubleArray(), tol, "matmul case " + i);
+            }
+        }
+    }
+
+    /** A runtime call that failed (an allocation the device cannot hold) is not blamed on the healthy ops after it. */
+    @Test
+    void aFailedRuntimeCallIsNotReportedByTheNextOp() {
+        Tensor x = Tensor.ones(DType.FLOAT32, D, 1000);
+        for (int i = 0; i < 3; i++) {
+            assertThrows(NativeException.class, () -> Tensor.empty(new long[] {1L << 47}, DType.FLOAT32, D));
+            Tensor y = x.add(x).exp();  // launches: their status must be their own
+            assertEquals(1000 * Math.exp(2), y.sum().item(), 1e-2);
+            y.close();
+        }
+        Cuda.synchronize(D);
+    }
+
+    /** sum and argmax over odd-sized views at unaligned offsets: the same bits on every repeat and with the CPU's argmax. */
+    @Test
+    void reductionsOverUnalignedOddViewsRepeatBitForBit() {
+        try (Scope s = Scope.open()) {
+            Tensor.manualSeed(43);
+            Tensor base = Tensor.randn(DType.FLOAT32, Device.CPU, 3 * 100_003 + 5);
+            Tensor bd = base.to(D);
+            for (int off = 1; off < 4; off += 2) {
+                Tensor v = bd.narrow(0, off, 3 * 100_003).reshape(3, 100_003), vc = base.narrow(0, off, 3 * 100_003).reshape(3, 100_003);
+                float total = (float) v.sum().item();
+                float[] rows = v.sum(1, false).toFloatArray(), cols = v.sum(0, false).toFloatArray();
+                long[] arg = v.argmax(1, false).toLongArray();
+                for (int r = 0; r < 5; r++) {
+                    assertEquals(Float.floatToIntBits(total), Float.floatToIntBits((float) v.sum().item()), "sum, offset " + off);
+                    assertArrayEquals(rows, v.sum(1, false).toFloatArray(), "row sums, offset " + off);
+                    assertArrayEquals(cols, v.sum(0, false).toFloatArray(), "column sums, offset " + off);
+                    assertArrayEquals(arg, v.argmax(1, false).toLongArray(), "argmax, offset " + off);
+                }
+                assertArrayEquals(vc.argmax(1, false).toLongArray(), arg, "argmax against the CPU, offset " + off);
+                assertEquals(vc.to(DType.FLOAT64).sum().item(), total, 1e-3 * Math.sqrt(v.numel()), "sum against float64, offset " + off);
+            }
+        }
+    }
 }
