@@ -10,9 +10,11 @@ import org.jgrad.internal.bind.JgradNative;
  * tensor's device first ({@link Device#index()}: -1, the native JG_CPU, for the CPU) and routes
  * in native code, so no call here chooses a backend.
  *
- * Every tensor whose address goes to native code is kept reachable until the call returns
- * ({@link #fence}): otherwise the collector could run its Cleaner, and free the memory, while a
- * kernel still reads it.
+ * Every tensor whose address goes to native code is pinned for the call ({@link #pin} before,
+ * {@link #unpin} in a finally after): its storage holds one more reference, so neither close() on
+ * another thread nor the collector's Cleaner can free the memory while a kernel still uses it; the
+ * free happens when the call returns. A tensor closed before the pin is refused with an
+ * IllegalStateException.
  */
 final class Kernels {
     private Kernels() {}
@@ -38,25 +40,50 @@ final class Kernels {
         }
     }
 
-    static void fence(Tensor a, Tensor b, Tensor c, Tensor d) {
-        Reference.reachabilityFence(a);
-        Reference.reachabilityFence(b);
-        Reference.reachabilityFence(c);
-        Reference.reachabilityFence(d);
+    /**
+     * Holds the storage of each tensor (nulls skipped) until {@link #unpin}; throws, holding
+     * nothing, if one is closed or its storage already freed.
+     */
+    static void pin(Tensor... ts) {
+        for (int i = 0; i < ts.length; i++) {
+            Tensor t = ts[i];
+            if (t == null) continue;
+            if (t.isClosed() || !t.storage.tryRetain()) {
+                for (int j = 0; j < i; j++) if (ts[j] != null) ts[j].storage.release();
+                t.checkOpen();
+                throw new IllegalStateException("tensor of shape " + Shapes.str(t.shape) + " was closed while an op was starting on it");
+            }
+        }
+    }
+
+    /** Lets go of what {@link #pin} held (the same tensors); frees a storage whose last holder this was. */
+    static void unpin(Tensor... ts) {
+        for (Tensor t : ts) if (t != null) t.storage.release();
+        Reference.reachabilityFence(ts);
     }
 
     static void unaryInto(String op, int code, Tensor out, Tensor x, long[] geom, double alpha, double beta) {
         int nd = Shapes.geomDims(geom, 2);
-        int st = JgradNative.jg_unary(out.device.index(), code, x.dtype.code, out.numel, nd, geom, out.address(), x.address(), alpha, beta);
-        fence(out, x, null, null);
+        pin(out, x);
+        int st;
+        try {
+            st = JgradNative.jg_unary(out.device.index(), code, x.dtype.code, out.numel, nd, geom, out.address(), x.address(), alpha, beta);
+        } finally {
+            unpin(out, x);
+        }
         NativeLib.check(st, op);
     }
 
     static void binaryInto(String op, int code, DType dtype, Tensor out, Tensor a, Tensor b, long[] geom, double alpha, double beta) {
         int nd = Shapes.geomDims(geom, 3);
-        int st = JgradNative.jg_binary(out.device.index(), code, dtype.code, out.numel, nd, geom, out.address(), a.address(),
-                b.address(), alpha, beta);
-        fence(out, a, b, null);
+        pin(out, a, b);
+        int st;
+        try {
+            st = JgradNative.jg_binary(out.device.index(), code, dtype.code, out.numel, nd, geom, out.address(), a.address(),
+                    b.address(), alpha, beta);
+        } finally {
+            unpin(out, a, b);
+        }
         NativeLib.check(st, op);
     }
 
@@ -86,39 +113,62 @@ final class Kernels {
         long[] geom = Shapes.geom(shape, out.strides, Shapes.expandStrides(cond.shape, cond.strides, shape),
                 Shapes.expandStrides(a.shape, a.strides, shape), Shapes.expandStrides(b.shape, b.strides, shape));
         int nd = Shapes.geomDims(geom, 4);
-        int st = JgradNative.jg_where(out.device.index(), a.dtype.code, out.numel, nd, geom, out.address(), cond.address(),
-                a.address(), b.address());
-        fence(out, cond, a, b);
+        pin(out, cond, a, b);
+        int st;
+        try {
+            st = JgradNative.jg_where(out.device.index(), a.dtype.code, out.numel, nd, geom, out.address(), cond.address(),
+                    a.address(), b.address());
+        } finally {
+            unpin(out, cond, a, b);
+        }
         NativeLib.check(st, "where");
         return out;
     }
 
     static void softmax(String op, boolean log, Tensor out, Tensor x, long rows, long cols) {
-        int st = JgradNative.jg_softmax(x.device.index(), log ? 1 : 0, x.dtype.code, rows, cols, out.address(), x.address());
-        fence(out, x, null, null);
+        pin(out, x);
+        int st;
+        try {
+            st = JgradNative.jg_softmax(x.device.index(), log ? 1 : 0, x.dtype.code, rows, cols, out.address(), x.address());
+        } finally {
+            unpin(out, x);
+        }
         NativeLib.check(st, op);
     }
 
     static void softmaxBackward(String op, boolean log, Tensor dx, Tensor y, Tensor dy, long rows, long cols) {
-        int st = JgradNative.jg_softmax_backward(y.device.index(), log ? 1 : 0, y.dtype.code, rows, cols, dx.address(),
-                y.address(), dy.address());
-        fence(dx, y, dy, null);
+        pin(dx, y, dy);
+        int st;
+        try {
+            st = JgradNative.jg_softmax_backward(y.device.index(), log ? 1 : 0, y.dtype.code, rows, cols, dx.address(),
+                    y.address(), dy.address());
+        } finally {
+            unpin(dx, y, dy);
+        }
         NativeLib.check(st, op);
     }
 
     static void layerNorm(Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b, long rows, long cols, double eps) {
-        int st = JgradNative.jg_layer_norm(x.device.index(), x.dtype.code, rows, cols, eps, y.address(), mean.address(), rstd.address(), x.address(),
-                w == null ? 0 : w.address(), b == null ? 0 : b.address());
-        fence(y, mean, rstd, x);
-        fence(w, b, null, null);
+        pin(y, mean, rstd, x, w, b);
+        int st;
+        try {
+            st = JgradNative.jg_layer_norm(x.device.index(), x.dtype.code, rows, cols, eps, y.address(), mean.address(), rstd.address(), x.address(),
+                    w == null ? 0 : w.address(), b == null ? 0 : b.address());
+        } finally {
+            unpin(y, mean, rstd, x, w, b);
+        }
         NativeLib.check(st, "layerNorm");
     }
 
     static void layerNormBackward(Tensor dx, Tensor dy, Tensor x, Tensor mean, Tensor rstd, Tensor w, long rows, long cols) {
-        int st = JgradNative.jg_layer_norm_backward(x.device.index(), x.dtype.code, rows, cols, dx.address(), dy.address(), x.address(), mean.address(),
-                rstd.address(), w == null ? 0 : w.address());
-        fence(dx, dy, x, mean);
-        fence(rstd, w, null, null);
+        pin(dx, dy, x, mean, rstd, w);
+        int st;
+        try {
+            st = JgradNative.jg_layer_norm_backward(x.device.index(), x.dtype.code, rows, cols, dx.address(), dy.address(), x.address(), mean.address(),
+                    rstd.address(), w == null ? 0 : w.address());
+        } finally {
+            unpin(dx, dy, x, mean, rstd, w);
+        }
         NativeLib.check(st, "layerNorm backward");
     }
 
@@ -127,9 +177,14 @@ final class Kernels {
         long rows = x.shape[0], cols = x.shape[1];
         int ui = useIgnore ? 1 : 0;
         long ts = target.strides[0];
-        int st = JgradNative.jg_cross_entropy(x.device.index(), x.dtype.code, rows, cols, loss.address(), lse.address(),
-                x.address(), target.address(), ts, ui, ignore);
-        fence(loss, lse, x, target);
+        pin(loss, lse, x, target);
+        int st;
+        try {
+            st = JgradNative.jg_cross_entropy(x.device.index(), x.dtype.code, rows, cols, loss.address(), lse.address(),
+                    x.address(), target.address(), ts, ui, ignore);
+        } finally {
+            unpin(loss, lse, x, target);
+        }
         NativeLib.check(st, "crossEntropy");
     }
 
@@ -138,10 +193,14 @@ final class Kernels {
         long rows = x.shape[0], cols = x.shape[1];
         int ui = useIgnore ? 1 : 0;
         long ts = target.strides[0], gs = g.strides[0];
-        int st = JgradNative.jg_cross_entropy_backward(x.device.index(), x.dtype.code, rows, cols, dx.address(), x.address(),
-                lse.address(), target.address(), ts, ui, ignore, g.address(), gs);
-        fence(dx, x, lse, target);
-        fence(g, null, null, null);
+        pin(dx, x, lse, target, g);
+        int st;
+        try {
+            st = JgradNative.jg_cross_entropy_backward(x.device.index(), x.dtype.code, rows, cols, dx.address(), x.address(),
+                    lse.address(), target.address(), ts, ui, ignore, g.address(), gs);
+        } finally {
+            unpin(dx, x, lse, target, g);
+        }
         NativeLib.check(st, "crossEntropy backward");
     }
 
@@ -150,9 +209,14 @@ final class Kernels {
         long rows = x.shape[0], cols = x.shape[1];
         int ui = useIgnore ? 1 : 0;
         long ts = target.strides[0];
-        int st = JgradNative.jg_nll_loss(x.device.index(), x.dtype.code, rows, cols, loss.address(), x.address(), x.strides[0],
-                x.strides[1], target.address(), ts, ui, ignore);
-        fence(loss, x, target, null);
+        pin(loss, x, target);
+        int st;
+        try {
+            st = JgradNative.jg_nll_loss(x.device.index(), x.dtype.code, rows, cols, loss.address(), x.address(), x.strides[0],
+                    x.strides[1], target.address(), ts, ui, ignore);
+        } finally {
+            unpin(loss, x, target);
+        }
         NativeLib.check(st, "nllLoss");
     }
 
@@ -160,34 +224,54 @@ final class Kernels {
         long rows = dx.shape[0], cols = dx.shape[1];
         int ui = useIgnore ? 1 : 0;
         long ts = target.strides[0], gs = g.strides[0];
-        int st = JgradNative.jg_nll_loss_backward(dx.device.index(), dx.dtype.code, rows, cols, dx.address(), target.address(),
-                ts, ui, ignore, g.address(), gs);
-        fence(dx, target, g, null);
+        pin(dx, target, g);
+        int st;
+        try {
+            st = JgradNative.jg_nll_loss_backward(dx.device.index(), dx.dtype.code, rows, cols, dx.address(), target.address(),
+                    ts, ui, ignore, g.address(), gs);
+        } finally {
+            unpin(dx, target, g);
+        }
         NativeLib.check(st, "nllLoss backward");
     }
 
     static void gather(Tensor out, Tensor x, Tensor index, long[] geom, int d) {
         int n = x.shape.length;
-        int st = JgradNative.jg_gather(x.device.index(), x.dtype.code, n, geom, d, x.shape[d], out.address(), x.address(), index.address());
-        fence(out, x, index, null);
+        pin(out, x, index);
+        int st;
+        try {
+            st = JgradNative.jg_gather(x.device.index(), x.dtype.code, n, geom, d, x.shape[d], out.address(), x.address(), index.address());
+        } finally {
+            unpin(out, x, index);
+        }
         NativeLib.check(st, "gather");
     }
 
     /** out [outer, k, inner] = rows of x [outer, dimSize, inner] (element strides xOuter, xDim; inner dense) picked by the 1-D index. */
     static void indexSelect(Tensor out, Tensor x, int dim, long outer, long dimSize, long inner, long xOuter, long xDim, Tensor index) {
         long k = index.numel, is = index.shape.length == 0 ? 0 : index.strides[0];
-        int st = JgradNative.jg_index_select(x.device.index(), x.dtype.code, dim, outer, dimSize, inner, k, out.address(), x.address(),
-                xOuter, xDim, index.address(), is);
-        fence(out, x, index, null);
+        pin(out, x, index);
+        int st;
+        try {
+            st = JgradNative.jg_index_select(x.device.index(), x.dtype.code, dim, outer, dimSize, inner, k, out.address(), x.address(),
+                    xOuter, xDim, index.address(), is);
+        } finally {
+            unpin(out, x, index);
+        }
         NativeLib.check(st, "indexSelect");
     }
 
     /** out (contiguous [outer, dimSize, inner]) rows index[i] += src (contiguous [outer, k, inner]) row i. */
     static void indexAdd(Tensor out, Tensor src, int dim, long outer, long dimSize, long inner, Tensor index) {
         long k = index.numel, is = index.shape.length == 0 ? 0 : index.strides[0];
-        int st = JgradNative.jg_index_add(out.device.index(), out.dtype.code, dim, outer, dimSize, inner, k, out.address(), src.address(),
-                index.address(), is);
-        fence(out, src, index, null);
+        pin(out, src, index);
+        int st;
+        try {
+            st = JgradNative.jg_index_add(out.device.index(), out.dtype.code, dim, outer, dimSize, inner, k, out.address(), src.address(),
+                    index.address(), is);
+        } finally {
+            unpin(out, src, index);
+        }
         NativeLib.check(st, "indexAdd");
     }
 
@@ -196,16 +280,26 @@ final class Kernels {
      * device and reported at the next wait.
      */
     static void checkProbabilities(Tensor x) {
-        int st = JgradNative.jg_check_probabilities(x.device.index(), x.dtype.code, x.numel, x.address());
-        fence(x, null, null, null);
+        pin(x);
+        int st;
+        try {
+            st = JgradNative.jg_check_probabilities(x.device.index(), x.dtype.code, x.numel, x.address());
+        } finally {
+            unpin(x);
+        }
         NativeLib.check(st, "binaryCrossEntropy");
     }
 
     static void scatterAdd(Tensor out, Tensor src, Tensor index, long[] geom, int d) {
         int n = out.shape.length;
-        int st = JgradNative.jg_scatter_add(out.device.index(), src.dtype.code, n, geom, d, out.shape[d], out.address(),
-                src.address(), index.address());
-        fence(out, src, index, null);
+        pin(out, src, index);
+        int st;
+        try {
+            st = JgradNative.jg_scatter_add(out.device.index(), src.dtype.code, n, geom, d, out.shape[d], out.address(),
+                    src.address(), index.address());
+        } finally {
+            unpin(out, src, index);
+        }
         NativeLib.check(st, "scatter_add");
     }
 
@@ -214,8 +308,13 @@ final class Kernels {
         Tensor src = x.contiguous ? x : contiguousCopy(x, x.dtype);
         Tensor out = Tensor.empty(x.shape, x.dtype, device);
         long nbytes = x.numel * x.dtype.size;
-        int st = JgradNative.jg_copy_bytes(device.index(), out.address(), src.device.index(), src.address(), nbytes);
-        fence(x, src, out, null);
+        pin(x, src, out);
+        int st;
+        try {
+            st = JgradNative.jg_copy_bytes(device.index(), out.address(), src.device.index(), src.address(), nbytes);
+        } finally {
+            unpin(x, src, out);
+        }
         if (src != x) src.close();
         if (st != JgradNative.JG_OK) out.close();
         NativeLib.check(st, "to(" + device + ")");
@@ -226,8 +325,13 @@ final class Kernels {
     static void copy(Tensor dst, Tensor src) {
         long[] geom = Shapes.geom(dst.shape, dst.strides, Shapes.expandStrides(src.shape, src.strides, dst.shape));
         int nd = Shapes.geomDims(geom, 2);
-        int st = JgradNative.jg_copy(dst.device.index(), dst.dtype.code, src.dtype.code, dst.numel, nd, geom, dst.address(), src.address());
-        fence(dst, src, null, null);
+        pin(dst, src);
+        int st;
+        try {
+            st = JgradNative.jg_copy(dst.device.index(), dst.dtype.code, src.dtype.code, dst.numel, nd, geom, dst.address(), src.address());
+        } finally {
+            unpin(dst, src);
+        }
         NativeLib.check(st, "copy");
     }
 
@@ -239,8 +343,13 @@ final class Kernels {
 
     static void fill(Tensor t, double value) {
         if (t.contiguous) {
-            int st = JgradNative.jg_fill(t.device.index(), t.dtype.code, t.numel, t.address(), value);
-            fence(t, null, null, null);
+            pin(t);
+            int st;
+            try {
+                st = JgradNative.jg_fill(t.device.index(), t.dtype.code, t.numel, t.address(), value);
+            } finally {
+                unpin(t);
+            }
             NativeLib.check(st, "fill");
         } else {
             Tensor v = Tensor.full(value, t.dtype, t.device);
@@ -251,28 +360,41 @@ final class Kernels {
 
     /** Writes arange (start, step) or linspace (start, end) values into the contiguous t. */
     static void sequence(String op, Tensor t, boolean linspace, double a, double b) {
-        int dev = t.device.index();
         int st;
-        if (linspace) {
-            st = JgradNative.jg_linspace(t.device.index(), t.dtype.code, t.numel, t.address(), a, b);
-        } else {
-            st = JgradNative.jg_arange(t.device.index(), t.dtype.code, t.numel, t.address(), a, b);
+        pin(t);
+        try {
+            if (linspace) {
+                st = JgradNative.jg_linspace(t.device.index(), t.dtype.code, t.numel, t.address(), a, b);
+            } else {
+                st = JgradNative.jg_arange(t.device.index(), t.dtype.code, t.numel, t.address(), a, b);
+            }
+        } finally {
+            unpin(t);
         }
-        fence(t, null, null, null);
         NativeLib.check(st, op);
     }
 
     /** Fills the contiguous t with Philox draws (kind 0 uniform [a, b), 1 normal(a, b)) at the given counter offset. */
     static void random(String op, Tensor t, int kind, long seed, long offset, double a, double b) {
-        int st = JgradNative.jg_random(t.device.index(), kind, t.dtype.code, t.numel, t.address(), seed, offset, a, b);
-        fence(t, null, null, null);
+        pin(t);
+        int st;
+        try {
+            st = JgradNative.jg_random(t.device.index(), kind, t.dtype.code, t.numel, t.address(), seed, offset, a, b);
+        } finally {
+            unpin(t);
+        }
         NativeLib.check(st, op);
     }
 
     /** Reduces a contiguous x viewed as [outer, r, inner] to [outer, inner]. */
     static void reduce(String op, int code, Tensor out, Tensor x, long outer, long r, long inner) {
-        int st = JgradNative.jg_reduce(x.device.index(), code, x.dtype.code, outer, r, inner, out.address(), x.address());
-        fence(out, x, null, null);
+        pin(out, x);
+        int st;
+        try {
+            st = JgradNative.jg_reduce(x.device.index(), code, x.dtype.code, outer, r, inner, out.address(), x.address());
+        } finally {
+            unpin(out, x);
+        }
         NativeLib.check(st, op);
     }
 }

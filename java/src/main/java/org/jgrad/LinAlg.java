@@ -203,29 +203,32 @@ final class LinAlg {
         if (!aRow && lda < m) lda = Math.max(m, 1);
         if (bRow && ldb < n) ldb = Math.max(n, 1);
         if (!bRow && ldb < k) ldb = Math.max(k, 1);
-        int es = a.dtype.size;
-        long pa = a.address() + offA * es, pb = b.address() + offB * es, pc = c.address() + offC * es;
-        if (k == 0) {
-            Tensor view = c.view(new long[] {m * n}, new long[] {1}, c.offset + offC);
-            Kernels.fill(view, 0);
-            view.close();
-            return;
+        Kernels.pin(a, b, c);
+        try {
+            int es = a.dtype.size;
+            long pa = a.address() + offA * es, pb = b.address() + offB * es, pc = c.address() + offC * es;
+            if (k == 0) {
+                Tensor view = c.view(new long[] {m * n}, new long[] {1}, c.offset + offC);
+                Kernels.fill(view, 0);
+                view.close();
+                return;
+            }
+            if (!a.device.isCpu()) {
+                CudaBlas.gemm(a.device, a.dtype, pa, aRow, lda, strideA, pb, bRow, ldb, strideB, pc, m * n, m, n, k, count);
+            } else if (NATIVE_BLAS) {
+                int st = JgradNative.jg_cpu_gemm(a.dtype.code, aRow ? 0 : 1, bRow ? 0 : 1, m, n, k, pa, lda, pb, ldb, pc, n);
+                NativeLib.check(st, "matmul");
+            } else if (a.dtype == DType.FLOAT32) {
+                openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1f,
+                        new FloatPointer(new At(pa)), (int) lda, new FloatPointer(new At(pb)), (int) ldb, 0f,
+                        new FloatPointer(new At(pc)), (int) n);
+            } else {
+                openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1.0,
+                        new DoublePointer(new At(pa)), (int) lda, new DoublePointer(new At(pb)), (int) ldb, 0.0,
+                        new DoublePointer(new At(pc)), (int) n);
+            }
+        } finally {
+            Kernels.unpin(a, b, c);
         }
-        if (!a.device.isCpu()) {
-            CudaBlas.gemm(a.device, a.dtype, pa, aRow, lda, strideA, pb, bRow, ldb, strideB, pc, m * n, m, n, k, count);
-        } else if (NATIVE_BLAS) {
-            int st = JgradNative.jg_cpu_gemm(a.dtype.code, aRow ? 0 : 1, bRow ? 0 : 1, m, n, k, pa, lda, pb, ldb, pc, n);
-            Kernels.fence(a, b, c, null);
-            NativeLib.check(st, "matmul");
-        } else if (a.dtype == DType.FLOAT32) {
-            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1f,
-                    new FloatPointer(new At(pa)), (int) lda, new FloatPointer(new At(pb)), (int) ldb, 0f,
-                    new FloatPointer(new At(pc)), (int) n);
-        } else {
-            openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, transA, transB, (int) m, (int) n, (int) k, 1.0,
-                    new DoublePointer(new At(pa)), (int) lda, new DoublePointer(new At(pb)), (int) ldb, 0.0,
-                    new DoublePointer(new At(pc)), (int) n);
-        }
-        Kernels.fence(a, b, c, null);
     }
 }

@@ -1,6 +1,5 @@
 package org.jgrad;
 
-import java.lang.ref.Reference;
 import java.util.List;
 import org.jgrad.internal.NativeLib;
 import org.jgrad.internal.bind.JgradNative;
@@ -57,13 +56,22 @@ public final class Optimizers {
                     + Shapes.str(p.strides) + " is not contiguous; optimizers update dense parameters");
         }
         long[] addresses = new long[states.length];
-        for (int i = 0; i < states.length; i++) addresses[i] = states[i] == null ? 0 : states[i].address();
         Tensor gc = g.contiguous ? g : Autograd.withoutGrad(() -> Kernels.contiguousCopy(g, g.dtype));
         try {
-            int st = JgradNative.jg_update(p.device.index(), rule, p.dtype.code, p.numel, p.address(), gc.address(), addresses, states.length,
-                    hyper, hyper.length);
-            Kernels.fence(p, gc, null, null);
-            for (Tensor t : states) Reference.reachabilityFence(t);
+            int st;
+            Kernels.pin(states);
+            try {
+                Kernels.pin(p, gc);
+                try {
+                    for (int i = 0; i < states.length; i++) addresses[i] = states[i] == null ? 0 : states[i].address();
+                    st = JgradNative.jg_update(p.device.index(), rule, p.dtype.code, p.numel, p.address(), gc.address(), addresses,
+                            states.length, hyper, hyper.length);
+                } finally {
+                    Kernels.unpin(p, gc);
+                }
+            } finally {
+                Kernels.unpin(states);
+            }
             NativeLib.check(st, optimizer + ".step");
         } finally {
             if (gc != g) gc.close();

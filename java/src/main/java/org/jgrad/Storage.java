@@ -35,6 +35,14 @@ final class Storage {
         refs.incrementAndGet();
     }
 
+    /** One more reference unless the storage was already freed (its count reached 0). */
+    boolean tryRetain() {
+        for (int r = refs.get(); r > 0; r = refs.get()) {
+            if (refs.compareAndSet(r, r + 1)) return true;
+        }
+        return false;
+    }
+
     void release() {
         if (refs.decrementAndGet() == 0) {
             JgradNative.jg_free(device.index(), address, nbytes);

@@ -87,7 +87,10 @@ public final class Tensor implements AutoCloseable {
     /** A new view sharing this tensor's storage. */
     Tensor view(long[] shape, long[] strides, long offset) {
         checkOpen();
-        storage.retain();
+        if (!storage.tryRetain()) {
+            checkOpen();
+            throw new IllegalStateException("tensor of shape " + Shapes.str(shape) + " was closed while a view of it was being made");
+        }
         return new Tensor(storage, dtype, shape, strides, offset);
     }
 
@@ -417,6 +420,7 @@ public final class Tensor implements AutoCloseable {
         requireLittleEndian("Tensor.writeBytes");
         long total = Shapes.byteCount("Tensor.writeBytes", numel, dtype, shape);
         Tensor d = dense(dtype);
+        Kernels.pin(d);
         try {
             java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect((int) Math.min(IO_CHUNK, Math.max(1, total)));
             BytePointer view = new BytePointer(buf);
@@ -427,8 +431,8 @@ public final class Tensor implements AutoCloseable {
                 while (buf.hasRemaining()) out.write(buf);
                 done += n;
             }
-            Kernels.fence(d, this, null, null);
         } finally {
+            Kernels.unpin(d);
             if (d != this) d.close();
         }
     }
@@ -469,8 +473,12 @@ public final class Tensor implements AutoCloseable {
     public float[] toFloatArray() {
         Tensor d = dense(DType.FLOAT32);
         float[] out = new float[(int) numel];
-        new FloatPointer(new Raw(d.address(), numel)).get(out);
-        Kernels.fence(d, this, null, null);
+        Kernels.pin(d);
+        try {
+            new FloatPointer(new Raw(d.address(), numel)).get(out);
+        } finally {
+            Kernels.unpin(d);
+        }
         if (d != this) d.close();
         return out;
     }
@@ -479,8 +487,12 @@ public final class Tensor implements AutoCloseable {
     public double[] toDoubleArray() {
         Tensor d = dense(DType.FLOAT64);
         double[] out = new double[(int) numel];
-        new DoublePointer(new Raw(d.address(), numel)).get(out);
-        Kernels.fence(d, this, null, null);
+        Kernels.pin(d);
+        try {
+            new DoublePointer(new Raw(d.address(), numel)).get(out);
+        } finally {
+            Kernels.unpin(d);
+        }
         if (d != this) d.close();
         return out;
     }
@@ -489,8 +501,12 @@ public final class Tensor implements AutoCloseable {
     public long[] toLongArray() {
         Tensor d = dense(DType.INT64);
         long[] out = new long[(int) numel];
-        new LongPointer(new Raw(d.address(), numel)).get(out);
-        Kernels.fence(d, this, null, null);
+        Kernels.pin(d);
+        try {
+            new LongPointer(new Raw(d.address(), numel)).get(out);
+        } finally {
+            Kernels.unpin(d);
+        }
         if (d != this) d.close();
         return out;
     }
@@ -499,8 +515,12 @@ public final class Tensor implements AutoCloseable {
     public boolean[] toBooleanArray() {
         Tensor d = dense(DType.BOOL);
         byte[] b = new byte[(int) numel];
-        new BytePointer(new Raw(d.address(), numel)).get(b);
-        Kernels.fence(d, this, null, null);
+        Kernels.pin(d);
+        try {
+            new BytePointer(new Raw(d.address(), numel)).get(b);
+        } finally {
+            Kernels.unpin(d);
+        }
         if (d != this) d.close();
         boolean[] out = new boolean[b.length];
         for (int i = 0; i < b.length; i++) out[i] = b[i] != 0;
@@ -514,16 +534,18 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("item: only a one-element tensor can be converted to a number, got shape " + Shapes.str(shape));
         }
         if (!device.isCpu()) return toDoubleArray()[0];
-        long a = address();
-        double v;
-        switch (dtype) {
-            case FLOAT32: v = new FloatPointer(new Raw(a, 1)).get(0); break;
-            case FLOAT64: v = new DoublePointer(new Raw(a, 1)).get(0); break;
-            case INT64: v = new LongPointer(new Raw(a, 1)).get(0); break;
-            default: v = new BytePointer(new Raw(a, 1)).get(0) != 0 ? 1 : 0;
+        Kernels.pin(this);
+        try {
+            long a = address();
+            switch (dtype) {
+                case FLOAT32: return new FloatPointer(new Raw(a, 1)).get(0);
+                case FLOAT64: return new DoublePointer(new Raw(a, 1)).get(0);
+                case INT64: return new LongPointer(new Raw(a, 1)).get(0);
+                default: return new BytePointer(new Raw(a, 1)).get(0) != 0 ? 1 : 0;
+            }
+        } finally {
+            Kernels.unpin(this);
         }
-        Kernels.fence(this, null, null, null);
-        return v;
     }
 
     @Override

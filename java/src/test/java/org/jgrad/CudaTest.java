@@ -761,4 +761,15 @@ class CudaTest {
             }
         }
     }
+
+    @Test
+    void autogradOnManyThreadsEqualsOneThread() throws Exception {
+        ConcurrencyTest.autogradOnManyThreadsEqualsOneThread(D);
+    }
+
+    @Test
+    void closingTensorsUnderRunningOpsIsSafe() throws Exception {
+        long[] r = ConcurrencyTest.closingTensorsUnderRunningOps(D, 1500);
+        System.out.println("CudaTest: 1.5 s of closing under running ops: " + r[0] + " ops completed, " + r[1] + " refused as closed");
+    }
 }
