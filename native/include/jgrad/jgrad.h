@@ -101,6 +101,11 @@ int jg_memory_stats(int device, int64_t* stats);
 int jg_empty_cache(int device);
 /* The most bytes the CPU cache keeps (2 GiB unless set); setting it empties the cache. */
 int jg_cpu_set_cache_limit(int64_t nbytes);
+/* A cap on the bytes of CPU blocks in use by tensors (0, the default: none). An allocation past it
+ * empties the cache and fails as out of memory; the cache is emptied too before fresh memory
+ * would take what the process holds past it. */
+int jg_cpu_set_memory_limit(int64_t nbytes);
+int64_t jg_cpu_memory_limit(void);
 /* Matrix products on the CPU call the BLAS library the JVM has loaded (OpenBLAS's JavaCPP preset),
  * found by its path: cblas_sgemm and cblas_dgemm are looked up in it. jgrad splits each product
  * over its own pool; OpenBLAS's own thread count (openblas_set_num_threads, if the library has it)

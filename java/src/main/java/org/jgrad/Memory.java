@@ -39,6 +39,33 @@ public final class Memory {
         return stats[3];
     }
 
+    /** Bytes of CPU blocks in use by tensors (in the allocator's size classes, so at least {@link #liveBytes} of CPU tensors). */
+    public static long allocatedBytes() {
+        NativeLib.ensureLoaded();
+        long[] stats = new long[4];
+        NativeLib.check(JgradNative.jg_memory_stats(JgradNative.JG_CPU, stats), "allocatedBytes");
+        return stats[0];
+    }
+
+    /**
+     * Caps the bytes of CPU memory in use by tensors ({@link #allocatedBytes}; 0 removes the cap,
+     * the default unless the system property {@code jgrad.memoryLimit} sets one, e.g. {@code 4g}).
+     * An allocation past it empties the cache and throws {@link OutOfMemoryException}; the cache
+     * is also emptied before fresh memory would take what the process holds past the cap.
+     * {@code Memory.setLimit(8L << 30);}
+     */
+    public static void setLimit(long bytes) {
+        NativeLib.ensureLoaded();
+        if (bytes < 0) throw new IllegalArgumentException("Memory.setLimit: the limit must be >= 0 bytes (0: none), got " + bytes);
+        NativeLib.check(JgradNative.jg_cpu_set_memory_limit(bytes), "Memory.setLimit");
+    }
+
+    /** The cap of {@link #setLimit} in bytes; 0 when there is none. */
+    public static long limit() {
+        NativeLib.ensureLoaded();
+        return JgradNative.jg_cpu_memory_limit();
+    }
+
     /** Returns the CPU allocator's cached blocks to the operating system. */
     public static void emptyCache() {
         NativeLib.ensureLoaded();

@@ -26,9 +26,21 @@ final class Storage {
         NativeLib.ensureLoaded();
         if (!device.isCpu()) Cuda.require("allocate", device);
         long addr = JgradNative.jg_alloc(device.index(), nbytes);
-        if (addr == 0) NativeLib.check(JgradNative.JG_ERR_OUT_OF_MEMORY, "allocate(" + nbytes + " bytes on " + device + ")");
+        if (addr == 0) throw outOfMemory(nbytes, device);
         Memory.onAllocate(nbytes);
         return new Storage(addr, nbytes, device);
+    }
+
+    private static OutOfMemoryException outOfMemory(long nbytes, Device device) {
+        String why = JgradNative.jg_last_error().getString();
+        long[] stats = new long[4];
+        boolean known = JgradNative.jg_memory_stats(device.index(), stats) == JgradNative.JG_OK;
+        String text = "allocate(" + nbytes + " bytes on " + device + "): " + why;
+        if (known && !why.contains("in use")) {
+            text += " (" + stats[0] + " bytes in use by tensors, " + stats[3] + " cached, after emptying the cache)";
+        }
+        return new OutOfMemoryException(text + "; free tensors (close(), a Scope), or use smaller batches", device, nbytes,
+                known ? stats[0] : -1, known ? stats[3] : -1);
     }
 
     void retain() {

@@ -215,8 +215,11 @@ class CudaTest {
     @Test
     void outOfMemoryIsAnExceptionAndTheDeviceStaysUsable() {
         Tensor keep = Tensor.ones(DType.FLOAT32, D, 1000);
-        NativeException e = assertThrows(NativeException.class, () -> Tensor.zeros(DType.FLOAT32, D, 1L << 48));
+        OutOfMemoryException e = assertThrows(OutOfMemoryException.class, () -> Tensor.zeros(DType.FLOAT32, D, 1L << 48));
         assertTrue(e.getMessage().contains("out of memory") && e.getMessage().contains("free"), e.getMessage());
+        assertEquals(D, e.device());
+        assertEquals(4L << 48, e.requestedBytes());
+        assertTrue(e.getMessage().contains("in use by tensors"), e.getMessage());
         assertEquals(1000.0, keep.cpu().sum().item(), 0.0);
     }
 
