@@ -51,8 +51,8 @@ final class LinAlg {
             throw new IllegalArgumentException("matmul: both arguments need at least 1 dim, got shapes " + Shapes.str(a.shape) + " and "
                     + Shapes.str(b.shape) + "; use mul for scalars");
         }
-        if (na == 1 && nb == 1) check("matmul", a.shape[0], b.shape[0], a, b);
         if (na > 1 && nb > 1) return mm(a, b);
+        check("matmul", a.shape[na - 1], b.shape[nb == 1 ? 0 : nb - 2], a, b);  // named by the shapes as given, before promotion
         // 1-D operands: a row vector on the left, a column vector on the right, removed afterwards
         Tensor a2 = na == 1 ? a.unsqueeze(0) : a;
         Tensor b2 = nb == 1 ? b.unsqueeze(1) : b;

@@ -92,8 +92,8 @@ final class Views {
     static Tensor transpose(Tensor x, int d0, int d1) {
         x.checkOpen();
         int n = x.shape.length;
+        int a = Shapes.normDim("transpose", d0, n), b = Shapes.normDim("transpose", d1, n);  // 0-dim: dims -1 and 0, as PyTorch
         if (n == 0) return alias(x);
-        int a = Shapes.normDim("transpose", d0, n), b = Shapes.normDim("transpose", d1, n);
         long[] shape = x.shape.clone(), strides = x.strides.clone();
         shape[a] = x.shape[b];
         shape[b] = x.shape[a];

@@ -1,0 +1,56 @@
+package org.jgrad.property;
+
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tag;
+import net.jqwik.api.lifecycle.AfterContainer;
+import org.jgrad.Cuda;
+import org.jgrad.Device;
+import org.jgrad.property.OpSequenceProperties.Bad;
+import org.jgrad.property.Programs.Program;
+
+/**
+ * The op-sequence properties on a CUDA device (in the build, the host emulation of CUDA; in a
+ * build without a device every try passes at once, as the CUDA tests skip).
+ */
+@Tag("cuda")
+class CudaOpSequenceProperties {
+    static final Device D = Device.CUDA;
+
+    @Provide
+    Arbitrary<Program> programs() {
+        return Programs.programs(6, 4, 128, 8, false);
+    }
+
+    @Provide
+    Arbitrary<Program> smoothPrograms() {
+        return Programs.programs(3, 3, 12, 5, true);
+    }
+
+    @Provide
+    Arbitrary<Bad> badCalls() {
+        return new OpSequenceProperties().badCalls();
+    }
+
+    @Property(tries = 5_000)
+    void valuesEqualTheFloat64Reference(@ForAll("programs") Program program) {
+        if (Cuda.isAvailable()) OpSequenceProperties.scaled(program, p -> OpSequenceProperties.checkValues(p, D));
+    }
+
+    @Property(tries = 300)
+    void gradientsEqualCentralDifferences(@ForAll("smoothPrograms") Program program) {
+        if (Cuda.isAvailable()) OpSequenceProperties.checkGradient(new Program(program.shape(), false, program.steps(), program.seed()), D);
+    }
+
+    @Property(tries = 1_000)
+    void invalidCallsAreRefusedNamingTheOpAndShapes(@ForAll("badCalls") Bad bad) {
+        if (Cuda.isAvailable()) OpSequenceProperties.checkRefused(bad, D);
+    }
+
+    @AfterContainer
+    static void report() {
+        System.out.println("CudaOpSequenceProperties: " + Programs.OPS.get() + " ops run so far on " + (Cuda.isAvailable() ? D : "no device"));
+    }
+}
