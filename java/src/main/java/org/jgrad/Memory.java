@@ -72,12 +72,68 @@ public final class Memory {
         NativeLib.check(JgradNative.jg_empty_cache(JgradNative.JG_CPU), "emptyCache");
     }
 
+    /**
+     * Live native bytes may grow by this much (or double, if more) before jgrad prompts the garbage
+     * collector: the collector sees only the small Java objects of tensors, not their native memory,
+     * so a loop that forgets close() would otherwise grow until the Java heap happens to fill. The
+     * system property {@code jgrad.gcThreshold} sets it (bytes, or with k, m or g; 0 turns prompting off).
+     */
+    static final long GC_THRESHOLD = gcThreshold();
+    private static final AtomicLong gcAt = new AtomicLong(GC_THRESHOLD);
+    private static final java.util.concurrent.atomic.AtomicBoolean prompting = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicLong prompts = new AtomicLong();
+
+    private static long gcThreshold() {
+        String v = System.getProperty("jgrad.gcThreshold");
+        if (v == null || v.isBlank()) return 128L << 20;
+        return org.jgrad.internal.NativeLib.parseSize("jgrad.gcThreshold", v.trim());
+    }
+
+    /** How often live native memory grew past the threshold and jgrad ran the collector for the Cleaner to free forgotten tensors. */
+    public static long collectorPrompts() {
+        return prompts.get();
+    }
+
     static void onAllocate(long n) {
-        liveBytes.addAndGet(n);
+        long live = liveBytes.addAndGet(n);
+        if (GC_THRESHOLD > 0 && live > gcAt.get()) promptCollector();
     }
 
     static void onFree(long n) {
-        liveBytes.addAndGet(-n);
+        long live = liveBytes.addAndGet(-n);
+        if (GC_THRESHOLD > 0) {
+            long bar = nextBar(live);
+            if (bar < gcAt.get()) gcAt.set(bar);  // lower the bar as memory comes back (a race only moves it a little)
+        }
+    }
+
+    private static long nextBar(long live) {
+        return Math.max(live + GC_THRESHOLD, live > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * live);
+    }
+
+    /**
+     * Runs the collector, then gives the Cleaner (its own thread) up to 50 ms to free what became
+     * unreachable; the next prompt comes when live memory has grown by the threshold again. One
+     * thread prompts at a time; the others go on.
+     */
+    private static void promptCollector() {
+        if (!prompting.compareAndSet(false, true)) return;
+        try {
+            prompts.incrementAndGet();
+            long before = liveBytes.get();
+            System.gc();
+            for (int i = 0; i < 50 && liveBytes.get() > before - GC_THRESHOLD / 2; i++) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            gcAt.set(nextBar(liveBytes.get()));
+        } finally {
+            prompting.set(false);
+        }
     }
 
     static void onOpen() {

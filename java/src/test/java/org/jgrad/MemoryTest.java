@@ -138,4 +138,24 @@ class MemoryTest {
         Memory.emptyCache();
         assertEquals(0, Memory.cachedBytes());
     }
+
+    /**
+     * A loop that never closes its tensors: live native memory levels off, because jgrad runs the
+     * collector (and with it the Cleaner) each time live memory grew past the threshold, instead of
+     * growing with the loop until the Java heap happens to fill.
+     */
+    @org.junit.jupiter.api.Test
+    void forgottenTensorsDoNotGrowWithoutBound() {
+        long prompts = Memory.collectorPrompts(), peak = 0;
+        long start = Memory.liveBytes();
+        for (int i = 0; i < 1500; i++) {
+            Tensor t = Tensor.full(i, DType.FLOAT32, Device.CPU, 1 << 18);  // 1 MiB, never closed
+            peak = Math.max(peak, Memory.liveBytes() - start);
+            if (t.numel() != 1 << 18) throw new AssertionError();
+        }
+        System.out.println("MemoryTest: 1500 MiB of tensors never closed: live memory peaked at " + (peak >> 20) + " MiB over the start, "
+                + (Memory.collectorPrompts() - prompts) + " collector prompts");
+        org.junit.jupiter.api.Assertions.assertTrue(Memory.collectorPrompts() > prompts, "the collector was prompted");
+        org.junit.jupiter.api.Assertions.assertTrue(peak < 600L << 20, "live memory levelled off: peak " + (peak >> 20) + " MiB");
+    }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Tuple;
 import org.jgrad.DType;
 import org.jgrad.Device;
 import org.jgrad.Tensor;
@@ -25,6 +26,13 @@ final class Programs {
 
     /** Ops applied across all property runs (printed by the suites for the README's figures). */
     static final AtomicLong OPS = new AtomicLong();
+    /** Programs run, and how many started from 5 to 8 dims, from an empty tensor, or ran 6 steps or more. */
+    static final AtomicLong PROGRAMS = new AtomicLong(), MANY_DIMS = new AtomicLong(), EMPTY = new AtomicLong(), LONG = new AtomicLong();
+
+    static String statistics() {
+        return PROGRAMS.get() + " programs (" + MANY_DIMS.get() + " from 5-8 dims, " + EMPTY.get() + " from empty tensors, " + LONG.get()
+                + " of 6-10 steps), " + OPS.get() + " ops";
+    }
 
     record Step(int op, int a, int b) {}
 
@@ -46,7 +54,10 @@ final class Programs {
     static final int[] SMOOTH = {0, 1, 2, 3, 5, 6, 7, 8, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21};
 
     static Arbitrary<List<Integer>> shapes(int maxDims, int maxSize, int maxNumel) {
-        return Arbitraries.integers().between(0, maxSize).list().ofMaxSize(maxDims).filter(s -> numel(s) <= maxNumel);
+        // sizes 0 (an empty tensor) and 1 (a broadcast dim) often, but not so often that most programs are empty
+        Arbitrary<Integer> size = Arbitraries.frequency(Tuple.of(2, 0), Tuple.of(6, 1), Tuple.of(10, 2), Tuple.of(10, 3), Tuple.of(10, 4))
+                .filter(v -> v <= maxSize);
+        return size.list().ofMaxSize(maxDims).filter(s -> numel(s) <= maxNumel);
     }
 
     static Arbitrary<Program> programs(int maxDims, int maxSize, int maxNumel, int maxSteps, boolean smooth) {
@@ -87,6 +98,10 @@ final class Programs {
     /** Runs the program from x; with reference, the Nd beside it (from x's values). */
     static Val run(Program p, Tensor x, boolean reference) {
         Val v = new Val(x, reference ? Nd.of(x) : null);
+        PROGRAMS.incrementAndGet();
+        if (x.dim() >= 5) MANY_DIMS.incrementAndGet();
+        if (x.numel() == 0) EMPTY.incrementAndGet();
+        if (p.steps.size() >= 6) LONG.incrementAndGet();
         Random r = new Random(p.seed * 31 + 7);
         for (Step s : p.steps) {
             v = apply(s, v, r, p.float32);

@@ -28,7 +28,7 @@ import org.jgrad.property.Programs.Val;
  * run; jqwik's tries are fixed per property, so a scaled run repeats each try's program with
  * fresh seeds).
  */
-class OpSequenceProperties {
+class OpSequencePropertyTest {
     static final int SCALE = Integer.getInteger("jgrad.fuzz.scale", 1);
     static final AtomicLong REFUSED = new AtomicLong();
 
@@ -47,7 +47,7 @@ class OpSequenceProperties {
         for (int i = 0; i < SCALE; i++) body.accept(i == 0 ? p : new Program(p.shape(), p.float32(), p.steps(), p.seed() + 1_000_003L * i));
     }
 
-    @Property(tries = 20_000)
+    @Property(tries = 30_000)
     void valuesEqualTheFloat64Reference(@ForAll("programs") Program program) {
         scaled(program, p -> checkValues(p, Device.CPU));
     }
@@ -59,7 +59,7 @@ class OpSequenceProperties {
         }
     }
 
-    @Property(tries = 1_500)
+    @Property(tries = 2_000)
     void gradientsEqualCentralDifferences(@ForAll("smoothPrograms") Program program) {
         scaled(new Program(program.shape(), false, program.steps(), program.seed()), p -> checkGradient(p, Device.CPU));
     }
@@ -106,7 +106,7 @@ class OpSequenceProperties {
         return Combinators.combine(Arbitraries.integers().between(0, 8), Programs.programs(5, 4, 128, 3, false)).as(Bad::new);
     }
 
-    @Property(tries = 4_000)
+    @Property(tries = 5_000)
     void invalidCallsAreRefusedNamingTheOpAndShapes(@ForAll("badCalls") Bad bad) {
         checkRefused(bad, Device.CPU);
     }
@@ -198,7 +198,7 @@ class OpSequenceProperties {
 
     @AfterContainer
     static void report() {
-        System.out.println("OpSequenceProperties: " + Programs.OPS.get() + " ops run so far (scale " + SCALE + "), " + REFUSED.get()
+        System.out.println("OpSequencePropertyTest: " + Programs.statistics() + " run so far (scale " + SCALE + "), " + REFUSED.get()
                 + " invalid calls refused");
     }
 }

@@ -8,7 +8,7 @@ import net.jqwik.api.Tag;
 import net.jqwik.api.lifecycle.AfterContainer;
 import org.jgrad.Cuda;
 import org.jgrad.Device;
-import org.jgrad.property.OpSequenceProperties.Bad;
+import org.jgrad.property.OpSequencePropertyTest.Bad;
 import org.jgrad.property.Programs.Program;
 
 /**
@@ -16,7 +16,7 @@ import org.jgrad.property.Programs.Program;
  * build without a device every try passes at once, as the CUDA tests skip).
  */
 @Tag("cuda")
-class CudaOpSequenceProperties {
+class CudaOpSequencePropertyTest {
     static final Device D = Device.CUDA;
 
     @Provide
@@ -31,26 +31,26 @@ class CudaOpSequenceProperties {
 
     @Provide
     Arbitrary<Bad> badCalls() {
-        return new OpSequenceProperties().badCalls();
+        return new OpSequencePropertyTest().badCalls();
     }
 
-    @Property(tries = 5_000)
+    @Property(tries = 6_000)
     void valuesEqualTheFloat64Reference(@ForAll("programs") Program program) {
-        if (Cuda.isAvailable()) OpSequenceProperties.scaled(program, p -> OpSequenceProperties.checkValues(p, D));
+        if (Cuda.isAvailable()) OpSequencePropertyTest.scaled(program, p -> OpSequencePropertyTest.checkValues(p, D));
     }
 
-    @Property(tries = 300)
+    @Property(tries = 400)
     void gradientsEqualCentralDifferences(@ForAll("smoothPrograms") Program program) {
-        if (Cuda.isAvailable()) OpSequenceProperties.checkGradient(new Program(program.shape(), false, program.steps(), program.seed()), D);
+        if (Cuda.isAvailable()) OpSequencePropertyTest.checkGradient(new Program(program.shape(), false, program.steps(), program.seed()), D);
     }
 
-    @Property(tries = 1_000)
+    @Property(tries = 1_500)
     void invalidCallsAreRefusedNamingTheOpAndShapes(@ForAll("badCalls") Bad bad) {
-        if (Cuda.isAvailable()) OpSequenceProperties.checkRefused(bad, D);
+        if (Cuda.isAvailable()) OpSequencePropertyTest.checkRefused(bad, D);
     }
 
     @AfterContainer
     static void report() {
-        System.out.println("CudaOpSequenceProperties: " + Programs.OPS.get() + " ops run so far on " + (Cuda.isAvailable() ? D : "no device"));
+        System.out.println("CudaOpSequencePropertyTest: " + Programs.statistics() + " run so far on " + (Cuda.isAvailable() ? D : "no device"));
     }
 }
