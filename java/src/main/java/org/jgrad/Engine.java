@@ -11,7 +11,9 @@ import java.util.Map;
  * summing the gradients that reach each node before running its backward once.
  *
  * Every temporary made during the pass lives in one Scope that closes at the end; only the
- * gradients handed out (to {@code .grad} or returned by {@link Autograd#grad}) survive.
+ * gradients handed out (to {@code .grad} or returned by {@link Autograd#grad}) survive. The
+ * outputs are kept reachable until the pass ends: a temporary loss ({@code f(x).backward()}) could
+ * otherwise be collected mid-pass, and its Cleaner would release the graph being walked.
  */
 final class Engine {
     private Engine() {}
@@ -116,6 +118,11 @@ final class Engine {
         } finally {
             scope.close();
             GradMode.set(prevMode);
+            // the outputs hold the graph (their handles own a reference to their nodes): were they
+            // collected during the pass, their Cleaners would release the graph under it
+            java.lang.ref.Reference.reachabilityFence(roots);
+            java.lang.ref.Reference.reachabilityFence(rootGrads);
+            java.lang.ref.Reference.reachabilityFence(inputs);
         }
     }
 

@@ -79,6 +79,10 @@ final class Node implements Autograd.Context {
         }
         out.requiresGrad = true;
         out.setGradFn(node);
+        // an input's handle holds its node's reference until here, where this node holds its own:
+        // collected earlier, its Cleaner could release the node before the increment above
+        java.lang.ref.Reference.reachabilityFence(inputs);
+        java.lang.ref.Reference.reachabilityFence(toSave);
     }
 
     String name() {

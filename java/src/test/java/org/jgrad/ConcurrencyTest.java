@@ -126,4 +126,45 @@ class ConcurrencyTest {
         long[] r = closingTensorsUnderRunningOps(Device.CPU, 1500);
         System.out.println("ConcurrencyTest: CPU, 1.5 s: " + r[0] + " ops completed, " + r[1] + " refused as closed");
     }
+
+    /**
+     * A training loop that closes nothing, under a collector running every few milliseconds: the
+     * temporary loss of {@code lossFn.forward(...).backward()} (and any tensor only passed on to the
+     * next op) may be collected while the op or the backward pass still walks its graph, and its
+     * Cleaner must not release that graph under it.
+     */
+    @Test
+    void theCleanerNeverReleasesAGraphInUse() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread collector = new Thread(() -> {
+            while (!stop.get()) {
+                System.gc();
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            org.jgrad.nn.Sequential model = new org.jgrad.nn.Sequential(new org.jgrad.nn.Linear(256, 128), new org.jgrad.nn.ReLU(),
+                    new org.jgrad.nn.Linear(128, 10));
+            org.jgrad.optim.SGD opt = new org.jgrad.optim.SGD(model.parameters(), 0.01, 0.9);
+            org.jgrad.nn.CrossEntropyLoss lossFn = new org.jgrad.nn.CrossEntropyLoss();
+            Tensor x = Tensor.of(series(5, 64 * 256), 64, 256).to(DType.FLOAT32);
+            long[] labels = new long[64];
+            for (int i = 0; i < 64; i++) labels[i] = i % 10;
+            Tensor y = Tensor.of(labels);
+            for (int step = 0; step < 1500; step++) {
+                opt.zeroGrad();
+                lossFn.forward(model.forward(x), y).backward();  // nothing closed, on purpose
+                opt.step();
+            }
+        } finally {
+            stop.set(true);
+            collector.join();
+        }
+    }
 }
