@@ -18,18 +18,41 @@ final class LinAlg {
      * from jgrad's thread pool (OpenBLAS itself then runs on one thread). If that library cannot be
      * found (the preset told to load another BLAS), they call the preset's cblas functions directly.
      */
-    private static final boolean NATIVE_BLAS = useNativeBlas();
+    /** Loads OpenBLAS through its preset; replaced by tests to simulate a machine where it cannot load. */
+    static Runnable blasLoader = () -> Loader.load(openblas_nolapack.class);
+    private static volatile int blasState;  // 0 not loaded yet, 1 through jg_cpu_gemm, 2 through the preset's cblas calls
+    private static String blasFailure;
 
-    private static boolean useNativeBlas() {
+    /**
+     * Loads OpenBLAS on the first CPU product; if it cannot be loaded, that and every later CPU
+     * matmul throws one explanation (not an UnsatisfiedLinkError, then NoClassDefFoundErrors).
+     */
+    static synchronized void requireBlas() {
+        if (blasState != 0) return;
+        if (blasFailure != null) throw new IllegalStateException(blasFailure);
         NativeLib.ensureLoaded();
-        Loader.load(openblas_nolapack.class);
+        try {
+            blasLoader.run();
+        } catch (LinkageError e) {
+            blasFailure = "matmul on the CPU needs OpenBLAS (libopenblas from the org.bytedeco:openblas jar for this platform, "
+                    + "linux-x86_64 here), which could not be loaded: " + e + ". Put org.bytedeco:openblas:0.3.31-1.5.13 with the "
+                    + "classifier of this platform on the classpath";
+            throw new IllegalStateException(blasFailure, e);
+        }
         String path = Loader.getLoadedLibraries().get("openblas_nolapack@.0");
-        return path != null && JgradNative.jg_cpu_use_blas(path) == JgradNative.JG_OK;
+        blasState = path != null && JgradNative.jg_cpu_use_blas(path) == JgradNative.JG_OK ? 1 : 2;
+    }
+
+    /** For tests: forget the outcome of the last load. */
+    static synchronized void resetBlas() {
+        blasState = 0;
+        blasFailure = null;
     }
 
     /** Whether CPU products run through jg_cpu_gemm (on jgrad's pool) rather than the preset's own cblas calls. */
     static boolean usesNativeBlas() {
-        return NATIVE_BLAS;
+        if (blasState == 0) requireBlas();
+        return blasState == 1;
     }
 
     private static final class At extends Pointer {
@@ -46,6 +69,7 @@ final class LinAlg {
             throw new IllegalArgumentException("matmul: expected both operands FLOAT32 or both FLOAT64, got " + a.dtype + " (shape "
                     + Shapes.str(a.shape) + ") and " + b.dtype + " (shape " + Shapes.str(b.shape) + ")");
         }
+        if (a.device.isCpu() && blasState == 0) requireBlas();
         int na = a.shape.length, nb = b.shape.length;
         if (na == 0 || nb == 0) {
             throw new IllegalArgumentException("matmul: both arguments need at least 1 dim, got shapes " + Shapes.str(a.shape) + " and "
@@ -215,7 +239,7 @@ final class LinAlg {
             }
             if (!a.device.isCpu()) {
                 CudaBlas.gemm(a.device, a.dtype, pa, aRow, lda, strideA, pb, bRow, ldb, strideB, pc, m * n, m, n, k, count);
-            } else if (NATIVE_BLAS) {
+            } else if (usesNativeBlas()) {
                 int st = JgradNative.jg_cpu_gemm(a.dtype.code, aRow ? 0 : 1, bRow ? 0 : 1, m, n, k, pa, lda, pb, ldb, pc, n);
                 NativeLib.check(st, "matmul");
             } else if (a.dtype == DType.FLOAT32) {

@@ -34,4 +34,28 @@ class MatmulTest {
             }
         }
     }
+
+    /** An OpenBLAS that does not load: the first and every later CPU matmul throw one explanation; jgrad works once it loads. */
+    @Test
+    void anOpenBlasThatDoesNotLoadIsExplained() {
+        Runnable real = LinAlg.blasLoader;
+        LinAlg.blasLoader = () -> {
+            throw new UnsatisfiedLinkError("no jniopenblas_nolapack in java.library.path");
+        };
+        LinAlg.resetBlas();
+        try {
+            for (int i = 0; i < 2; i++) {
+                IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                        () -> Tensor.ones(2, 3).matmul(Tensor.ones(3, 2)));
+                assertTrue(e.getMessage().startsWith("matmul on the CPU needs OpenBLAS") && e.getMessage().contains("no jniopenblas_nolapack")
+                        && e.getMessage().contains("org.bytedeco:openblas:0.3.31-1.5.13"), e.getMessage());
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(5.0, Tensor.ones(5).add(Tensor.zeros(5)).sum().item(), "other ops go on");
+        } finally {
+            LinAlg.blasLoader = real;
+            LinAlg.resetBlas();
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(3.0, Tensor.ones(2, 3).matmul(Tensor.ones(3, 2)).toDoubleArray()[0]);
+        assertTrue(LinAlg.usesNativeBlas());
+    }
 }
