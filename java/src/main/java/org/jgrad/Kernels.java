@@ -62,6 +62,47 @@ final class Kernels {
         Reference.reachabilityFence(ts);
     }
 
+    // the common arities without a varargs array (most ops pin one to three tensors)
+    static void pin(Tensor a) {
+        pin1(a, null, null);
+    }
+
+    static void pin(Tensor a, Tensor b) {
+        pin1(a, null, null);
+        pin1(b, a, null);
+    }
+
+    static void pin(Tensor a, Tensor b, Tensor c) {
+        pin1(a, null, null);
+        pin1(b, a, null);
+        pin1(c, a, b);
+    }
+
+    /** Pins t (if not null), or releases the already pinned p and q and throws. */
+    private static void pin1(Tensor t, Tensor p, Tensor q) {
+        if (t == null || (!t.isClosed() && t.storage.tryRetain())) return;
+        if (p != null) p.storage.release();
+        if (q != null) q.storage.release();
+        t.checkOpen();
+        throw new IllegalStateException("tensor of shape " + Shapes.str(t.shape) + " was closed while an op was starting on it");
+    }
+
+    static void unpin(Tensor a) {
+        if (a != null) a.storage.release();
+        Reference.reachabilityFence(a);
+    }
+
+    static void unpin(Tensor a, Tensor b) {
+        unpin(a);
+        unpin(b);
+    }
+
+    static void unpin(Tensor a, Tensor b, Tensor c) {
+        unpin(a);
+        unpin(b);
+        unpin(c);
+    }
+
     static void unaryInto(String op, int code, Tensor out, Tensor x, long[] geom, double alpha, double beta) {
         int nd = Shapes.geomDims(geom, 2);
         pin(out, x);
