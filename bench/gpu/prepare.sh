@@ -22,6 +22,8 @@ rm -f .gpu/lib/junit-jupiter-*.jar .gpu/lib/junit-platform-commons-*.jar .gpu/li
   .gpu/lib/opentest4j-*.jar .gpu/lib/apiguardian-api-*.jar
 # the property suites (jqwik, 1.1 MiB) run on the emulation in every build; the GPU run has no room for them
 rm -f .gpu/lib/jqwik-*.jar && rm -rf .gpu/cp/*-test-classes/org/jgrad/property
+# nor for the MNIST data (12 MiB), which only the examples' CPU tests read
+rm -f .gpu/lib/rapaio-datasets-*.jar
 mkdir -p .gpu/native && cp target/native-cuda/jgrad_native_cuda_tests .gpu/native/
 size=$(du -sm .gpu | cut -f1)
 echo "bundle after dropping the duplicate JUnit jars: ${size} MiB"

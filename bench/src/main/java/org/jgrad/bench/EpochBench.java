@@ -10,6 +10,7 @@ import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.jgrad.DType;
+import org.jgrad.examples.Mnist;
 import org.jgrad.Scope;
 import org.jgrad.Tensor;
 import org.jgrad.nn.Functional;

@@ -1,6 +1,6 @@
 package org.jgrad.examples;
 
-/** Runs every example in order: the seed's gradient demos, then training. */
+/** Runs every example in order: the seed's gradient demos, then training, then MNIST. */
 public final class RunAll {
     private RunAll() {}
 
@@ -9,5 +9,6 @@ public final class RunAll {
         LinearRegression.main(args);
         Himmelblau.main(args);
         MlpClassifier.main(args);
+        MnistMlp.main(new String[0]);
     }
 }

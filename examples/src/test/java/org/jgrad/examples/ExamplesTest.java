@@ -33,6 +33,12 @@ class ExamplesTest {
     }
 
     @Test
+    void theMnistMlpReachesItsTarget() {
+        double acc = MnistMlp.train(5, org.jgrad.Device.CPU, false);
+        assertTrue(acc >= 0.975, "test accuracy " + acc);
+    }
+
+    @Test
     void everyExampleRuns() {
         RunAll.main(new String[0]);
     }

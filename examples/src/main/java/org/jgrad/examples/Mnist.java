@@ -1,4 +1,4 @@
-package org.jgrad.bench;
+package org.jgrad.examples;
 
 import java.io.DataInputStream;
 import java.io.IOException;
