@@ -26,7 +26,7 @@ rm -f .gpu/lib/jqwik-*.jar && rm -rf .gpu/cp/*-test-classes/org/jgrad/property
 rm -f .gpu/lib/rapaio-datasets-*.jar
 mkdir -p .gpu/native && cp target/native-cuda/jgrad_native_cuda_tests .gpu/native/
 size=$(du -sm .gpu | cut -f1)
-echo "bundle after dropping the duplicate JUnit jars: ${size} MiB"
+echo "bundle after dropping what the GPU run does not use: ${size} MiB"
 [ "$size" -le 60 ] || { echo "bundle too large for the device tool (over 60 MiB)"; exit 1; }
 bash bench/gpu/dry-run.sh
 # The library in java/target now holds sm_90 code only: a plain `mvn install` rebuilds the full one.
