@@ -9,6 +9,7 @@ public final class RunAll {
         LinearRegression.main(args);
         Himmelblau.main(args);
         MlpClassifier.main(args);
+        IrisLogistic.main(args);
         MnistMlp.main(new String[0]);
     }
 }

@@ -33,6 +33,11 @@ class ExamplesTest {
     }
 
     @Test
+    void irisLogisticRegressionClassifiesTheHeldOutFlowers() {
+        assertTrue(IrisLogistic.train(false) >= 0.9);
+    }
+
+    @Test
     void theMnistMlpReachesItsTarget() {
         double acc = MnistMlp.train(5, org.jgrad.Device.CPU, false);
         assertTrue(acc >= 0.975, "test accuracy " + acc);
