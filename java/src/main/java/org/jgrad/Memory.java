@@ -86,7 +86,7 @@ public final class Memory {
     private static long gcThreshold() {
         String v = System.getProperty("jgrad.gcThreshold");
         if (v == null || v.isBlank()) return 128L << 20;
-        return org.jgrad.internal.NativeLib.parseSize("jgrad.gcThreshold", v.trim());
+        return org.jgrad.internal.NativeLib.parseBytes("jgrad.gcThreshold", v.trim());
     }
 
     /** How often live native memory grew past the threshold and jgrad ran the collector for the Cleaner to free forgotten tensors. */

@@ -25,7 +25,7 @@ final class Shapes {
             if (s == 0) {
                 empty = true;
             } else if (s > 1) {
-                if (n > Long.MAX_VALUE / s) throw tooLarge(op, shape);
+                if (Math.multiplyHigh(n, s) != 0 || n * s < 0) throw tooLarge(op, shape);  // both positive: no division
                 n *= s;
             }
         }

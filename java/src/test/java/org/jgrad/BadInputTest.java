@@ -1,24 +1,16 @@
 package org.jgrad;
 
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.jgrad.testing.Expect.iae;
+import static org.jgrad.testing.Expect.ise;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.jgrad.nn.Functional;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 /** Every kind of bad input gets an exception that names the op and what was wrong; none crashes. */
 class BadInputTest {
 
-    private static void iae(Executable e, String... mustMention) {
-        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
-        for (String m : mustMention) assertTrue(ex.getMessage().contains(m), "message should mention '" + m + "': " + ex.getMessage());
-    }
 
-    private static void ise(Executable e, String... mustMention) {
-        IllegalStateException ex = assertThrows(IllegalStateException.class, e);
-        for (String m : mustMention) assertTrue(ex.getMessage().contains(m), "message should mention '" + m + "': " + ex.getMessage());
-    }
 
     @Test
     void shapesThatDoNotBroadcast() {

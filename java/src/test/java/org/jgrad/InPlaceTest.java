@@ -1,14 +1,13 @@
 package org.jgrad;
 
+import static org.jgrad.testing.Expect.iae;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 class InPlaceTest {
 
@@ -30,10 +29,6 @@ class InPlaceTest {
         assertArrayEquals(new double[] {2, 4, 6, 3, 6, 9}, x.toDoubleArray(), 0);
     }
 
-    private static void iae(Executable e, String... mustMention) {
-        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
-        for (String m : mustMention) assertTrue(ex.getMessage().contains(m), "message should mention '" + m + "': " + ex.getMessage());
-    }
 
     /** Shifted, transposed and broadcast sources that share the destination's memory read as if copied first. */
     static void overlappingSourcesReadTheirOldValues(Device device) {

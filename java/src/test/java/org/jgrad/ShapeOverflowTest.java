@@ -1,24 +1,18 @@
 package org.jgrad;
 
+import static org.jgrad.testing.Expect.iae;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.channels.Channels;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 /** Shapes whose element (or byte) count does not fit 64 bits are refused by every op that makes one. */
 class ShapeOverflowTest {
     static final long G = 1L << 40;
 
-    private static void iae(Executable e, String... mustMention) {
-        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, e);
-        for (String m : mustMention) assertTrue(ex.getMessage().contains(m), "message should mention '" + m + "': " + ex.getMessage());
-    }
 
     @Test
     void creationRefusesShapesWhoseProductWraps() {

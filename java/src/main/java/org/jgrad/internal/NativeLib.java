@@ -29,11 +29,7 @@ public final class NativeLib {
     }
 
     /** "4096", "512k", "64m", "2g" (powers of 1024) as bytes; throws naming what on anything else. */
-    public static long parseSize(String what, String s) {
-        return parseBytes(what, s);
-    }
-
-    static long parseBytes(String what, String s) {
+    public static long parseBytes(String what, String s) {
         long unit = 1;
         String digits = s;
         char last = Character.toLowerCase(s.charAt(s.length() - 1));

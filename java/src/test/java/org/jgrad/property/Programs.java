@@ -1,6 +1,5 @@
 package org.jgrad.property;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -110,10 +109,6 @@ final class Programs {
         return v;
     }
 
-    private static Nd operandRef(Tensor o) {
-        return Nd.of(o);
-    }
-
     /** A random operand that broadcasts against shape: each dim kept or 1, leading dims dropped at random. */
     static Tensor operand(Random r, long[] shape, Tensor like) {
         int drop = shape.length == 0 ? 0 : r.nextInt(shape.length + 1);
@@ -140,7 +135,7 @@ final class Programs {
             case 4: return new Val(t.relu(), n == null ? null : n.map(x -> Math.max(x, 0)));
             case 5: case 6: case 7: case 8: {  // binary with a broadcast operand
                 Tensor o = operand(r, sh, t);
-                Nd on = n == null ? null : operandRef(o);
+                Nd on = n == null ? null : Nd.of(o);
                 switch (op) {
                     case 5: return new Val(t.add(o), n == null ? null : n.zip(on, Double::sum));
                     case 6: return new Val(t.sub(o), n == null ? null : n.zip(on, (a, b) -> a - b));
@@ -150,7 +145,7 @@ final class Programs {
             }
             case 9: {
                 Tensor o = operand(r, sh, t);
-                return new Val(t.maximum(o), n == null ? null : n.zip(operandRef(o), Math::max));
+                return new Val(t.maximum(o), n == null ? null : n.zip(Nd.of(o), Math::max));
             }
             case 10: return new Val(t.abs(), n == null ? null : n.map(Math::abs));
             // exp of a bounded argument: exp of an unbounded one makes values so large that a later sin
@@ -232,11 +227,5 @@ final class Programs {
             boolean ok = Double.isNaN(w) ? Double.isNaN(g[i]) : Math.abs(g[i] - w) <= rel * (1 + Math.abs(w));
             if (!ok) throw new AssertionError(p + ": element " + i + " is " + g[i] + ", the float64 reference " + w);
         }
-    }
-
-    static List<String> shapesOf(Tensor... ts) {
-        List<String> out = new ArrayList<>();
-        for (Tensor t : ts) out.add(Arrays.toString(t.shape()));
-        return out;
     }
 }
