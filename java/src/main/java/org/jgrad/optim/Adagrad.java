@@ -49,35 +49,22 @@ public final class Adagrad extends Optimizer<Adagrad.Options> {
             return this;
         }
 
+        private static final java.util.List<Option<Options>> OPTIONS = java.util.List.of(
+                option("lr", o -> o.lr, (o, v) -> o.lr = v),
+                option("lr_decay", o -> o.lrDecay, (o, v) -> o.lrDecay = v),
+                option("weight_decay", o -> o.weightDecay, (o, v) -> o.weightDecay = v),
+                option("initial_accumulator_value", o -> o.initialAccumulatorValue, (o, v) -> o.initialAccumulatorValue = v),
+                option("eps", o -> o.eps, (o, v) -> o.eps = v),
+                flag("maximize", o -> o.maximize, (o, v) -> o.maximize = v));
+
         @Override
-        java.util.LinkedHashMap<String, Double> values() {
-            java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
-            m.put("lr", lr);
-            m.put("lr_decay", lrDecay);
-            m.put("weight_decay", weightDecay);
-            m.put("initial_accumulator_value", initialAccumulatorValue);
-            m.put("eps", eps);
-            m.put("maximize", maximize ? 1.0 : 0.0);
-            return m;
+        java.util.List<Option<Options>> options() {
+            return OPTIONS;
         }
 
         @Override
-        void set(String key, double v) {
-            switch (key) {
-                case "lr": lr = v; break;
-                case "lr_decay": lrDecay = v; break;
-                case "weight_decay": weightDecay = v; break;
-                case "initial_accumulator_value": initialAccumulatorValue = v; break;
-                case "eps": eps = v; break;
-                case "maximize": maximize = v != 0; break;
-                default: throw new IllegalArgumentException("unknown option \"" + key + "\"");
-            }
-        }
-
-        @Override
-        public Options copy() {
-            return new Options(lr).lrDecay(lrDecay).weightDecay(weightDecay).initialAccumulatorValue(initialAccumulatorValue).eps(eps)
-                    .maximize(maximize);
+        Options fresh() {
+            return new Options(lr);
         }
 
         @Override

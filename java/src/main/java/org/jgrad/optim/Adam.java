@@ -63,36 +63,23 @@ public final class Adam extends Optimizer<Adam.Options> {
             return this;
         }
 
+        private static final java.util.List<Option<Options>> OPTIONS = java.util.List.of(
+                option("lr", o -> o.lr, (o, v) -> o.lr = v),
+                option("beta1", o -> o.beta1, (o, v) -> o.beta1 = v),
+                option("beta2", o -> o.beta2, (o, v) -> o.beta2 = v),
+                option("eps", o -> o.eps, (o, v) -> o.eps = v),
+                option("weight_decay", o -> o.weightDecay, (o, v) -> o.weightDecay = v),
+                flag("amsgrad", o -> o.amsgrad, (o, v) -> o.amsgrad = v),
+                flag("maximize", o -> o.maximize, (o, v) -> o.maximize = v));
+
         @Override
-        java.util.LinkedHashMap<String, Double> values() {
-            java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
-            m.put("lr", lr);
-            m.put("beta1", beta1);
-            m.put("beta2", beta2);
-            m.put("eps", eps);
-            m.put("weight_decay", weightDecay);
-            m.put("amsgrad", amsgrad ? 1.0 : 0.0);
-            m.put("maximize", maximize ? 1.0 : 0.0);
-            return m;
+        java.util.List<Option<Options>> options() {
+            return OPTIONS;
         }
 
         @Override
-        void set(String key, double v) {
-            switch (key) {
-                case "lr": lr = v; break;
-                case "beta1": beta1 = v; break;
-                case "beta2": beta2 = v; break;
-                case "eps": eps = v; break;
-                case "weight_decay": weightDecay = v; break;
-                case "amsgrad": amsgrad = v != 0; break;
-                case "maximize": maximize = v != 0; break;
-                default: throw new IllegalArgumentException("unknown option \"" + key + "\"");
-            }
-        }
-
-        @Override
-        public Options copy() {
-            return new Options(lr, weightDecay).betas(beta1, beta2).eps(eps).amsgrad(amsgrad).maximize(maximize);
+        Options fresh() {
+            return new Options(lr, weightDecay);
         }
 
         @Override

@@ -42,17 +42,50 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> implements AutoC
             return self();
         }
 
+        /** One option: PyTorch's name, and how to read (booleans as 1 or 0) and set it. */
+        record Option<O>(String name, java.util.function.ToDoubleFunction<O> get, java.util.function.ObjDoubleConsumer<O> set) {}
+
+        static <O> Option<O> option(String name, java.util.function.ToDoubleFunction<O> get, java.util.function.ObjDoubleConsumer<O> set) {
+            return new Option<>(name, get, set);
+        }
+
+        static <O> Option<O> flag(String name, java.util.function.Predicate<O> get, java.util.function.BiConsumer<O, Boolean> set) {
+            return new Option<>(name, o -> get.test(o) ? 1 : 0, (o, v) -> set.accept(o, v != 0));
+        }
+
+        /** Every option of the optimizer, each once, in PyTorch's order (lr first). */
+        abstract java.util.List<Option<O>> options();
+
+        /** A new Options to copy into (the values a constructor needs already set). */
+        abstract O fresh();
+
         /** An independent copy. */
-        public abstract O copy();
+        public O copy() {
+            O c = fresh();
+            for (Option<O> opt : options()) opt.set().accept(c, opt.get().applyAsDouble(self()));
+            return c;
+        }
 
         /** Throws IllegalArgumentException, naming the optimizer and the option, for a value PyTorch refuses. */
         abstract void check(String optimizer);
 
         /** Every option by PyTorch's name (booleans as 1 or 0), for the state dict. */
-        abstract java.util.LinkedHashMap<String, Double> values();
+        final java.util.LinkedHashMap<String, Double> values() {
+            java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
+            for (Option<O> opt : options()) m.put(opt.name(), opt.get().applyAsDouble(self()));
+            return m;
+        }
 
         /** Sets the option named as in {@link #values()}. */
-        abstract void set(String key, double value);
+        final void set(String key, double value) {
+            for (Option<O> opt : options()) {
+                if (opt.name().equals(key)) {
+                    opt.set().accept(self(), value);
+                    return;
+                }
+            }
+            throw new IllegalArgumentException("unknown option \"" + key + "\"");
+        }
 
         @SuppressWarnings("unchecked")
         final O self() {

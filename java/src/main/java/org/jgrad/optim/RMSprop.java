@@ -56,36 +56,23 @@ public final class RMSprop extends Optimizer<RMSprop.Options> {
             return this;
         }
 
+        private static final java.util.List<Option<Options>> OPTIONS = java.util.List.of(
+                option("lr", o -> o.lr, (o, v) -> o.lr = v),
+                option("alpha", o -> o.alpha, (o, v) -> o.alpha = v),
+                option("eps", o -> o.eps, (o, v) -> o.eps = v),
+                option("weight_decay", o -> o.weightDecay, (o, v) -> o.weightDecay = v),
+                option("momentum", o -> o.momentum, (o, v) -> o.momentum = v),
+                flag("centered", o -> o.centered, (o, v) -> o.centered = v),
+                flag("maximize", o -> o.maximize, (o, v) -> o.maximize = v));
+
         @Override
-        java.util.LinkedHashMap<String, Double> values() {
-            java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
-            m.put("lr", lr);
-            m.put("alpha", alpha);
-            m.put("eps", eps);
-            m.put("weight_decay", weightDecay);
-            m.put("momentum", momentum);
-            m.put("centered", centered ? 1.0 : 0.0);
-            m.put("maximize", maximize ? 1.0 : 0.0);
-            return m;
+        java.util.List<Option<Options>> options() {
+            return OPTIONS;
         }
 
         @Override
-        void set(String key, double v) {
-            switch (key) {
-                case "lr": lr = v; break;
-                case "alpha": alpha = v; break;
-                case "eps": eps = v; break;
-                case "weight_decay": weightDecay = v; break;
-                case "momentum": momentum = v; break;
-                case "centered": centered = v != 0; break;
-                case "maximize": maximize = v != 0; break;
-                default: throw new IllegalArgumentException("unknown option \"" + key + "\"");
-            }
-        }
-
-        @Override
-        public Options copy() {
-            return new Options(lr).alpha(alpha).eps(eps).weightDecay(weightDecay).momentum(momentum).centered(centered).maximize(maximize);
+        Options fresh() {
+            return new Options(lr);
         }
 
         @Override

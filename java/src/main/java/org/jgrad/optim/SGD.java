@@ -55,34 +55,22 @@ public final class SGD extends Optimizer<SGD.Options> {
             return momentum;
         }
 
+        private static final java.util.List<Option<Options>> OPTIONS = java.util.List.of(
+                option("lr", o -> o.lr, (o, v) -> o.lr = v),
+                option("momentum", o -> o.momentum, (o, v) -> o.momentum = v),
+                option("dampening", o -> o.dampening, (o, v) -> o.dampening = v),
+                option("weight_decay", o -> o.weightDecay, (o, v) -> o.weightDecay = v),
+                flag("nesterov", o -> o.nesterov, (o, v) -> o.nesterov = v),
+                flag("maximize", o -> o.maximize, (o, v) -> o.maximize = v));
+
         @Override
-        java.util.LinkedHashMap<String, Double> values() {
-            java.util.LinkedHashMap<String, Double> m = new java.util.LinkedHashMap<>();
-            m.put("lr", lr);
-            m.put("momentum", momentum);
-            m.put("dampening", dampening);
-            m.put("weight_decay", weightDecay);
-            m.put("nesterov", nesterov ? 1.0 : 0.0);
-            m.put("maximize", maximize ? 1.0 : 0.0);
-            return m;
+        java.util.List<Option<Options>> options() {
+            return OPTIONS;
         }
 
         @Override
-        void set(String key, double v) {
-            switch (key) {
-                case "lr": lr = v; break;
-                case "momentum": momentum = v; break;
-                case "dampening": dampening = v; break;
-                case "weight_decay": weightDecay = v; break;
-                case "nesterov": nesterov = v != 0; break;
-                case "maximize": maximize = v != 0; break;
-                default: throw new IllegalArgumentException("unknown option \"" + key + "\"");
-            }
-        }
-
-        @Override
-        public Options copy() {
-            return new Options(lr).momentum(momentum).dampening(dampening).weightDecay(weightDecay).nesterov(nesterov).maximize(maximize);
+        Options fresh() {
+            return new Options(lr);
         }
 
         @Override
