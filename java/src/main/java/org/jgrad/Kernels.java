@@ -46,12 +46,9 @@ final class Kernels {
      */
     static void pin(Tensor... ts) {
         for (int i = 0; i < ts.length; i++) {
-            Tensor t = ts[i];
-            if (t == null) continue;
-            if (t.isClosed() || !t.storage.tryRetain()) {
+            if (!tryPin(ts[i])) {
                 for (int j = 0; j < i; j++) if (ts[j] != null) ts[j].storage.release();
-                t.checkOpen();
-                throw new IllegalStateException("tensor of shape " + Shapes.str(t.shape) + " was closed while an op was starting on it");
+                throw closedAtStart(ts[i]);
             }
         }
     }
@@ -80,11 +77,20 @@ final class Kernels {
 
     /** Pins t (if not null), or releases the already pinned p and q and throws. */
     private static void pin1(Tensor t, Tensor p, Tensor q) {
-        if (t == null || (!t.isClosed() && t.storage.tryRetain())) return;
+        if (tryPin(t)) return;
         if (p != null) p.storage.release();
         if (q != null) q.storage.release();
+        throw closedAtStart(t);
+    }
+
+    private static boolean tryPin(Tensor t) {
+        return t == null || (!t.isClosed() && t.storage.tryRetain());
+    }
+
+    /** The exception for a tensor that could not be pinned: checkOpen's, or one for a close that raced the op's start. */
+    private static IllegalStateException closedAtStart(Tensor t) {
         t.checkOpen();
-        throw new IllegalStateException("tensor of shape " + Shapes.str(t.shape) + " was closed while an op was starting on it");
+        return new IllegalStateException("tensor of shape " + Shapes.str(t.shape) + " was closed while an op was starting on it");
     }
 
     static void unpin(Tensor a) {

@@ -33,18 +33,20 @@ public final class Memory {
 
     /** Bytes the CPU caching allocator keeps for reuse. */
     public static long cachedBytes() {
+        return cpuStat(3, "cachedBytes");
+    }
+
+    /** One of jg_memory_stats's numbers for the CPU (0 allocated, 1 reserved, 2 peak, 3 cached). */
+    private static long cpuStat(int i, String op) {
         NativeLib.ensureLoaded();
         long[] stats = new long[4];
-        NativeLib.check(JgradNative.jg_memory_stats(JgradNative.JG_CPU, stats), "cachedBytes");
-        return stats[3];
+        NativeLib.check(JgradNative.jg_memory_stats(JgradNative.JG_CPU, stats), op);
+        return stats[i];
     }
 
     /** Bytes of CPU blocks in use by tensors (in the allocator's size classes, so at least {@link #liveBytes} of CPU tensors). */
     public static long allocatedBytes() {
-        NativeLib.ensureLoaded();
-        long[] stats = new long[4];
-        NativeLib.check(JgradNative.jg_memory_stats(JgradNative.JG_CPU, stats), "allocatedBytes");
-        return stats[0];
+        return cpuStat(0, "allocatedBytes");
     }
 
     /**

@@ -43,10 +43,6 @@ final class Storage {
                 known ? stats[0] : -1, known ? stats[3] : -1);
     }
 
-    void retain() {
-        refs.incrementAndGet();
-    }
-
     /** One more reference unless the storage was already freed (its count reached 0). */
     boolean tryRetain() {
         for (int r = refs.get(); r > 0; r = refs.get()) {
