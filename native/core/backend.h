@@ -73,6 +73,20 @@
       (int dtype, int dim, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int64_t out, int64_t src, int64_t index,   \
        int64_t index_stride),                                                                                                  \
       (dtype, dim, outer, dim_size, inner, k, out, src, index, index_stride))                                                  \
+    X(im2col, (int dtype, const int64_t* geom, int64_t col, int64_t x), (dtype, geom, col, x))                                 \
+    X(col2im, (int dtype, const int64_t* geom, int64_t x, int64_t col), (dtype, geom, x, col))                                 \
+    X(pool2d, (int kind, int dtype, const int64_t* geom, int64_t out, int64_t indices, int64_t x),                             \
+      (kind, dtype, geom, out, indices, x))                                                                                    \
+    X(pool2d_backward, (int kind, int dtype, const int64_t* geom, int64_t dx, int64_t dy, int64_t indices),                    \
+      (kind, dtype, geom, dx, dy, indices))                                                                                    \
+    X(batch_norm,                                                                                                              \
+      (int dtype, int64_t n, int64_t c, int64_t s, double eps, int training, int64_t y, int64_t mean, int64_t var,             \
+       int64_t invstd, int64_t x, int64_t w, int64_t b),                                                                       \
+      (dtype, n, c, s, eps, training, y, mean, var, invstd, x, w, b))                                                          \
+    X(batch_norm_backward,                                                                                                     \
+      (int dtype, int64_t n, int64_t c, int64_t s, int training, int64_t dx, int64_t dw, int64_t db, int64_t dy, int64_t x,    \
+       int64_t mean, int64_t invstd, int64_t w),                                                                               \
+      (dtype, n, c, s, training, dx, dw, db, dy, x, mean, invstd, w))                                                          \
     X(update,                                                                                                                  \
       (int rule, int dtype, int64_t n, int64_t param, int64_t grad, const int64_t* state, int nstate, const double* hyper,       \
        int nhyper),                                                                                                            \

@@ -18,6 +18,7 @@
 
 #include "cuda_common.cuh"
 #include "ops/loss.h"
+#include "ops/conv.h"
 #include "ops/layer_norm.h"
 #include "ops/softmax.h"
 
@@ -486,6 +487,74 @@ int loss_dtype(const char* op, int dtype) {
     return fail(JG_ERR_ARGUMENT, std::string(op) + ": needs float32 or float64 scores, got " + dtype_name(dtype));
 }
 
+// ---- batch normalisation (ops/conv.h): a block per channel over its n * s elements ----
+template <class T>
+__global__ void batch_norm_channels(int64_t n, int64_t c, int64_t s, FlatDiv sd, double eps, int training, T* y, T* mean, T* var, T* invstd,
+                                    const T* x, const T* w, const T* b) {
+    const int64_t ci = blockIdx.x, cnt = n * s;
+    T m, r;
+    if (training) {
+        double sum = 0;
+        for (int64_t e = threadIdx.x; e < cnt; e += blockDim.x) {
+            int64_t k = e;
+            const int64_t j = sd.divmod(k);
+            sum += x[(k * c + ci) * s + j];
+        }
+        sum = block_sum(sum);
+        const double md = sum / cnt;
+        double sq = 0;
+        for (int64_t e = threadIdx.x; e < cnt; e += blockDim.x) {
+            int64_t k = e;
+            const int64_t j = sd.divmod(k);
+            const double d = x[(k * c + ci) * s + j] - md;
+            sq += d * d;
+        }
+        sq = block_sum(sq);
+        m = static_cast<T>(md);
+        r = static_cast<T>(ops::batch_norm_invstd(sq / cnt, eps));
+        if (threadIdx.x == 0) {
+            mean[ci] = m;
+            invstd[ci] = r;
+            if (var) var[ci] = static_cast<T>(sq / cnt);
+        }
+    } else {
+        m = mean[ci];
+        r = invstd[ci];
+    }
+    for (int64_t e = threadIdx.x; e < cnt; e += blockDim.x) {
+        int64_t k = e;
+        const int64_t j = sd.divmod(k), at = (k * c + ci) * s + j;
+        y[at] = ops::batch_norm_out(x[at], m, r, w, b, ci);
+    }
+}
+
+template <class T>
+__global__ void batch_norm_backward_channels(int64_t n, int64_t c, int64_t s, FlatDiv sd, int training, T* dx, T* dw, T* db, const T* dy,
+                                             const T* x, const T* mean, const T* invstd, const T* w) {
+    const int64_t ci = blockIdx.x, cnt = n * s;
+    const T m = mean[ci], r = invstd[ci];
+    double a = 0, d = 0;
+    for (int64_t e = threadIdx.x; e < cnt; e += blockDim.x) {
+        int64_t k = e;
+        const int64_t j = sd.divmod(k), at = (k * c + ci) * s + j;
+        a += dy[at];
+        d += static_cast<double>(dy[at]) * (x[at] - m);
+    }
+    a = block_sum(a);
+    d = block_sum(d);
+    if (threadIdx.x == 0) {
+        if (dw) dw[ci] = static_cast<T>(d * r);
+        if (db) db[ci] = static_cast<T>(a);
+    }
+    if (!dx) return;
+    const T scale = w ? w[ci] * r : r, a_m = static_cast<T>(a / cnt), d_m = static_cast<T>(d / cnt);
+    for (int64_t e = threadIdx.x; e < cnt; e += blockDim.x) {
+        int64_t k = e;
+        const int64_t j = sd.divmod(k), at = (k * c + ci) * s + j;
+        dx[at] = ops::batch_norm_dx(training != 0, dy[at], x[at], m, r, scale, a_m, d_m);
+    }
+}
+
 }  // namespace
 }  // namespace cuda
 }  // namespace jg
@@ -675,6 +744,50 @@ int layer_norm_backward(int device, int dtype, int64_t rows, int64_t cols, int64
         case JG_FLOAT32: return run(static_cast<float*>(nullptr));
         case JG_FLOAT64: return run(static_cast<double*>(nullptr));
         default: return fail(JG_ERR_ARGUMENT, "layer_norm_backward: needs float32 or float64");
+    }
+}
+
+int batch_norm(int device, int dtype, int64_t n, int64_t c, int64_t s, double eps, int training, int64_t y, int64_t mean, int64_t var,
+               int64_t invstd, int64_t x, int64_t w, int64_t b) {
+    int st = use_device("batch_norm", device);
+    if (st != JG_OK) return st;
+    if (n < 0 || c < 0 || s < 0) return fail(JG_ERR_ARGUMENT, "batch_norm: negative extent");
+    if (training && c > 0 && n * s == 0) return fail(JG_ERR_ARGUMENT, "batch_norm: a channel of no elements has no statistics");
+    if (c == 0 || n * s == 0) return JG_OK;
+    if (c > INT32_MAX) return too_many_rows("batch_norm", c);
+    auto run = [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        JG_LAUNCH(batch_norm_channels<T>, static_cast<unsigned>(c), kBlock)(
+            n, c, s, FlatDiv(n * s, s), eps, training, reinterpret_cast<T*>(y), reinterpret_cast<T*>(mean), reinterpret_cast<T*>(var),
+            reinterpret_cast<T*>(invstd), reinterpret_cast<const T*>(x), reinterpret_cast<const T*>(w), reinterpret_cast<const T*>(b));
+        return check_launch("batch_norm");
+    };
+    switch (dtype) {
+        case JG_FLOAT32: return run(static_cast<float*>(nullptr));
+        case JG_FLOAT64: return run(static_cast<double*>(nullptr));
+        default: return fail(JG_ERR_ARGUMENT, "batch_norm: needs float32 or float64");
+    }
+}
+
+int batch_norm_backward(int device, int dtype, int64_t n, int64_t c, int64_t s, int training, int64_t dx, int64_t dw, int64_t db, int64_t dy,
+                        int64_t x, int64_t mean, int64_t invstd, int64_t w) {
+    int st = use_device("batch_norm_backward", device);
+    if (st != JG_OK) return st;
+    if (n < 0 || c < 0 || s < 0) return fail(JG_ERR_ARGUMENT, "batch_norm_backward: negative extent");
+    if (c == 0) return JG_OK;
+    if (c > INT32_MAX) return too_many_rows("batch_norm_backward", c);
+    auto run = [&](auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        JG_LAUNCH(batch_norm_backward_channels<T>, static_cast<unsigned>(c), kBlock)(
+            n, c, s, FlatDiv(n * s, s), training, reinterpret_cast<T*>(dx), reinterpret_cast<T*>(dw), reinterpret_cast<T*>(db),
+            reinterpret_cast<const T*>(dy), reinterpret_cast<const T*>(x), reinterpret_cast<const T*>(mean), reinterpret_cast<const T*>(invstd),
+            reinterpret_cast<const T*>(w));
+        return check_launch("batch_norm_backward");
+    };
+    switch (dtype) {
+        case JG_FLOAT32: return run(static_cast<float*>(nullptr));
+        case JG_FLOAT64: return run(static_cast<double*>(nullptr));
+        default: return fail(JG_ERR_ARGUMENT, "batch_norm_backward: needs float32 or float64");
     }
 }
 

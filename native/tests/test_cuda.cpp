@@ -294,6 +294,85 @@ template <class T> static void layer_norm(int dtype) {
     CHECK(jg_layer_norm(D, dtype, 2, 0, 1e-5, 0, 0, 0, 0, 0, 0) == JG_ERR_ARGUMENT);
 }
 
+// Convolution lowering and pooling on the device against the CPU: the same bits (the kernels use
+// the CPU's arithmetic in its order), over strides, padding, dilation and the four pool kinds; a
+// geometry with a zero stride is refused. Batch norm: training and eval, with and without affine.
+template <class T> static void conv_pool(int dtype) {
+    struct G { int64_t n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw; };
+    for (G q : {G{2, 3, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1}, G{1, 2, 9, 8, 2, 3, 2, 3, 1, 0, 1, 1}, G{3, 1, 10, 10, 3, 2, 2, 1, 2, 1, 2, 3},
+                G{2, 2, 5, 5, 1, 1, 1, 1, 0, 0, 1, 1}}) {
+        const int64_t oh = (q.h + 2 * q.ph - q.dh * (q.kh - 1) - 1) / q.sh + 1, ow = (q.w + 2 * q.pw - q.dw * (q.kw - 1) - 1) / q.sw + 1;
+        const int64_t geom[14] = {q.n, q.c, q.h, q.w, q.kh, q.kw, q.sh, q.sw, q.ph, q.pw, q.dh, q.dw, oh, ow};
+        const int64_t nx = q.n * q.c * q.h * q.w, ncol = q.c * q.kh * q.kw * q.n * oh * ow, nout = q.n * q.c * oh * ow;
+        std::vector<T> x = sample<T>(nx, -2, 2, 31), cols(ncol), back(nx), colsin = sample<T>(ncol, -1, 1, 32);
+        Dev<T> dx(x), dcol(ncol), dback(nx), dcolsin(colsin);
+        CHECK_OK(jg_im2col(JG_CPU, dtype, geom, addr(cols.data()), addr(x.data())));
+        CHECK_OK(jg_im2col(D, dtype, geom, dcol.p, dx.p));
+        CHECK(bits_equal(dcol.get(), cols));
+        CHECK_OK(jg_col2im(JG_CPU, dtype, geom, addr(back.data()), addr(colsin.data())));
+        CHECK_OK(jg_col2im(D, dtype, geom, dback.p, dcolsin.p));
+        CHECK(bits_equal(dback.get(), back));
+        // pooling takes the padding only up to half the window
+        if (q.ph * 2 > q.kh || q.pw * 2 > q.kw) continue;
+        for (int kind = 0; kind < 4; ++kind) {
+            int64_t pg[14];
+            std::memcpy(pg, geom, sizeof pg);
+            if (kind != 0) pg[10] = pg[11] = 1;
+            const int64_t poh = kind == 3 ? 4 : (q.h + 2 * q.ph - pg[10] * (q.kh - 1) - 1) / q.sh + 1;
+            const int64_t pow_ = kind == 3 ? 3 : (q.w + 2 * q.pw - pg[11] * (q.kw - 1) - 1) / q.sw + 1;
+            pg[12] = poh;
+            pg[13] = pow_;
+            const int64_t np = q.n * q.c * poh * pow_;
+            std::vector<T> out(np), dy = sample<T>(np, -1, 1, 33 + kind), dxh(nx);
+            std::vector<int64_t> idx(np);
+            Dev<T> dout(np), ddy(dy), ddx(nx);
+            Dev<int64_t> didx(np);
+            CHECK_OK(jg_pool2d(JG_CPU, kind, dtype, pg, addr(out.data()), addr(idx.data()), addr(x.data())));
+            CHECK_OK(jg_pool2d(D, kind, dtype, pg, dout.p, didx.p, dx.p));
+            CHECK(bits_equal(dout.get(), out));
+            if (kind == 0) CHECK(didx.get() == idx);
+            CHECK_OK(jg_pool2d_backward(JG_CPU, kind, dtype, pg, addr(dxh.data()), addr(dy.data()), addr(idx.data())));
+            CHECK_OK(jg_pool2d_backward(D, kind, dtype, pg, ddx.p, ddy.p, didx.p));
+            CHECK(bits_equal(ddx.get(), dxh));
+        }
+        (void)nout;
+    }
+    int64_t bad[14] = {1, 1, 4, 4, 2, 2, 0, 1, 0, 0, 1, 1, 2, 2};
+    CHECK(jg_im2col(D, dtype, bad, 0, 0) == JG_ERR_ARGUMENT);
+    CHECK(jg_pool2d(D, 0, dtype, bad, 0, 0, 0) == JG_ERR_ARGUMENT);
+    for (int64_t s : {int64_t(1), int64_t(50), int64_t(700)}) {
+        const int64_t n = 3, c = 4, total = n * c * s;
+        std::vector<T> x = sample<T>(total, -3, 5, 41), dy = sample<T>(total, -1, 1, 42), w = sample<T>(c, 0.5, 1.5, 43), b = sample<T>(c, -1, 1, 44);
+        Dev<T> dx(x), ddy(dy), dw(w), db(b);
+        for (int training : {1, 0}) {
+            for (bool affine : {false, true}) {
+                std::vector<T> y(total), mean(c), var(c), invstd(c), g(total), gw(c), gb(c);
+                Dev<T> dyo(total), dmean(c), dvar(c), dinv(c), dg(total), dgw(c), dgb(c);
+                if (!training) {
+                    mean = sample<T>(c, -1, 1, 45);
+                    invstd = sample<T>(c, 0.5, 2, 46);
+                    dmean.put(mean);
+                    dinv.put(invstd);
+                }
+                const int64_t hw = affine ? addr(w.data()) : 0, hb = affine ? addr(b.data()) : 0;
+                CHECK_OK(jg_batch_norm(JG_CPU, dtype, n, c, s, 1e-5, training, addr(y.data()), addr(mean.data()), addr(var.data()),
+                                       addr(invstd.data()), addr(x.data()), hw, hb));
+                CHECK_OK(jg_batch_norm(D, dtype, n, c, s, 1e-5, training, dyo.p, dmean.p, dvar.p, dinv.p, dx.p, affine ? dw.p : 0,
+                                       affine ? db.p : 0));
+                CHECK(all_near(dyo.get(), y, 8 * tol<T>(), "batch_norm"));
+                if (training) CHECK(all_near(dvar.get(), var, 8 * tol<T>(), "batch_norm var"));
+                CHECK_OK(jg_batch_norm_backward(JG_CPU, dtype, n, c, s, training, addr(g.data()), addr(gw.data()), addr(gb.data()),
+                                                addr(dy.data()), addr(x.data()), addr(mean.data()), addr(invstd.data()), hw));
+                CHECK_OK(jg_batch_norm_backward(D, dtype, n, c, s, training, dg.p, dgw.p, dgb.p, ddy.p, dx.p, dmean.p, dinv.p,
+                                                affine ? dw.p : 0));
+                CHECK(all_near(dg.get(), g, 1e3 * tol<T>(), "batch_norm backward"));
+                CHECK(all_near(dgw.get(), gw, 1e3 * tol<T>(), "batch_norm dw"));
+                CHECK(all_near(dgb.get(), gb, 1e3 * tol<T>(), "batch_norm db"));
+            }
+        }
+    }
+}
+
 // Cross-entropy and NLL rows on the device against the CPU: short rows (a thread each) and long
 // rows (a block each), strided targets, an ignored row, a broadcast gradient, and a bad target.
 template <class T> static void losses(int dtype) {
@@ -557,6 +636,8 @@ int main() {
     layer_norm<double>(JG_FLOAT64);
     losses<float>(JG_FLOAT32);
     losses<double>(JG_FLOAT64);
+    conv_pool<float>(JG_FLOAT32);
+    conv_pool<double>(JG_FLOAT64);
     indexing();
     index_rows();
     updates<float>(JG_FLOAT32);

@@ -212,6 +212,34 @@ int jg_index_select(int device, int dtype, int dim, int64_t outer, int64_t dim_s
 int jg_index_add(int device, int dtype, int dim, int64_t outer, int64_t dim_size, int64_t inner, int64_t k, int64_t out, int64_t src,
                  int64_t index, int64_t index_stride);
 
+/* ---- convolution lowering, pooling, batch normalisation ---------------------------------
+ * geom: 14 values n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow (native/ops/conv.h): n images
+ * of c channels of h x w (contiguous NCHW), a kh x kw window with stride, zero padding and
+ * dilation, an oh x ow output. float32 and float64. */
+/* col (contiguous [c*kh*kw, n, oh*ow]) = the input under each tap of each output, 0 in the padding */
+int jg_im2col(int device, int dtype, const int64_t* geom, int64_t col, int64_t x);
+/* x (contiguous [n, c, h, w], overwritten) = the adjoint of im2col: each element sums, in tap
+ * order, the column entries that read it (the same bits on every device) */
+int jg_col2im(int device, int dtype, const int64_t* geom, int64_t x, int64_t col);
+/* Pooling of the n*c planes of x into out ([n, c, oh, ow]). kind: 0 max (indices, int64 like
+ * out, get each winner's flat index in its plane; a NaN wins), 1 average counting the padding,
+ * 2 average over the elements inside, 3 adaptive average (window y spans rows h*y/oh to
+ * ceil(h*(y+1)/oh); the window, stride and padding values are unused). Averages ignore dilation;
+ * indices may be 0 for them. */
+int jg_pool2d(int device, int kind, int dtype, const int64_t* geom, int64_t out, int64_t indices, int64_t x);
+/* dx ([n, c, h, w], overwritten) from dy ([n, c, oh, ow]) and, for max, its indices: each element
+ * gathers its share of the windows holding it */
+int jg_pool2d_backward(int device, int kind, int dtype, const int64_t* geom, int64_t dx, int64_t dy, int64_t indices);
+/* Batch normalisation of contiguous x [n, c, s] per channel: y = (x - mean) * invstd * w + b.
+ * training != 0: mean, invstd (1 / sqrt(var + eps)) and var (the biased variance; may be 0) [c]
+ * are computed from x and written; else mean and invstd are read. w and b [c] may be 0. */
+int jg_batch_norm(int device, int dtype, int64_t n, int64_t c, int64_t s, double eps, int training, int64_t y, int64_t mean, int64_t var,
+                  int64_t invstd, int64_t x, int64_t w, int64_t b);
+/* dx (may be 0), dw = sum(dy * (x - mean)) * invstd and db = sum(dy) ([c], each may be 0) from dy
+ * and the forward's statistics; training says whether mean and invstd depended on x. */
+int jg_batch_norm_backward(int device, int dtype, int64_t n, int64_t c, int64_t s, int training, int64_t dx, int64_t dw, int64_t db,
+                           int64_t dy, int64_t x, int64_t mean, int64_t invstd, int64_t w);
+
 /* ---- optimizers ------------------------------------------------------------------------ */
 /* One step of an update rule over n contiguous float32/float64 elements, in place: param and the
  * rule's state buffers state[0..nstate) (up to three; 0 for one the rule, as configured, does not
