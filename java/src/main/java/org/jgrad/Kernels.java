@@ -219,6 +219,84 @@ final class Kernels {
         NativeLib.check(st, "layerNorm backward");
     }
 
+    /** col [c·kh·kw, n·oh·ow] = the columns of the contiguous image batch x (geometry: native/ops/conv.h). */
+    static void im2col(Tensor col, Tensor x, long[] geom, String op) {
+        pin(col, x);
+        int st;
+        try {
+            st = JgradNative.jg_im2col(x.device.index(), x.dtype.code, geom, col.address(), x.address());
+        } finally {
+            unpin(col, x);
+        }
+        NativeLib.check(st, op);
+    }
+
+    /** x [n, c, h, w] (contiguous, overwritten) = the adjoint of im2col applied to col. */
+    static void col2im(Tensor x, Tensor col, long[] geom, String op) {
+        pin(x, col);
+        int st;
+        try {
+            st = JgradNative.jg_col2im(x.device.index(), x.dtype.code, geom, x.address(), col.address());
+        } finally {
+            unpin(x, col);
+        }
+        NativeLib.check(st, op);
+    }
+
+    /** Pooling of kind (native/ops/conv.h's PoolKind) of contiguous x into out; indices (INT64, out's shape) for max. */
+    static void pool2d(int kind, Tensor out, Tensor indices, Tensor x, long[] geom, String op) {
+        pin(out, indices, x);
+        int st;
+        try {
+            st = JgradNative.jg_pool2d(x.device.index(), kind, x.dtype.code, geom, out.address(), indices == null ? 0 : indices.address(),
+                    x.address());
+        } finally {
+            unpin(out, indices, x);
+        }
+        NativeLib.check(st, op);
+    }
+
+    static void pool2dBackward(int kind, Tensor dx, Tensor dy, Tensor indices, long[] geom, String op) {
+        pin(dx, dy, indices);
+        int st;
+        try {
+            st = JgradNative.jg_pool2d_backward(dx.device.index(), kind, dx.dtype.code, geom, dx.address(), dy.address(),
+                    indices == null ? 0 : indices.address());
+        } finally {
+            unpin(dx, dy, indices);
+        }
+        NativeLib.check(st, op + " backward");
+    }
+
+    /** Batch norm of contiguous x [n, c, s]; training computes mean, var (may be null) and invstd, else reads mean and invstd. */
+    static void batchNorm(Tensor y, Tensor mean, Tensor var, Tensor invstd, Tensor x, Tensor w, Tensor b, long n, long c, long s, double eps,
+                          boolean training) {
+        pin(y, mean, var, invstd, x, w, b);
+        int st;
+        try {
+            st = JgradNative.jg_batch_norm(x.device.index(), x.dtype.code, n, c, s, eps, training ? 1 : 0, y.address(), mean.address(),
+                    var == null ? 0 : var.address(), invstd.address(), x.address(), w == null ? 0 : w.address(), b == null ? 0 : b.address());
+        } finally {
+            unpin(y, mean, var, invstd, x, w, b);
+        }
+        NativeLib.check(st, "batchNorm");
+    }
+
+    /** dx, dw, db (each may be null) of batch norm from contiguous dy and x and the forward's statistics. */
+    static void batchNormBackward(Tensor dx, Tensor dw, Tensor db, Tensor dy, Tensor x, Tensor mean, Tensor invstd, Tensor w, long n, long c,
+                                  long s, boolean training) {
+        pin(dx, dw, db, dy, x, mean, invstd, w);
+        int st;
+        try {
+            st = JgradNative.jg_batch_norm_backward(x.device.index(), x.dtype.code, n, c, s, training ? 1 : 0, dx == null ? 0 : dx.address(),
+                    dw == null ? 0 : dw.address(), db == null ? 0 : db.address(), dy.address(), x.address(), mean.address(), invstd.address(),
+                    w == null ? 0 : w.address());
+        } finally {
+            unpin(dx, dw, db, dy, x, mean, invstd, w);
+        }
+        NativeLib.check(st, "batchNorm backward");
+    }
+
     /** Row cross-entropy of contiguous x [N, C] into loss [N] and lse [N] (FLOAT64). */
     static void crossEntropy(Tensor loss, Tensor lse, Tensor x, Tensor target, boolean useIgnore, long ignore) {
         long rows = x.shape[0], cols = x.shape[1];

@@ -312,4 +312,119 @@ public final class Functional {
         }
         return org.jgrad.Normalization.layerNorm(x, normalizedShape, weight, bias, eps);
     }
+
+    // ---- convolution, pooling, normalisation over channels (torch.nn.functional's argument order) ----
+
+    private static final int[] ONE = {1}, ZERO = {0};
+
+    /** torch.nn.functional.conv2d(input, weight, bias, stride, padding, dilation, groups); bias may be null, ints one value or two. */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return org.jgrad.Convolution.conv2d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** conv2d with padding "same" (stride 1) or "valid". */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation, int groups) {
+        return org.jgrad.Convolution.conv2d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** conv2d with stride 1, no padding, dilation 1, one group. */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias) {
+        return conv2d(input, weight, bias, ONE, ZERO, ONE, 1);
+    }
+
+    /** conv2d with the same stride and padding in both dims, dilation 1, one group. */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int stride, int padding) {
+        return conv2d(input, weight, bias, new int[] {stride}, new int[] {padding}, ONE, 1);
+    }
+
+    /** torch.nn.functional.conv1d(input, weight, bias, stride, padding, dilation, groups) over [N, C, L]. */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return org.jgrad.Convolution.conv1d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** conv1d with padding "same" (stride 1) or "valid". */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation, int groups) {
+        return org.jgrad.Convolution.conv1d(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** conv1d with stride 1, no padding, dilation 1, one group. */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias) {
+        return conv1d(input, weight, bias, ONE, ZERO, ONE, 1);
+    }
+
+    /** torch.nn.functional.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation). */
+    public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding, int groups,
+                                         int[] dilation) {
+        return org.jgrad.Convolution.convTranspose2d(input, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
+    /** convTranspose2d with the same stride and padding in both dims, no output padding, one group, dilation 1. */
+    public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int stride, int padding) {
+        return convTranspose2d(input, weight, bias, new int[] {stride}, new int[] {padding}, ZERO, 1, ONE);
+    }
+
+    /** torch.nn.functional.conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation). */
+    public static Tensor convTranspose1d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding, int groups,
+                                         int[] dilation) {
+        return org.jgrad.Convolution.convTranspose1d(input, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
+    /** torch.nn.functional.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode); a null stride is the kernel size. */
+    public static Tensor maxPool2d(Tensor input, int[] kernelSize, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return org.jgrad.Pooling.maxPool2d(input, kernelSize, stride, padding, dilation, ceilMode);
+    }
+
+    /** max_pool2d with a square window, stride equal to it, no padding. */
+    public static Tensor maxPool2d(Tensor input, int kernelSize) {
+        return maxPool2d(input, new int[] {kernelSize}, null, ZERO, ONE, false);
+    }
+
+    /** max_pool2d with a square window and the given stride and padding. */
+    public static Tensor maxPool2d(Tensor input, int kernelSize, int stride, int padding) {
+        return maxPool2d(input, new int[] {kernelSize}, new int[] {stride}, new int[] {padding}, ONE, false);
+    }
+
+    /** torch.nn.functional.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad); a null stride is the kernel size. */
+    public static Tensor avgPool2d(Tensor input, int[] kernelSize, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
+        return org.jgrad.Pooling.avgPool2d(input, kernelSize, stride, padding, ceilMode, countIncludePad);
+    }
+
+    /** avg_pool2d with a square window, stride equal to it, no padding. */
+    public static Tensor avgPool2d(Tensor input, int kernelSize) {
+        return avgPool2d(input, new int[] {kernelSize}, null, ZERO, false, true);
+    }
+
+    /** torch.nn.functional.adaptive_avg_pool2d(input, output_size), one size or two. */
+    public static Tensor adaptiveAvgPool2d(Tensor input, int... outputSize) {
+        return org.jgrad.Pooling.adaptiveAvgPool2d(input, outputSize);
+    }
+
+    /** torch.nn.functional.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode); stride 0 is the kernel size. */
+    public static Tensor maxPool1d(Tensor input, int kernelSize, int stride, int padding, int dilation, boolean ceilMode) {
+        return org.jgrad.Pooling.maxPool1d(input, kernelSize, stride, padding, dilation, ceilMode);
+    }
+
+    /** torch.nn.functional.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad); stride 0 is the kernel size. */
+    public static Tensor avgPool1d(Tensor input, int kernelSize, int stride, int padding, boolean ceilMode, boolean countIncludePad) {
+        return org.jgrad.Pooling.avgPool1d(input, kernelSize, stride, padding, ceilMode, countIncludePad);
+    }
+
+    /**
+     * torch.nn.functional.batch_norm(input, running_mean, running_var, weight, bias, training,
+     * momentum, eps): running statistics (updated in place in training) and weight and bias may be null.
+     */
+    public static Tensor batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training, double momentum,
+                                   double eps) {
+        return org.jgrad.Normalization.batchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    /** batch_norm in training with the batch's statistics only (no running statistics), momentum 0.1, eps 1e-5. */
+    public static Tensor batchNorm(Tensor input, Tensor weight, Tensor bias) {
+        return batchNorm(input, null, null, weight, bias, true, 0.1, 1e-5);
+    }
+
+    /** torch.nn.functional.group_norm(input, num_groups, weight, bias, eps); weight and bias may be null. */
+    public static Tensor groupNorm(Tensor input, int numGroups, Tensor weight, Tensor bias, double eps) {
+        return org.jgrad.Normalization.groupNorm(input, numGroups, weight, bias, eps);
+    }
 }

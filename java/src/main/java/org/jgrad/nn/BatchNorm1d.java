@@ -1,0 +1,27 @@
+package org.jgrad.nn;
+
+import org.jgrad.DType;
+import org.jgrad.Device;
+import org.jgrad.Tensor;
+
+/**
+ * Batch normalisation over the features of [N, C] or [N, C, L], as torch.nn.BatchNorm1d (eps
+ * 1e-5, momentum 0.1, affine, tracking running statistics).
+ * <pre>{@code var bn = new BatchNorm1d(256); Tensor h = bn.forward(fc.forward(x));}</pre>
+ */
+public final class BatchNorm1d extends BatchNorm {
+    public BatchNorm1d(int numFeatures) {
+        this(numFeatures, 1e-5, 0.1, true, true, DType.FLOAT32, Device.CPU);
+    }
+
+    /** Every option; a null momentum keeps the cumulative average of the batch statistics. */
+    public BatchNorm1d(int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats, DType dtype, Device device) {
+        super("BatchNorm1d", numFeatures, eps, momentum, affine, trackRunningStats, dtype, device);
+    }
+
+    @Override
+    void checkInput(Tensor x) {
+        if (x.dim() != 2 && x.dim() != 3) throw new IllegalArgumentException(describe(x) + "; expected [N, C] or [N, C, L] with C = " + numFeatures);
+        if (x.size(1) != numFeatures) throw new IllegalArgumentException(describe(x) + "; expected " + numFeatures + " features in dim 1");
+    }
+}
