@@ -109,6 +109,16 @@ public final class OpRegistry {
         return new Nd(shape, out);
     }
 
+    /** x [N, C, H, W] with zeros added after the last row (rows of them) and column (cols). */
+    static Nd padAfter(Nd x, int rows, int cols) {
+        int n = (int) x.shape[0], c = (int) x.shape[1], h = (int) x.shape[2], w = (int) x.shape[3];
+        double[] out = new double[n * c * (h + rows) * (w + cols)];
+        for (int p = 0; p < n * c; p++)
+            for (int y = 0; y < h; y++)
+                for (int e = 0; e < w; e++) out[(p * (h + rows) + y) * (w + cols) + e] = x.data[(p * h + y) * w + e];
+        return new Nd(new long[] {n, c, h + rows, w + cols}, out);
+    }
+
     /** Normalises each run of the last {@code k} elements (k = the product of normalizedShape). */
     private static Nd layerNormRef(Nd x, int k, Nd w, Nd b, double eps) {
         double[] out = new double[x.data.length];
@@ -368,6 +378,121 @@ public final class OpRegistry {
         add(new OpInfo("layerNorm(2 dims, no affine)", "layerNorm", Domain.ANY, a -> Functional.layerNorm(a[0], new long[] {3, 2}, null, null, 1e-5),
                 a -> layerNormRef(a[0], 6, null, null, 1e-5), true, null))
                 .sample(f(2, 3, 2));
+
+        // ---- convolution, pooling, channel normalisation (org.jgrad.nn.Functional; references in ConvRef)
+        int[] one = {1}, zero = {0}, two = {2};
+        add(new OpInfo("conv2d", "conv2d", Domain.ANY, a -> Functional.conv2d(a[0], a[1], a[2]),
+                a -> ConvRef.conv2d(a[0], a[1], a[2], new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1), true, null))
+                .sample(f(2, 3, 6, 5), f(4, 3, 3, 3), f(4)).sample(ft(2, 3, 5, 6), f(2, 3, 2, 2), f(2))
+                .sample(f(2, 3, 4, 4), f(5, 3, 1, 1), f(5)).sample(f(2, 2, 3, 3), f(4, 2, 3, 3), f(4)).sample(f(1, 1, 4, 4), f(1, 1, 2, 2), f(1));
+        add(new OpInfo("conv2d(stride 2, padding 1)", "conv2d", Domain.ANY, a -> Functional.conv2d(a[0], a[1], a[2], 2, 1),
+                a -> ConvRef.conv2d(a[0], a[1], a[2], new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, 1), true, null))
+                .sample(f(2, 3, 7, 6), f(4, 3, 3, 3), f(4)).sample(ft(1, 2, 6, 5), f(3, 2, 3, 2), f(3));
+        add(new OpInfo("conv2d(stride (1, 2), padding (2, 0), dilation (2, 1), groups 2, no bias)", "conv2d", Domain.ANY,
+                a -> Functional.conv2d(a[0], a[1], null, new int[] {1, 2}, new int[] {2, 0}, new int[] {2, 1}, 2),
+                a -> ConvRef.conv2d(a[0], a[1], null, new int[] {1, 2}, new int[] {2, 0}, new int[] {2, 1}, 2), true, null))
+                .sample(f(2, 4, 6, 7), f(6, 2, 2, 3));
+        add(new OpInfo("conv2d(depthwise)", "conv2d", Domain.ANY, a -> Functional.conv2d(a[0], a[1], a[2], one, one, one, 3),
+                a -> ConvRef.conv2d(a[0], a[1], a[2], new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 3), true, null))
+                .sample(f(2, 3, 5, 5), f(3, 1, 3, 3), f(3)).sample(f(1, 3, 4, 6), f(6, 1, 2, 2), f(6));
+        add(new OpInfo("conv2d(padding same, even kernel)", "conv2d", Domain.ANY, a -> Functional.conv2d(a[0], a[1], a[2], one, "same", one, 1),
+                a -> {
+                    // PyTorch pads d·(k−1) in total, the odd one after: 1 before and 2 after for k = 4, none and 1 for k = 2
+                    Nd x = a[0];
+                    int kh = (int) a[1].shape[2], kw = (int) a[1].shape[3];
+                    Nd big = padAfter(x, (kh - 1) % 2, (kw - 1) % 2);
+                    return ConvRef.conv2d(big, a[1], a[2], new int[] {1, 1}, new int[] {(kh - 1) / 2, (kw - 1) / 2}, new int[] {1, 1}, 1);
+                }, true, null))
+                .sample(f(2, 2, 5, 6), f(3, 2, 4, 3), f(3)).sample(f(1, 2, 4, 4), f(2, 2, 2, 2), f(2));
+        add(new OpInfo("conv2d(unbatched)", "conv2d", Domain.ANY, a -> Functional.conv2d(a[0], a[1], a[2]), a -> {
+            Nd x = new Nd(new long[] {1, a[0].shape[0], a[0].shape[1], a[0].shape[2]}, a[0].data);
+            Nd y = ConvRef.conv2d(x, a[1], a[2], new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1);
+            return new Nd(new long[] {y.shape[1], y.shape[2], y.shape[3]}, y.data);
+        }, true, null)).sample(f(3, 5, 5), f(2, 3, 3, 3), f(2));
+        add(new OpInfo("conv1d(stride 2, padding 1, dilation 2)", "conv1d", Domain.ANY, a -> Functional.conv1d(a[0], a[1], a[2], two, one, two, 1),
+                a -> ConvRef.squeezeHeight(ConvRef.conv2d(ConvRef.unsqueezeHeight(a[0]), ConvRef.unsqueezeHeight(a[1]), a[2], new int[] {1, 2},
+                        new int[] {0, 1}, new int[] {1, 2}, 1)), true, null))
+                .sample(f(2, 3, 9), f(4, 3, 3), f(4)).sample(ft(2, 9, 3), f(2, 9, 2), f(2));
+        add(new OpInfo("conv1d", "conv1d", Domain.ANY, a -> Functional.conv1d(a[0], a[1], a[2]),
+                a -> ConvRef.squeezeHeight(ConvRef.conv2d(ConvRef.unsqueezeHeight(a[0]), ConvRef.unsqueezeHeight(a[1]), a[2], new int[] {1, 1},
+                        new int[] {0, 0}, new int[] {1, 1}, 1)), true, null))
+                .sample(f(2, 4, 7), f(2, 4, 3), f(2));
+        add(new OpInfo("conv1d(padding same, groups 2)", "conv1d", Domain.ANY, a -> Functional.conv1d(a[0], a[1], null, one, "same", one, 2),
+                a -> {
+                    Nd x = ConvRef.unsqueezeHeight(a[0]);
+                    int k = (int) a[1].shape[2];
+                    return ConvRef.squeezeHeight(ConvRef.conv2d(padAfter(x, 0, (k - 1) % 2), ConvRef.unsqueezeHeight(a[1]), null, new int[] {1, 1},
+                            new int[] {0, (k - 1) / 2}, new int[] {1, 1}, 2));
+                }, true, null))
+                .sample(f(2, 4, 8), f(4, 2, 4)).sample(f(1, 2, 5), f(2, 1, 3));
+        add(new OpInfo("convTranspose2d(stride 2, padding 1, outputPadding 1)", "convTranspose2d", Domain.ANY,
+                a -> Functional.convTranspose2d(a[0], a[1], a[2], two, one, one, 1, one),
+                a -> ConvRef.convTranspose2d(a[0], a[1], a[2], new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, 1, new int[] {1, 1}), true, null))
+                .sample(f(2, 4, 3, 4), f(4, 3, 3, 3), f(3)).sample(ft(1, 2, 4, 3), f(2, 2, 2, 3), f(2));
+        add(new OpInfo("convTranspose2d(groups 2, dilation 2)", "convTranspose2d", Domain.ANY,
+                a -> Functional.convTranspose2d(a[0], a[1], null, one, zero, zero, 2, two),
+                a -> ConvRef.convTranspose2d(a[0], a[1], null, new int[] {1, 1}, new int[] {0, 0}, new int[] {0, 0}, 2, new int[] {2, 2}), true, null))
+                .sample(f(2, 4, 3, 3), f(4, 3, 2, 2));
+        add(new OpInfo("convTranspose2d", "convTranspose2d", Domain.ANY, a -> Functional.convTranspose2d(a[0], a[1], a[2], 2, 0),
+                a -> ConvRef.convTranspose2d(a[0], a[1], a[2], new int[] {2, 2}, new int[] {0, 0}, new int[] {0, 0}, 1, new int[] {1, 1}), true, null))
+                .sample(f(2, 3, 3, 3), f(3, 2, 2, 2), f(2));
+        add(new OpInfo("convTranspose1d(stride 2)", "convTranspose1d", Domain.ANY, a -> Functional.convTranspose1d(a[0], a[1], a[2], two, zero, one, 1, one),
+                a -> ConvRef.squeezeHeight(ConvRef.convTranspose2d(ConvRef.unsqueezeHeight(a[0]), ConvRef.unsqueezeHeight(a[1]), a[2], new int[] {1, 2},
+                        new int[] {0, 0}, new int[] {0, 1}, 1, new int[] {1, 1})), true, null))
+                .sample(f(2, 3, 5), f(3, 2, 3), f(2));
+        add(new OpInfo("maxPool2d", "maxPool2d", Domain.DISTINCT, a -> Functional.maxPool2d(a[0], 2),
+                a -> ConvRef.maxPool2d(a[0], new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}, new int[] {1, 1}, false), true, null))
+                .sample(f(2, 3, 6, 7)).sample(ft(1, 2, 5, 4)).sample(f(3, 4, 4));
+        add(new OpInfo("maxPool2d(3, stride 2, padding 1, ceil)", "maxPool2d", Domain.DISTINCT,
+                a -> Functional.maxPool2d(a[0], new int[] {3}, two, one, one, true),
+                a -> ConvRef.maxPool2d(a[0], new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1}, true), true, null))
+                .sample(f(2, 2, 6, 7)).sample(f(1, 1, 5, 5));
+        add(new OpInfo("maxPool2d(2x3, stride 1, dilation 2)", "maxPool2d", Domain.DISTINCT,
+                a -> Functional.maxPool2d(a[0], new int[] {2, 3}, one, zero, two, false),
+                a -> ConvRef.maxPool2d(a[0], new int[] {2, 3}, new int[] {1, 1}, new int[] {0, 0}, new int[] {2, 2}, false), true, null))
+                .sample(f(1, 2, 6, 7));
+        add(new OpInfo("avgPool2d", "avgPool2d", Domain.ANY, a -> Functional.avgPool2d(a[0], 2),
+                a -> ConvRef.avgPool2d(a[0], new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0}, false, true), true, null))
+                .sample(f(2, 3, 6, 7)).sample(ft(1, 2, 4, 5));
+        add(new OpInfo("avgPool2d(3, stride 2, padding 1, ceil, count padding)", "avgPool2d", Domain.ANY,
+                a -> Functional.avgPool2d(a[0], new int[] {3}, two, one, true, true),
+                a -> ConvRef.avgPool2d(a[0], new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, true, true), true, null))
+                .sample(f(2, 2, 6, 7));
+        add(new OpInfo("avgPool2d(3x2, stride (2, 1), padding 1, not counting padding)", "avgPool2d", Domain.ANY,
+                a -> Functional.avgPool2d(a[0], new int[] {3, 2}, new int[] {2, 1}, one, false, false),
+                a -> ConvRef.avgPool2d(a[0], new int[] {3, 2}, new int[] {2, 1}, new int[] {1, 1}, false, false), true, null))
+                .sample(f(2, 2, 7, 5));
+        add(new OpInfo("adaptiveAvgPool2d(3, 2)", "adaptiveAvgPool2d", Domain.ANY, a -> Functional.adaptiveAvgPool2d(a[0], 3, 2),
+                a -> ConvRef.adaptiveAvgPool2d(a[0], 3, 2), true, null))
+                .sample(f(2, 3, 7, 5)).sample(ft(1, 2, 4, 4)).sample(f(1, 1, 2, 2));
+        add(new OpInfo("adaptiveAvgPool2d(1)", "adaptiveAvgPool2d", Domain.ANY, a -> Functional.adaptiveAvgPool2d(a[0], 1),
+                a -> ConvRef.adaptiveAvgPool2d(a[0], 1, 1), true, null)).sample(f(2, 3, 4, 5));
+        add(new OpInfo("maxPool1d(3, stride 2, padding 1)", "maxPool1d", Domain.DISTINCT, a -> Functional.maxPool1d(a[0], 3, 2, 1, 1, false),
+                a -> ConvRef.squeezeHeight(ConvRef.maxPool2d(ConvRef.unsqueezeHeight(a[0]), new int[] {1, 3}, new int[] {1, 2}, new int[] {0, 1},
+                        new int[] {1, 1}, false)), true, null))
+                .sample(f(2, 3, 9));
+        add(new OpInfo("avgPool1d(2)", "avgPool1d", Domain.ANY, a -> Functional.avgPool1d(a[0], 2, 0, 0, false, true),
+                a -> ConvRef.squeezeHeight(ConvRef.avgPool2d(ConvRef.unsqueezeHeight(a[0]), new int[] {1, 2}, new int[] {1, 2}, new int[] {0, 0}, false,
+                        true)), true, null))
+                .sample(f(2, 3, 9));
+        add(new OpInfo("batchNorm(training, batch statistics)", "batchNorm", Domain.ANY, a -> Functional.batchNorm(a[0], a[1], a[2]),
+                a -> ConvRef.batchNorm(a[0], null, null, a[1], a[2], 1e-5), true, null))
+                .sample(f(4, 3, 2, 2), f(3), f(3)).sample(f(5, 3), f(3), f(3)).sample(ft(3, 2, 3, 4), f(2), c(2)).sample(f(2, 2, 5), f(2), f(2));
+        add(new OpInfo("batchNorm(eval, running statistics)", "batchNorm", Domain.ANY, a -> {
+            try (Tensor sq = a[2].mul(a[2]); Tensor var = sq.add(0.5)) {
+                return Functional.batchNorm(a[0], a[1], var, a[3], a[4], false, 0.1, 1e-5);
+            }
+        }, a -> ConvRef.batchNorm(a[0], a[1], a[2].map(v -> v * v + 0.5), a[3], a[4], 1e-5), true, null))
+                .sample(f(3, 2, 4), c(2), c(2), f(2), f(2)).sample(f(2, 3, 2, 2), c(3), c(3), f(3), f(3));
+        add(new OpInfo("batchNorm(training, no affine)", "batchNorm", Domain.ANY, a -> Functional.batchNorm(a[0], null, null),
+                a -> ConvRef.batchNorm(a[0], null, null, null, null, 1e-5), true, null))
+                .sample(f(3, 4, 3));
+        add(new OpInfo("groupNorm(2 groups)", "groupNorm", Domain.ANY, a -> Functional.groupNorm(a[0], 2, a[1], a[2], 1e-5),
+                a -> ConvRef.groupNorm(a[0], 2, a[1], a[2], 1e-5), true, null))
+                .sample(f(2, 4, 3, 3), f(4), f(4)).sample(ft(3, 4, 2, 3), f(4), f(4));
+        add(new OpInfo("groupNorm(1 group, no affine)", "groupNorm", Domain.ANY, a -> Functional.groupNorm(a[0], 1, null, null, 1e-5),
+                a -> ConvRef.groupNorm(a[0], 1, null, null, 1e-5), true, null))
+                .sample(f(2, 3, 5));
 
         // ---- losses (org.jgrad.nn.Functional)
         add(new OpInfo("mseLoss", "mseLoss", Domain.ANY, a -> Functional.mseLoss(a[0], a[1]),
