@@ -229,11 +229,27 @@ int pool2d_backward(int kind, int dtype, const int64_t* geom, int64_t dx, int64_
             const T* pg = reinterpret_cast<const T*>(dy);
             const int64_t* pi = reinterpret_cast<const int64_t*>(indices);
             const int64_t plane_in = g.h * g.w, plane_out = g.oh * g.ow;
+            // a scatter per plane in output order: each element receives its shares in the order of
+            // ops::pool_grad_at's gather (the CUDA kernel's), so the sums round alike
             parallel_for(g.n * g.c, grain_for(plane_in * 4), [&](int64_t lo, int64_t hi) {
                 for (int64_t p = lo; p < hi; ++p) {
-                    for (int64_t e = 0; e < plane_in; ++e)
-                        pd[p * plane_in + e] = ops::pool_grad_at(kind, g, pg + p * plane_out, pi ? pi + p * plane_out : nullptr,
-                                                                 e / g.w, e % g.w);
+                    T* d = pd + p * plane_in;
+                    const T* gy = pg + p * plane_out;
+                    std::fill(d, d + plane_in, T(0));
+                    if (kind == ops::kPoolMax) {
+                        const int64_t* arg = pi + p * plane_out;
+                        for (int64_t o = 0; o < plane_out; ++o)
+                            if (arg[o] >= 0 && arg[o] < plane_in) d[arg[o]] += gy[o];
+                        continue;
+                    }
+                    for (int64_t oy = 0; oy < g.oh; ++oy)
+                        for (int64_t ox = 0; ox < g.ow; ++ox) {
+                            const ops::Window win = ops::pool_window(kind, g, oy, ox);
+                            if (win.divisor <= 0) continue;
+                            const T share = gy[oy * g.ow + ox] / static_cast<T>(win.divisor);
+                            for (int64_t y = win.y0; y < win.y1; ++y)
+                                for (int64_t x = win.x0; x < win.x1; ++x) d[y * g.w + x] += share;
+                        }
                 }
             });
             return JG_OK;

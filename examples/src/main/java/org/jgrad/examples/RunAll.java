@@ -11,5 +11,6 @@ public final class RunAll {
         MlpClassifier.main(args);
         IrisLogistic.main(args);
         MnistMlp.main(new String[0]);
+        MnistCnn.main(new String[0]);
     }
 }

@@ -44,6 +44,13 @@ class ExamplesTest {
     }
 
     @Test
+    void theMnistCnnLearnsFromASubset() {
+        // the full run (5 epochs on all 60 000 images) reaches 99.00 %; here one epoch on a third of them
+        double acc = MnistCnn.train(1, 20000, org.jgrad.Device.CPU, false);
+        assertTrue(acc >= 0.96, "test accuracy " + acc);
+    }
+
+    @Test
     void everyExampleRuns() {
         RunAll.main(new String[0]);
     }
