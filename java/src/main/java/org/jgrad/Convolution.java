@@ -2,6 +2,7 @@ package org.jgrad;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BinaryOperator;
 
 /**
  * Convolutions in NCHW (and NCL) layout, as torch.nn.functional's conv1d, conv2d,
@@ -148,21 +149,6 @@ public final class Convolution {
         }
     }
 
-    /** The intermediates of one step, closed together (views and copies the result does not keep). */
-    static final class Temps implements AutoCloseable {
-        private final List<Tensor> list = new ArrayList<>();
-
-        Tensor add(Tensor t) {
-            list.add(t);
-            return t;
-        }
-
-        @Override
-        public void close() {
-            for (int i = list.size() - 1; i >= 0; i--) list.get(i).close();
-        }
-    }
-
     // ---- argument handling ----
 
     static long[] pair(String op, String what, int[] v, long min) {
@@ -206,8 +192,52 @@ public final class Convolution {
         return (in + 2 * p - span) / s + 1;
     }
 
-    static Tensor dense(Tensor t) {
-        return t == null || t.contiguous ? t : Autograd.withoutGrad(() -> Kernels.contiguousCopy(t, t.dtype));
+    /** A 3-D (unbatched) input as a batch of one, through a batched op, and back. */
+    static Tensor unbatched(Tensor input, java.util.function.UnaryOperator<Tensor> batched) {
+        try (Temps t = new Temps()) {
+            return t.add(batched.apply(t.add(input.unsqueeze(0)))).squeeze(0);
+        }
+    }
+
+    /**
+     * Runs a lowering as a convolution (its input the large side) or, transposed, as a transposed
+     * convolution (its input the small side), adds the bias and records the backward: the fused
+     * lowering steps, or (for a graph of the gradient) the differentiable forms given.
+     */
+    static Tensor lowered(Lowering lo, boolean transposed, Tensor input, Tensor weight, Tensor bias, BinaryOperator<Tensor> recordedInputGrad,
+                          BinaryOperator<Tensor> recordedWeightGrad) {
+        long[] wm = {lo.groups, weight.shape[0] / lo.groups, weight.shape[0] == 0 ? 0 : weight.numel / weight.shape[0]};
+        Tensor out;
+        try (Temps t = new Temps()) {
+            Tensor x = t.dense(input), w = t.add(t.dense(weight).view(wm));
+            out = Autograd.withoutGrad(() -> transposed ? lo.backwardData(x, w) : lo.forward(x, w));
+        }
+        if (bias != null) addBias(out, bias);
+        Tensor[] inputs = bias == null ? new Tensor[] {input, weight} : new Tensor[] {input, weight, bias};
+        long[] weightShape = weight.shape.clone();
+        return Autograd.record(out, "ConvolutionBackward0", inputs, new Tensor[] {input, weight}, (ctx, g) -> {
+            Tensor xs = ctx.saved(0), ws = ctx.saved(1);
+            Tensor[] grads = new Tensor[inputs.length];
+            boolean needX = ctx.needsInputGrad(0), needW = ctx.needsInputGrad(1);
+            if (GradMode.enabled()) {
+                if (needX) grads[0] = recordedInputGrad.apply(g, ws);
+                if (needW) grads[1] = recordedWeightGrad.apply(xs, g);
+            } else {
+                try (Temps t = new Temps()) {
+                    Tensor gd = t.dense(g);
+                    if (needX) {
+                        Tensor w = t.add(t.dense(ws).view(wm));
+                        grads[0] = transposed ? lo.forward(gd, w) : lo.backwardData(gd, w);
+                    }
+                    if (needW) {
+                        Tensor xd = t.dense(xs);
+                        grads[1] = t.add(transposed ? lo.weightGrad(gd, xd) : lo.weightGrad(xd, gd)).reshape(weightShape);
+                    }
+                }
+            }
+            if (bias != null && ctx.needsInputGrad(2)) grads[2] = g.sum(new int[] {0, 2, 3}, false);
+            return grads;
+        });
     }
 
     // ---- conv2d ----
@@ -266,12 +296,7 @@ public final class Convolution {
 
     static Tensor conv2d(String op, Tensor input, Tensor weight, Tensor bias, long[] s, long[] p, long[] d, int groups) {
         checkOperands(op, input, weight, bias);
-        if (input.shape.length == 3) {
-            try (Temps sc = new Temps()) {
-                Tensor y = sc.add(conv2d(op, sc.add(input.unsqueeze(0)), weight, bias, s, p, d, groups));
-                return y.squeeze(0);
-            }
-        }
+        if (input.shape.length == 3) return unbatched(input, x -> conv2d(op, x, weight, bias, s, p, d, groups));
         if (input.shape.length != 4 || weight.shape.length != 4) {
             throw new IllegalArgumentException(op + ": expected input [N, C, H, W] (or [C, H, W]) and weight [Cout, C/groups, kh, kw], got shapes "
                     + Shapes.str(input.shape) + " and " + Shapes.str(weight.shape));
@@ -290,39 +315,10 @@ public final class Convolution {
         long oh = outSize(op, "height", h, k[0], s[0], p[0], d[0]), ow = outSize(op, "width", w, k[1], s[1], p[1], d[1]);
         Shapes.numel(op, new long[] {n, cout, oh, ow});
         Lowering lo = new Lowering(op, n, c, h, w, cout, oh, ow, k, s, p, d, groups);
-        Tensor xd = dense(input), wd = dense(weight);
-        Tensor out;
-        try (Temps sc = new Temps()) {
-            Tensor wm = sc.add(wd.view(groups, cout / groups, c / groups * k[0] * k[1]));
-            out = Autograd.withoutGrad(() -> lo.forward(xd, wm));
-            if (bias != null) addBias(out, bias);
-        } finally {
-            if (xd != input) xd.close();
-            if (wd != weight) wd.close();
-        }
-        Tensor[] inputs = bias == null ? new Tensor[] {input, weight} : new Tensor[] {input, weight, bias};
-        return Autograd.record(out, "ConvolutionBackward0", inputs, new Tensor[] {input, weight}, (ctx, g) -> {
-            Tensor xs = ctx.saved(0), ws = ctx.saved(1);
-            Tensor[] grads = new Tensor[inputs.length];
-            if (GradMode.enabled()) {
-                // a recorded backward (createGraph): the same sums as differentiable convolutions
-                long[] op2 = {h + 2 * p[0] - d[0] * (k[0] - 1) - 1 - (oh - 1) * s[0], w + 2 * p[1] - d[1] * (k[1] - 1) - 1 - (ow - 1) * s[1]};
-                if (ctx.needsInputGrad(0)) grads[0] = convTranspose2d(op + " backward", g, ws, null, s, p, op2, groups, d);
-                if (ctx.needsInputGrad(1)) grads[1] = composedWeightGrad(op, xs, g, k, s, p, d, groups);
-            } else {
-                Tensor gd = dense(g), xd2 = dense(xs), wd2 = dense(ws);
-                try (Temps sc = new Temps()) {
-                    if (ctx.needsInputGrad(0)) grads[0] = lo.backwardData(gd, sc.add(wd2.view(groups, cout / groups, c / groups * k[0] * k[1])));
-                    if (ctx.needsInputGrad(1)) grads[1] = sc.add(lo.weightGrad(xd2, gd)).reshape(weight.shape);
-                } finally {
-                    if (gd != g) gd.close();
-                    if (xd2 != xs) xd2.close();
-                    if (wd2 != ws) wd2.close();
-                }
-            }
-            if (bias != null && ctx.needsInputGrad(2)) grads[2] = g.sum(new int[] {0, 2, 3}, false);
-            return grads;
-        });
+        // for a recorded backward: the transposed convolution's output padding that gives back h x w
+        long[] op2 = {h + 2 * p[0] - d[0] * (k[0] - 1) - 1 - (oh - 1) * s[0], w + 2 * p[1] - d[1] * (k[1] - 1) - 1 - (ow - 1) * s[1]};
+        return lowered(lo, false, input, weight, bias, (g, ws) -> convTranspose2d(op + " backward", g, ws, null, s, p, op2, groups, d),
+                (xs, g) -> composedWeightGrad(op, xs, g, k, s, p, d, groups));
     }
 
     static void addBias(Tensor out, Tensor bias) {
@@ -370,12 +366,7 @@ public final class Convolution {
 
     static Tensor convTranspose2d(String op, Tensor input, Tensor weight, Tensor bias, long[] s, long[] p, long[] op2, int groups, long[] d) {
         checkOperands(op, input, weight, bias);
-        if (input.shape.length == 3) {
-            try (Temps sc = new Temps()) {
-                Tensor y = sc.add(convTranspose2d(op, sc.add(input.unsqueeze(0)), weight, bias, s, p, op2, groups, d));
-                return y.squeeze(0);
-            }
-        }
+        if (input.shape.length == 3) return unbatched(input, x -> convTranspose2d(op, x, weight, bias, s, p, op2, groups, d));
         if (input.shape.length != 4 || weight.shape.length != 4) {
             throw new IllegalArgumentException(op + ": expected input [N, Cin, H, W] (or [Cin, H, W]) and weight [Cin, Cout/groups, kh, kw], got shapes "
                     + Shapes.str(input.shape) + " and " + Shapes.str(weight.shape));
@@ -404,37 +395,8 @@ public final class Convolution {
         Shapes.numel(op, new long[] {n, cout, oh, ow});
         // the convolution whose input gradient this is: large side the output, small side the input
         Lowering lo = new Lowering(op, n, cout, oh, ow, cin, h, w, k, s, p, d, groups);
-        Tensor xd = dense(input), wd = dense(weight);
-        Tensor out;
-        try (Temps sc = new Temps()) {
-            Tensor wm = sc.add(wd.view(groups, cin / groups, cout / groups * k[0] * k[1]));
-            out = Autograd.withoutGrad(() -> lo.backwardData(xd, wm));
-            if (bias != null) addBias(out, bias);
-        } finally {
-            if (xd != input) xd.close();
-            if (wd != weight) wd.close();
-        }
-        Tensor[] inputs = bias == null ? new Tensor[] {input, weight} : new Tensor[] {input, weight, bias};
-        return Autograd.record(out, "ConvolutionBackward0", inputs, new Tensor[] {input, weight}, (ctx, g) -> {
-            Tensor xs = ctx.saved(0), ws = ctx.saved(1);
-            Tensor[] grads = new Tensor[inputs.length];
-            if (GradMode.enabled()) {
-                if (ctx.needsInputGrad(0)) grads[0] = conv2d(op + " backward", g, ws, null, s, p, d, groups);
-                if (ctx.needsInputGrad(1)) grads[1] = composedWeightGrad(op, g, xs, k, s, p, d, groups);
-            } else {
-                Tensor gd = dense(g), xd2 = dense(xs), wd2 = dense(ws);
-                try (Temps sc = new Temps()) {
-                    if (ctx.needsInputGrad(0)) grads[0] = lo.forward(gd, sc.add(wd2.view(groups, cin / groups, cout / groups * k[0] * k[1])));
-                    if (ctx.needsInputGrad(1)) grads[1] = sc.add(lo.weightGrad(gd, xd2)).reshape(weight.shape);
-                } finally {
-                    if (gd != g) gd.close();
-                    if (xd2 != xs) xd2.close();
-                    if (wd2 != ws) wd2.close();
-                }
-            }
-            if (bias != null && ctx.needsInputGrad(2)) grads[2] = g.sum(new int[] {0, 2, 3}, false);
-            return grads;
-        });
+        return lowered(lo, true, input, weight, bias, (g, ws) -> conv2d(op + " backward", g, ws, null, s, p, d, groups),
+                (xs, g) -> composedWeightGrad(op, g, xs, k, s, p, d, groups));
     }
 
     // ---- 1-D forms: the 2-D ops over a height of one ----

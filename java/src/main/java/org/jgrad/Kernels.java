@@ -33,6 +33,11 @@ final class Kernels {
         }
     }
 
+    /** t itself if null or contiguous, else a contiguous copy (not recorded). */
+    static Tensor dense(Tensor t) {
+        return t == null || t.contiguous ? t : Autograd.withoutGrad(() -> contiguousCopy(t, t.dtype));
+    }
+
     static void sameDevice(String op, Tensor a, Tensor b) {
         if (!a.device.equals(b.device)) {
             throw new IllegalArgumentException(op + ": expected all tensors on the same device, got " + a.device

@@ -13,10 +13,6 @@ import java.util.List;
 public final class Normalization {
     private Normalization() {}
 
-    private static Tensor dense(Tensor t) {
-        return t == null || t.contiguous ? t : Autograd.withoutGrad(() -> Kernels.contiguousCopy(t, t.dtype));
-    }
-
     /**
      * (x − mean) / sqrt(var + eps) · weight + bias over the trailing dims of normalizedShape (the
      * biased variance), weight and bias of that shape or null; they must share x's dtype and device.
@@ -32,7 +28,7 @@ public final class Normalization {
                         + " on " + t.device);
         }
         final long k = cols, rows = cols == 0 ? 0 : x.numel / cols;
-        Tensor xc = dense(x), w = dense(weight), b = dense(bias);
+        Tensor xc = Kernels.dense(x), w = Kernels.dense(weight), b = Kernels.dense(bias);
         Tensor y = Tensor.empty(x.shape, x.dtype, x.device);
         Tensor mean = Tensor.empty(new long[] {rows}, x.dtype, x.device);
         Tensor rstd = Tensor.empty(new long[] {rows}, x.dtype, x.device);
@@ -59,7 +55,7 @@ public final class Normalization {
             Tensor xhat = !fused && ctx.needsInputGrad(0) || wi >= 0 && ctx.needsInputGrad(wi) ? x2.sub(m2).mul(r2) : null;
             if (ctx.needsInputGrad(0)) {
                 if (fused) {
-                    Tensor gc = dense(g), wc = dense(ws), xd = dense(xs);
+                    Tensor gc = Kernels.dense(g), wc = Kernels.dense(ws), xd = Kernels.dense(xs);
                     Tensor dx = Tensor.empty(xs.shape, xs.dtype, xs.device);
                     Kernels.layerNormBackward(dx, gc, xd, ms, rs, wc, rows, k);
                     grads[0] = dx;
@@ -129,34 +125,29 @@ public final class Normalization {
         if (batchStats && n * s <= 1 && c > 0) {
             throw new IllegalArgumentException(op + ": expected more than 1 value per channel when training, got input of shape " + Shapes.str(input.shape));
         }
-        Tensor xc = dense(input), w = dense(weight), b = dense(bias);
         Tensor y = Tensor.empty(input.shape, input.dtype, input.device);
         Tensor mean, invstd;
-        try {
+        try (Temps t = new Temps()) {
+            Tensor xc = t.dense(input), w = t.dense(weight), b = t.dense(bias);
             if (batchStats) {
                 mean = Tensor.empty(new long[] {c}, input.dtype, input.device);
                 invstd = Tensor.empty(new long[] {c}, input.dtype, input.device);
-                Tensor var = runningVar != null ? Tensor.empty(new long[] {c}, input.dtype, input.device) : null;
+                Tensor var = runningVar != null ? t.add(Tensor.empty(new long[] {c}, input.dtype, input.device)) : null;
                 Kernels.batchNorm(y, mean, var, invstd, xc, w, b, n, c, s, eps, true);
                 if (runningMean != null && training) {
                     double unbias = (double) (n * s) / (n * s - 1);
-                    try (Autograd.Guard g = Autograd.noGrad(); Convolution.Temps t = new Convolution.Temps()) {
+                    try (Autograd.Guard g = Autograd.noGrad()) {
                         runningMean.mulInPlace(1 - momentum).addInPlace(t.add(mean.mul(momentum)));
                         runningVar.mulInPlace(1 - momentum).addInPlace(t.add(var.mul(momentum * unbias)));
                     }
                 }
-                if (var != null) var.close();
             } else {
                 mean = runningMean;
-                try (Autograd.Guard g = Autograd.noGrad(); Convolution.Temps t = new Convolution.Temps()) {
+                try (Autograd.Guard g = Autograd.noGrad()) {
                     invstd = t.add(t.add(runningVar.add(eps)).sqrt()).rdiv(1.0);
                 }
                 Kernels.batchNorm(y, mean, null, invstd, xc, w, b, n, c, s, eps, false);
             }
-        } finally {
-            if (xc != input) xc.close();
-            if (w != weight) w.close();
-            if (b != bias) b.close();
         }
         List<Tensor> inputs = new ArrayList<>();
         inputs.add(input);
@@ -169,16 +160,11 @@ public final class Normalization {
             Tensor[] grads = new Tensor[inputs.size()];
             boolean needX = ctx.needsInputGrad(0), needW = wi >= 0 && ctx.needsInputGrad(wi), needB = bi >= 0 && ctx.needsInputGrad(bi);
             if (!GradMode.enabled()) {
-                Tensor gc = dense(g), xd = dense(xs), wc = dense(ws);
                 Tensor dx = needX ? Tensor.empty(xs.shape, xs.dtype, xs.device) : null;
                 Tensor dw = needW ? Tensor.empty(new long[] {c}, xs.dtype, xs.device) : null;
                 Tensor db = needB ? Tensor.empty(new long[] {c}, xs.dtype, xs.device) : null;
-                try {
-                    Kernels.batchNormBackward(dx, dw, db, gc, xd, ms, rs, wc, n, c, s, batchStats);
-                } finally {
-                    if (gc != g) gc.close();
-                    if (xd != xs) xd.close();
-                    if (wc != ws) wc.close();
+                try (Temps t = new Temps()) {
+                    Kernels.batchNormBackward(dx, dw, db, t.dense(g), t.dense(xs), ms, rs, t.dense(ws), n, c, s, batchStats);
                 }
                 if (needX) grads[0] = dx;
                 if (needW) grads[wi] = dw;
@@ -228,28 +214,12 @@ public final class Normalization {
         }
         long per = input.numel / Math.max(1, n * numGroups);
         if (n == 0 || c == 0) per = 0;
-        Tensor grouped = input.reshape(n, numGroups, per);
-        Tensor normed = layerNorm(grouped, new long[] {per}, null, null, eps);
-        Tensor y = normed.reshape(input.shape);
-        grouped.close();
-        normed.close();
-        if (weight == null && bias == null) return y;
         long[] cs = channelShape(c, nd);
-        Tensor out = y;
-        if (weight != null) {
-            Tensor wv = weight.reshape(cs);
-            Tensor t = out.mul(wv);
-            wv.close();
-            out.close();
-            out = t;
+        try (Temps t = new Temps()) {
+            Tensor out = t.add(layerNorm(t.add(input.reshape(n, numGroups, per)), new long[] {per}, null, null, eps)).reshape(input.shape);
+            if (weight != null) out = t.add(out).mul(t.add(weight.reshape(cs)));
+            if (bias != null) out = t.add(out).add(t.add(bias.reshape(cs)));
+            return out;
         }
-        if (bias != null) {
-            Tensor bv = bias.reshape(cs);
-            Tensor t = out.add(bv);
-            bv.close();
-            out.close();
-            out = t;
-        }
-        return out;
     }
 }

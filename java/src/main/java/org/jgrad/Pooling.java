@@ -1,7 +1,5 @@
 package org.jgrad;
 
-import java.util.Arrays;
-
 /**
  * Pooling over the last two dims of [N, C, H, W] (or [C, H, W]) and the last of [N, C, L], as
  * torch.nn.functional's max_pool2d, avg_pool2d, adaptive_avg_pool2d, max_pool1d and avg_pool1d:
@@ -29,10 +27,6 @@ public final class Pooling {
                     + k + (d > 1 ? " at dilation " + d : "") + "); the output would be empty");
         }
         return out;
-    }
-
-    static Tensor dense(Tensor t) {
-        return Convolution.dense(t);
     }
 
     static long[] geom(Tensor x, long[] k, long[] s, long[] p, long[] d, long oh, long ow) {
@@ -78,7 +72,7 @@ public final class Pooling {
 
     /** torch.nn.functional.max_pool1d over the last dim of [N, C, L] or [C, L]. */
     public static Tensor maxPool1d(Tensor input, int kernelSize, int stride, int padding, int dilation, boolean ceilMode) {
-        try (Convolution.Temps t = new Convolution.Temps()) {
+        try (Temps t = new Temps()) {
             Tensor x = t.add(input.unsqueeze(input.shape.length - 1));
             Tensor y = t.add(maxPool2d(x, new int[] {1, kernelSize}, new int[] {1, stride <= 0 ? kernelSize : stride}, new int[] {0, padding},
                     new int[] {1, dilation}, ceilMode));
@@ -88,7 +82,7 @@ public final class Pooling {
 
     /** torch.nn.functional.avg_pool1d over the last dim of [N, C, L] or [C, L]; a stride of 0 means the kernel size. */
     public static Tensor avgPool1d(Tensor input, int kernelSize, int stride, int padding, boolean ceilMode, boolean countIncludePad) {
-        try (Convolution.Temps t = new Convolution.Temps()) {
+        try (Temps t = new Temps()) {
             Tensor x = t.add(input.unsqueeze(input.shape.length - 1));
             Tensor y = t.add(avgPool2d(x, new int[] {1, kernelSize}, new int[] {1, stride <= 0 ? kernelSize : stride}, new int[] {0, padding},
                     ceilMode, countIncludePad));
@@ -98,12 +92,7 @@ public final class Pooling {
 
     static Tensor pool2d(String op, int kind, Tensor input, long[] k, long[] s, long[] p, long[] d, boolean ceil, long[] adaptive) {
         input.checkOpen();
-        if (input.shape.length == 3) {
-            try (Convolution.Temps t = new Convolution.Temps()) {
-                Tensor y = t.add(pool2d(op, kind, t.add(input.unsqueeze(0)), k, s, p, d, ceil, adaptive));
-                return y.squeeze(0);
-            }
-        }
+        if (input.shape.length == 3) return Convolution.unbatched(input, x -> pool2d(op, kind, x, k, s, p, d, ceil, adaptive));
         check4d(op, input);
         long oh, ow;
         if (adaptive != null) {
@@ -119,17 +108,14 @@ public final class Pooling {
         long[] outShape = {input.shape[0], input.shape[1], oh, ow};
         Shapes.numel(op, outShape);
         long[] g = geom(input, k, s, p, d, oh, ow);
-        Tensor xd = dense(input);
         Tensor out = Tensor.empty(outShape, input.dtype, input.device);
         Tensor indices = kind == MAX ? Tensor.empty(outShape, DType.INT64, input.device) : null;
-        try {
-            Kernels.pool2d(kind, out, indices, xd, g, op);
+        try (Temps t = new Temps()) {
+            Kernels.pool2d(kind, out, indices, t.dense(input), g, op);
         } catch (RuntimeException e) {
             out.close();
             if (indices != null) indices.close();
             throw e;
-        } finally {
-            if (xd != input) xd.close();
         }
         long[] inShape = input.shape.clone();
         Tensor[] saved = indices == null ? new Tensor[0] : new Tensor[] {indices};
@@ -146,15 +132,12 @@ public final class Pooling {
      * averages' is the average pooling itself (both are linear maps and these their adjoints).
      */
     static Tensor backward(String op, int kind, Tensor dy, Tensor indices, long[] g, long[] inShape) {
-        Tensor gd = dense(dy);
         Tensor dx = Tensor.empty(inShape, dy.dtype, dy.device);
-        try {
-            Kernels.pool2dBackward(kind, dx, gd, indices, g, op);
+        try (Temps t = new Temps()) {
+            Kernels.pool2dBackward(kind, dx, t.dense(dy), indices, g, op);
         } catch (RuntimeException e) {
             dx.close();
             throw e;
-        } finally {
-            if (gd != dy) gd.close();
         }
         Tensor[] saved = indices == null ? new Tensor[0] : new Tensor[] {indices};
         return Autograd.record(dx, op + "Backward", new Tensor[] {dy}, saved, (ctx, gg) -> new Tensor[] {
@@ -165,7 +148,7 @@ public final class Pooling {
     static Tensor adjoint(String op, int kind, Tensor ggx, Tensor indices, long[] g) {
         long[] outShape = {g[0], g[1], g[12], g[13]};
         if (kind == MAX) {
-            try (Convolution.Temps t = new Convolution.Temps()) {
+            try (Temps t = new Temps()) {
                 Tensor flat = t.add(ggx.reshape(g[0], g[1], g[2] * g[3]));
                 Tensor idx = t.add(indices.reshape(g[0], g[1], g[12] * g[13]));
                 // a window of padding only has index -1 and gradient 0
@@ -176,14 +159,14 @@ public final class Pooling {
                 return kept.reshape(outShape);
             }
         }
-        Tensor gd = dense(ggx);
         Tensor out = Tensor.empty(outShape, ggx.dtype, ggx.device);
-        try {
-            Kernels.pool2d(kind, out, null, gd, g, op);
-        } finally {
-            if (gd != ggx) gd.close();
+        try (Temps t = new Temps()) {
+            Kernels.pool2d(kind, out, null, t.dense(ggx), g, op);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
         }
         return Autograd.record(out, op + "BackwardBackward", new Tensor[] {ggx}, new Tensor[0], (ctx, h) -> new Tensor[] {
-            backward(op, kind, h, null, g, Arrays.copyOf(new long[] {g[0], g[1], g[2], g[3]}, 4))});
+            backward(op, kind, h, null, g, new long[] {g[0], g[1], g[2], g[3]})});
     }
 }

@@ -117,22 +117,9 @@ public final class EpochBench {
         }
     }
 
-    /** One epoch as a user writes it: a DataLoader, a Module, a loss module and an optimizer. */
+    /** One epoch as a user writes it: a DataLoader, a Module, a loss module and an optimizer (the examples' loop). */
     static double jgradEpoch(DataLoader<Tensor[]> loader, Module model, Optimizer<?> opt) {
-        double total = 0;
-        int steps = 0;
-        CrossEntropyLoss lossFn = new CrossEntropyLoss();
-        for (Tensor[] batch : loader) {
-            try (Scope s = Scope.open()) {
-                Tensor loss = lossFn.forward(model.forward(batch[0]), batch[1]);
-                opt.zeroGrad();
-                loss.backward();
-                opt.step();
-                total += loss.item();
-                steps++;
-            }
-        }
-        return total / steps;
+        return org.jgrad.examples.Training.epoch(loader, model, new CrossEntropyLoss(), opt);
     }
 
     static double torchEpoch(org.bytedeco.pytorch.Tensor images, org.bytedeco.pytorch.Tensor labels, long[] perm, LinearImpl t1, LinearImpl t2,

@@ -1,11 +1,8 @@
 package org.jgrad.examples;
 
 import java.util.Locale;
-import org.jgrad.Autograd;
 import org.jgrad.Cuda;
-import org.jgrad.DType;
 import org.jgrad.Device;
-import org.jgrad.Scope;
 import org.jgrad.Tensor;
 import org.jgrad.data.DataLoader;
 import org.jgrad.data.TensorDataset;
@@ -59,34 +56,11 @@ public final class MnistCnn {
         Tensor testImages = Tensor.of(test.images, test.count, 1, 28, 28).to(device), testLabels = Tensor.of(test.labels).to(device);
         double acc = 0;
         for (int epoch = 1; epoch <= epochs; epoch++) {
-            model.train();
-            double sum = 0;
-            int batches = 0;
             long t0 = System.nanoTime();
-            for (Tensor[] batch : loader) {
-                try (Scope s = Scope.open()) {
-                    Tensor loss = lossFn.forward(model.forward(batch[0]), batch[1]);
-                    opt.zeroGrad();
-                    loss.backward();
-                    opt.step();
-                    sum += loss.item();
-                    batches++;
-                }
-            }
-            model.eval();
-            long correct = 0;
-            try (Autograd.Guard off = Autograd.noGrad()) {
-                for (int b = 0; b < test.count; b += 1000) {
-                    try (Scope s = Scope.open()) {
-                        int len = Math.min(1000, test.count - b);
-                        Tensor pred = model.forward(testImages.narrow(0, b, len)).argmax(1, false);
-                        correct += (long) pred.eq(testLabels.narrow(0, b, len)).to(DType.FLOAT64).sum().item();
-                    }
-                }
-            }
-            acc = correct / (double) test.count;
+            double loss = Training.epoch(loader, model, lossFn, opt);
+            acc = Training.accuracy(model, testImages, testLabels, 1000);
             if (print) {
-                System.out.printf(Locale.ROOT, "epoch %d  mean loss %.4f  test accuracy %.2f%%  (%.1f s)%n", epoch, sum / batches, 100 * acc,
+                System.out.printf(Locale.ROOT, "epoch %d  mean loss %.4f  test accuracy %.2f%%  (%.1f s)%n", epoch, loss, 100 * acc,
                         (System.nanoTime() - t0) / 1e9);
             }
         }

@@ -1,11 +1,8 @@
 package org.jgrad.examples;
 
 import java.util.Locale;
-import org.jgrad.Autograd;
 import org.jgrad.Cuda;
-import org.jgrad.DType;
 import org.jgrad.Device;
-import org.jgrad.Scope;
 import org.jgrad.Tensor;
 import org.jgrad.data.DataLoader;
 import org.jgrad.data.TensorDataset;
@@ -45,26 +42,11 @@ public final class MnistMlp {
         Tensor testImages = Tensor.of(test.images, test.count, 784).to(device), testLabels = Tensor.of(test.labels).to(device);
         double acc = 0;
         for (int epoch = 1; epoch <= epochs; epoch++) {
-            model.train();
-            double sum = 0;
-            int batches = 0;
             long t0 = System.nanoTime();
-            for (Tensor[] batch : loader) {
-                try (Scope s = Scope.open()) {
-                    Tensor loss = lossFn.forward(model.forward(batch[0]), batch[1]);
-                    opt.zeroGrad();
-                    loss.backward();
-                    opt.step();
-                    sum += loss.item();
-                    batches++;
-                }
-            }
-            model.eval();
-            try (Scope s = Scope.open(); Autograd.Guard off = Autograd.noGrad()) {
-                acc = model.forward(testImages).argmax(1, false).eq(testLabels).to(DType.FLOAT64).mean().item();
-            }
+            double loss = Training.epoch(loader, model, lossFn, opt);
+            acc = Training.accuracy(model, testImages, testLabels, 10000);
             if (print) {
-                System.out.printf(Locale.ROOT, "epoch %d  mean loss %.4f  test accuracy %.2f%%  (%.1f s)%n", epoch, sum / batches, 100 * acc,
+                System.out.printf(Locale.ROOT, "epoch %d  mean loss %.4f  test accuracy %.2f%%  (%.1f s)%n", epoch, loss, 100 * acc,
                         (System.nanoTime() - t0) / 1e9);
             }
         }

@@ -19,8 +19,16 @@ abstract class BatchNorm extends Module {
     final Double momentum;
     final boolean affine, track;
 
-    BatchNorm(String name, int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats, DType dtype, Device device) {
+    private final int minDims, maxDims;
+    private final String layout;
+
+    /** An input of minDims to maxDims dims, described in messages by layout (e.g. "[N, C, H, W]"). */
+    BatchNorm(String name, int minDims, int maxDims, String layout, int numFeatures, double eps, Double momentum, boolean affine,
+              boolean trackRunningStats, DType dtype, Device device) {
         this.name = name;
+        this.minDims = minDims;
+        this.maxDims = maxDims;
+        this.layout = layout;
         if (numFeatures <= 0) throw new IllegalArgumentException(name + ": numFeatures must be positive, got " + numFeatures);
         if (!(eps >= 0)) throw new IllegalArgumentException(name + ": eps must be >= 0, got " + eps);
         if (momentum != null && !(momentum >= 0 && momentum <= 1)) throw new IllegalArgumentException(name + ": momentum must be in [0, 1], got " + momentum);
@@ -39,7 +47,11 @@ abstract class BatchNorm extends Module {
         }
     }
 
-    abstract void checkInput(Tensor x);
+    private void checkInput(Tensor x) {
+        String got = name + ": got input of shape " + java.util.Arrays.toString(x.shape());
+        if (x.dim() < minDims || x.dim() > maxDims) throw new IllegalArgumentException(got + "; expected " + layout + " with C = " + numFeatures);
+        if (x.size(1) != numFeatures) throw new IllegalArgumentException(got + "; expected " + numFeatures + " channels in dim 1");
+    }
 
     @Override
     public Tensor forward(Tensor x) {
@@ -66,10 +78,6 @@ abstract class BatchNorm extends Module {
     /** The running (unbiased) variance, or null without running statistics. */
     public Tensor runningVar() {
         return buffer("running_var");
-    }
-
-    String describe(Tensor x) {
-        return name + ": got input of shape " + java.util.Arrays.toString(x.shape());
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.jgrad.nn;
 
 import org.jgrad.DType;
 import org.jgrad.Device;
-import org.jgrad.Tensor;
 
 /**
  * Batch normalisation over the features of [N, C] or [N, C, L], as torch.nn.BatchNorm1d (eps
@@ -16,12 +15,6 @@ public final class BatchNorm1d extends BatchNorm {
 
     /** Every option; a null momentum keeps the cumulative average of the batch statistics. */
     public BatchNorm1d(int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats, DType dtype, Device device) {
-        super("BatchNorm1d", numFeatures, eps, momentum, affine, trackRunningStats, dtype, device);
-    }
-
-    @Override
-    void checkInput(Tensor x) {
-        if (x.dim() != 2 && x.dim() != 3) throw new IllegalArgumentException(describe(x) + "; expected [N, C] or [N, C, L] with C = " + numFeatures);
-        if (x.size(1) != numFeatures) throw new IllegalArgumentException(describe(x) + "; expected " + numFeatures + " features in dim 1");
+        super("BatchNorm1d", 2, 3, "[N, C] or [N, C, L]", numFeatures, eps, momentum, affine, trackRunningStats, dtype, device);
     }
 }

@@ -2,7 +2,6 @@ package org.jgrad.nn;
 
 import org.jgrad.DType;
 import org.jgrad.Device;
-import org.jgrad.Tensor;
 
 /**
  * Batch normalisation over the channels of [N, C, H, W], as torch.nn.BatchNorm2d (eps 1e-5,
@@ -16,12 +15,6 @@ public final class BatchNorm2d extends BatchNorm {
 
     /** Every option; a null momentum keeps the cumulative average of the batch statistics. */
     public BatchNorm2d(int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats, DType dtype, Device device) {
-        super("BatchNorm2d", numFeatures, eps, momentum, affine, trackRunningStats, dtype, device);
-    }
-
-    @Override
-    void checkInput(Tensor x) {
-        if (x.dim() != 4) throw new IllegalArgumentException(describe(x) + "; expected 4-D [N, C, H, W] with C = " + numFeatures);
-        if (x.size(1) != numFeatures) throw new IllegalArgumentException(describe(x) + "; expected " + numFeatures + " channels in dim 1");
+        super("BatchNorm2d", 4, 4, "4-D [N, C, H, W]", numFeatures, eps, momentum, affine, trackRunningStats, dtype, device);
     }
 }

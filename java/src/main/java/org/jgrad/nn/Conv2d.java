@@ -23,18 +23,15 @@ public final class Conv2d extends ConvBase {
     /** Every option (each int[] holds the height's value and the width's). */
     public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] dilation, int groups, boolean bias, DType dtype,
                   Device device) {
-        super("Conv2d", inChannels, outChannels, two(kernelSize), two(stride), two(padding), null, two(dilation), null, groups, bias, false, dtype, device);
+        super("Conv2d", inChannels, outChannels, two("Conv2d", kernelSize), two("Conv2d", stride), two("Conv2d", padding), null,
+                two("Conv2d", dilation), null, groups, bias, false, dtype, device);
     }
 
     /** padding "same" (the output as large as the input; stride 1) or "valid". */
     public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, String padding, int[] dilation, int groups, boolean bias, DType dtype,
                   Device device) {
-        super("Conv2d", inChannels, outChannels, two(kernelSize), two(stride), of(0, 2), padding, two(dilation), null, groups, bias, false, dtype, device);
-    }
-
-    static int[] two(int[] v) {
-        if (v == null || v.length < 1 || v.length > 2) throw new IllegalArgumentException("Conv2d: sizes take 1 or 2 values, got " + java.util.Arrays.toString(v));
-        return v.length == 2 ? v.clone() : new int[] {v[0], v[0]};
+        super("Conv2d", inChannels, outChannels, two("Conv2d", kernelSize), two("Conv2d", stride), of(0, 2), padding, two("Conv2d", dilation),
+                null, groups, bias, false, dtype, device);
     }
 
     @Override

@@ -58,6 +58,12 @@ abstract class ConvBase extends Module {
         return a;
     }
 
+    /** A 2-D op's size: one value for both dims, or the height's and the width's. */
+    static int[] two(String name, int[] v) {
+        if (v == null || v.length < 1 || v.length > 2) throw new IllegalArgumentException(name + ": sizes take 1 or 2 values, got " + java.util.Arrays.toString(v));
+        return v.length == 2 ? v.clone() : new int[] {v[0], v[0]};
+    }
+
     public Tensor weight() {
         return parameter("weight");
     }

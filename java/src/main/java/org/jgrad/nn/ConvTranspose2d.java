@@ -18,8 +18,8 @@ public final class ConvTranspose2d extends ConvBase {
     /** Every option, in torch.nn.ConvTranspose2d's order (each int[] one value or two). */
     public ConvTranspose2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] outputPadding, int groups, boolean bias,
                            int[] dilation, DType dtype, Device device) {
-        super("ConvTranspose2d", inChannels, outChannels, Conv2d.two(kernelSize), Conv2d.two(stride), Conv2d.two(padding), null, Conv2d.two(dilation),
-                Conv2d.two(outputPadding), groups, bias, true, dtype, device);
+        super("ConvTranspose2d", inChannels, outChannels, two("ConvTranspose2d", kernelSize), two("ConvTranspose2d", stride), two("ConvTranspose2d", padding), null, two("ConvTranspose2d", dilation),
+                two("ConvTranspose2d", outputPadding), groups, bias, true, dtype, device);
     }
 
     @Override
