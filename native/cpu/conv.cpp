@@ -43,7 +43,7 @@ template <class T> void im2col_row(const ops::ConvGeom& g, const T* x, int64_t r
                 // outputs [lo, hi) read inside the row
                 const int64_t lo = std::min(g.ow, std::max<int64_t>(0, -x0)), hi = std::max(lo, std::min(g.ow, g.w - x0));
                 std::fill(out, out + lo, T(0));
-                std::copy(src + x0 + lo, src + x0 + hi, out + lo);
+                std::copy(src + (x0 + lo), src + (x0 + hi), out + lo);
                 std::fill(out + hi, out + g.ow, T(0));
             } else {
                 for (int64_t ox = 0; ox < g.ow; ++ox) {
@@ -68,9 +68,16 @@ template <class T> void col2im_plane(const ops::ConvGeom& g, const T* col, int64
                 if (iy < 0 || iy >= g.h) continue;
                 T* dst = plane + iy * g.w;
                 const T* s = src + oy * g.ow;
-                for (int64_t ox = 0; ox < g.ow; ++ox) {
-                    const int64_t ix = ox * g.sw - g.pw + j * g.dw;
-                    if (ix >= 0 && ix < g.w) dst[ix] += s[ox];
+                const int64_t x0 = j * g.dw - g.pw;  // input column of output column 0
+                if (g.sw == 1) {
+                    // outputs [lo, hi) land inside the row: one run without a test per element
+                    const int64_t lo = std::min(g.ow, std::max<int64_t>(0, -x0)), hi = std::max(lo, std::min(g.ow, g.w - x0));
+                    for (int64_t ox = lo; ox < hi; ++ox) dst[x0 + ox] += s[ox];
+                } else {
+                    for (int64_t ox = 0; ox < g.ow; ++ox) {
+                        const int64_t ix = x0 + ox * g.sw;
+                        if (ix >= 0 && ix < g.w) dst[ix] += s[ox];
+                    }
                 }
             }
         }
