@@ -90,62 +90,51 @@ public final class Convolution {
             }
         }
 
-        /** The small side from the large: the convolution itself. */
-        Tensor forward(Tensor big, Tensor wm) {
-            Tensor out = Tensor.empty(new long[] {n, co, oh, ow}, big.dtype, big.device);
-            long step = chunk(big.dtype);
-            for (long n0 = 0; n0 < n; n0 += step) {
-                long b = Math.min(step, n - n0);
-                try (Temps s = new Temps()) {
-                    Tensor col = s.add(columns(big, n0, b));
-                    Tensor y = s.add(wm.matmul(col));  // [groups, co/groups, b·plane] = [co, b, plane]
-                    Tensor ys = s.add(s.add(y.view(co, b, plane())).transpose(0, 1));
-                    Tensor dst = s.add(s.add(out.narrow(0, n0, b)).view(b, co, plane()));
-                    dst.copyInPlace(ys);
-                }
-            }
-            return out;
-        }
-
-        /** The large side's gradient from the small side's: the transposed convolution. */
-        Tensor backwardData(Tensor small, Tensor wm) {
-            Tensor out = Tensor.empty(new long[] {n, ci, h, w}, small.dtype, small.device);
-            long step = chunk(small.dtype);
-            try (Temps s = new Temps()) {
-                Tensor wt = s.add(wm.transpose(1, 2));
+        /**
+         * One pass over the chunks of images, computing what is asked and sharing the columns and
+         * the small side's channels-major copy between the products that use them:
+         * [0] the small side from the large (the convolution; needs big),
+         * [1] the large side from the small (the transposed convolution, wmᵀ·small folded back by
+         *     col2im; needs small),
+         * [2] the weight matrix's gradient [groups, co/groups, ci/groups·kh·kw] (small·columnsᵀ;
+         *     needs both). Dense inputs; nulls where not asked.
+         */
+        Tensor[] run(Tensor big, Tensor small, Tensor wm, boolean toSmall, boolean toBig, boolean toWeight) {
+            Tensor any = big != null ? big : small;
+            Tensor outSmall = toSmall ? Tensor.empty(new long[] {n, co, oh, ow}, any.dtype, any.device) : null;
+            Tensor outBig = toBig ? Tensor.empty(new long[] {n, ci, h, w}, any.dtype, any.device) : null;
+            Tensor dW = null;
+            long step = chunk(any.dtype);
+            try (Temps t = new Temps()) {
+                Tensor wt = toBig ? t.add(wm.transpose(1, 2)) : null;
                 for (long n0 = 0; n0 < n; n0 += step) {
                     long b = Math.min(step, n - n0);
                     try (Temps c = new Temps()) {
-                        Tensor g = c.add(channelsMajor(small, n0, b));
-                        Tensor col = c.add(wt.matmul(g));  // [groups, ci/groups·kh·kw, b·plane]
-                        Tensor dst = c.add(out.narrow(0, n0, b));
-                        Kernels.col2im(dst, col, geom(b), op);
+                        Tensor col = toSmall || toWeight ? c.add(columns(big, n0, b)) : null;
+                        Tensor gm = toBig || toWeight ? c.add(channelsMajor(small, n0, b)) : null;
+                        if (toSmall) {
+                            Tensor y = c.add(wm.matmul(col));  // [groups, co/groups, b·plane] = [co, b, plane]
+                            Tensor ys = c.add(c.add(y.view(co, b, plane())).transpose(0, 1));
+                            c.add(c.add(outSmall.narrow(0, n0, b)).view(b, co, plane())).copyInPlace(ys);
+                        }
+                        if (toBig) Kernels.col2im(c.add(outBig.narrow(0, n0, b)), c.add(wt.matmul(gm)), geom(b), op);
+                        if (toWeight) {
+                            Tensor part = gm.matmul(c.add(col.transpose(1, 2)));
+                            if (dW == null) {
+                                dW = part;
+                            } else {
+                                dW.addInPlace(part);
+                                part.close();
+                            }
+                        }
                     }
                 }
+            } catch (RuntimeException e) {
+                for (Tensor r : new Tensor[] {outSmall, outBig, dW}) if (r != null) r.close();
+                throw e;
             }
-            return out;
-        }
-
-        /** The weight matrix's gradient [groups, co/groups, ci/groups·kh·kw] from the large side and the small side's gradient. */
-        Tensor weightGrad(Tensor big, Tensor small) {
-            Tensor acc = null;
-            long step = chunk(big.dtype);
-            for (long n0 = 0; n0 < n; n0 += step) {
-                long b = Math.min(step, n - n0);
-                try (Temps c = new Temps()) {
-                    Tensor col = c.add(columns(big, n0, b));
-                    Tensor g = c.add(channelsMajor(small, n0, b));
-                    Tensor part = g.matmul(c.add(col.transpose(1, 2)));
-                    if (acc == null) {
-                        acc = part;
-                    } else {
-                        acc.addInPlace(part);
-                        part.close();
-                    }
-                }
-            }
-            if (acc == null) acc = Tensor.zeros(big.dtype, big.device, groups, co / groups, rows() / groups);
-            return acc;
+            if (toWeight && dW == null) dW = Tensor.zeros(any.dtype, any.device, groups, co / groups, rows() / groups);
+            return new Tensor[] {outSmall, outBig, dW};
         }
     }
 
@@ -210,7 +199,7 @@ public final class Convolution {
         Tensor out;
         try (Temps t = new Temps()) {
             Tensor x = t.dense(input), w = t.add(t.dense(weight).view(wm));
-            out = Autograd.withoutGrad(() -> transposed ? lo.backwardData(x, w) : lo.forward(x, w));
+            out = Autograd.withoutGrad(() -> transposed ? lo.run(null, x, w, false, true, false)[1] : lo.run(x, null, w, true, false, false)[0]);
         }
         if (bias != null) addBias(out, bias);
         Tensor[] inputs = bias == null ? new Tensor[] {input, weight} : new Tensor[] {input, weight, bias};
@@ -224,15 +213,12 @@ public final class Convolution {
                 if (needW) grads[1] = recordedWeightGrad.apply(xs, g);
             } else {
                 try (Temps t = new Temps()) {
-                    Tensor gd = t.dense(g);
-                    if (needX) {
-                        Tensor w = t.add(t.dense(ws).view(wm));
-                        grads[0] = transposed ? lo.forward(gd, w) : lo.backwardData(gd, w);
-                    }
-                    if (needW) {
-                        Tensor xd = t.dense(xs);
-                        grads[1] = t.add(transposed ? lo.weightGrad(gd, xd) : lo.weightGrad(xd, gd)).reshape(weightShape);
-                    }
+                    Tensor gd = t.dense(g), xd = needW ? t.dense(xs) : null, w = needX ? t.add(t.dense(ws).view(wm)) : null;
+                    // a convolution's input is the large side and its input gradient the large side's;
+                    // a transposed one's input is the small side and its gradient the convolution of g
+                    Tensor[] r = transposed ? lo.run(gd, xd, w, needX, false, needW) : lo.run(xd, gd, w, false, needX, needW);
+                    grads[0] = transposed ? r[0] : r[1];
+                    if (r[2] != null) grads[1] = t.add(r[2]).reshape(weightShape);
                 }
             }
             if (bias != null && ctx.needsInputGrad(2)) grads[2] = g.sum(new int[] {0, 2, 3}, false);

@@ -34,7 +34,8 @@ public final class MnistCnn {
         System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * acc);
     }
 
-    static Sequential lenet() {
+    /** The network, from the global generator (seed it first for a reproducible one). */
+    public static Sequential lenet() {
         return new Sequential(new Conv2d(1, 16, 5), new ReLU(), new MaxPool2d(2),  // 28 -> 24 -> 12
                 new Conv2d(16, 32, 5), new ReLU(), new MaxPool2d(2),                 // 12 -> 8 -> 4
                 new Flatten(), new Linear(32 * 4 * 4, 128), new ReLU(), new Linear(128, 10));
