@@ -128,6 +128,25 @@ public final class Autograd {
         return output;
     }
 
+    /**
+     * The graph recorded behind {@code t} as Graphviz DOT text (like torchviz's make_dot): one box
+     * per op with its grad_fn name, output shape and dtype, the leaves that get gradients, edges
+     * from inputs to the ops that used them. {@code Files.writeString(path, Autograd.toDot(loss))}
+     */
+    public static String toDot(Tensor t) {
+        return GraphDot.toDot(t, null);
+    }
+
+    /** As {@link #toDot(Tensor)}, naming the leaves found in {@code names} (e.g. a Module's namedParameters()). */
+    public static String toDot(Tensor t, java.util.Map<String, Tensor> names) {
+        return GraphDot.toDot(t, names);
+    }
+
+    /** Writes {@link #toDot(Tensor, java.util.Map)} to a file (names may be null); render it with {@code dot -Tpng file -o file.png}. */
+    public static void writeDot(Tensor t, java.util.Map<String, Tensor> names, java.nio.file.Path file) throws java.io.IOException {
+        java.nio.file.Files.writeString(file, GraphDot.toDot(t, names));
+    }
+
     static <T> T withoutGrad(Supplier<T> body) {
         boolean prev = GradMode.set(false);
         try {

@@ -20,6 +20,9 @@ final class Node implements Autograd.Context {
     private boolean[] savedIsOutput;
     private volatile boolean freed;
     private final AtomicInteger refs = new AtomicInteger(1);
+    // the output's shape and dtype, for Autograd.toDot (null for an accumulator, whose leaf has them)
+    long[] outShape;
+    DType outDtype;
 
     private Node(String name, Node[] next, Autograd.Backward fn, Tensor leaf) {
         this.name = name;
@@ -48,6 +51,8 @@ final class Node implements Autograd.Context {
             }
         }
         Node node = new Node(name, next, fn, null);
+        node.outShape = out.shape;
+        node.outDtype = out.dtype;
         if (toSave.length > 0) {
             node.saved = new Tensor[toSave.length];
             node.versions = new int[toSave.length];
