@@ -41,6 +41,23 @@ public final class MnistCnn {
                 new Flatten(), new Linear(32 * 4 * 4, 128), new ReLU(), new Linear(128, 10));
     }
 
+    /** The first 40 test digits with the network's predictions (red where wrong), as mnist_cnn_predictions.png. */
+    static java.nio.file.Path predictions(Sequential model, Mnist test, Tensor testImages) {
+        int n = 40;
+        long[] pred;
+        model.eval();
+        try (org.jgrad.Scope s = org.jgrad.Scope.open(); org.jgrad.Autograd.Guard off = org.jgrad.Autograd.noGrad()) {
+            pred = model.forward(testImages.narrow(0, 0, n)).argmax(1, false).cpu().toLongArray();
+        }
+        String[] captions = new String[n];
+        boolean[] ok = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            ok[i] = pred[i] == test.labels[i];
+            captions[i] = "pred " + pred[i] + (ok[i] ? "" : " (" + test.labels[i] + ")");
+        }
+        return Pictures.digits(java.util.Arrays.copyOf(test.images, n * 784), captions, ok, 10, "mnist_cnn_predictions");
+    }
+
     /** Trains from seed 0 on the first {@code limit} training images and returns the test accuracy. */
     static double train(int epochs, int limit, Device device, boolean print) {
         Mnist train = Mnist.train(), test = Mnist.test();
@@ -56,14 +73,21 @@ public final class MnistCnn {
         CrossEntropyLoss lossFn = new CrossEntropyLoss();
         Tensor testImages = Tensor.of(test.images, test.count, 1, 28, 28).to(device), testLabels = Tensor.of(test.labels).to(device);
         double acc = 0;
+        java.util.List<Double> losses = new java.util.ArrayList<>(), accs = new java.util.ArrayList<>();
         for (int epoch = 1; epoch <= epochs; epoch++) {
             long t0 = System.nanoTime();
-            double loss = Training.epoch(loader, model, lossFn, opt);
+            double loss = Training.epoch(loader, model, lossFn, opt, print ? "CNN epoch " + epoch : null);
             acc = Training.accuracy(model, testImages, testLabels, 1000);
+            losses.add(loss);
+            accs.add(acc);
             if (print) {
                 System.out.printf(Locale.ROOT, "epoch %d  mean loss %.4f  test accuracy %.2f%%  (%.1f s)%n", epoch, loss, 100 * acc,
                         (System.nanoTime() - t0) / 1e9);
             }
+        }
+        if (print) {
+            System.out.println("picture: " + Pictures.history("LeNet-style CNN on MNIST (Adam, batch 64)", losses, accs, "mnist_cnn_training"));
+            System.out.println("picture: " + predictions(model, test, testImages));
         }
         model.close();
         opt.close();

@@ -41,14 +41,20 @@ public final class MnistMlp {
         CrossEntropyLoss lossFn = new CrossEntropyLoss();
         Tensor testImages = Tensor.of(test.images, test.count, 784).to(device), testLabels = Tensor.of(test.labels).to(device);
         double acc = 0;
+        java.util.List<Double> losses = new java.util.ArrayList<>(), accs = new java.util.ArrayList<>();
         for (int epoch = 1; epoch <= epochs; epoch++) {
             long t0 = System.nanoTime();
-            double loss = Training.epoch(loader, model, lossFn, opt);
+            double loss = Training.epoch(loader, model, lossFn, opt, print ? "MLP epoch " + epoch : null);
             acc = Training.accuracy(model, testImages, testLabels, 10000);
+            losses.add(loss);
+            accs.add(acc);
             if (print) {
                 System.out.printf(Locale.ROOT, "epoch %d  mean loss %.4f  test accuracy %.2f%%  (%.1f s)%n", epoch, loss, 100 * acc,
                         (System.nanoTime() - t0) / 1e9);
             }
+        }
+        if (print) {
+            System.out.println("picture: " + Pictures.history("MLP 784-256-10 on MNIST (Adam, batch 64)", losses, accs, "mnist_mlp_training"));
         }
         model.close();
         opt.close();

@@ -1,6 +1,9 @@
 package org.jgrad.examples;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import org.knowm.xchart.XYChart;
 import org.jgrad.Autograd;
 import org.jgrad.DType;
 import org.jgrad.Tensor;
@@ -44,10 +47,12 @@ public final class SeedGradients {
         double lr = 0.005;
         int step = 0;
         double move = Double.MAX_VALUE;
+        java.util.List<double[]> path = new java.util.ArrayList<>();
         while (Math.abs(move) >= 1e-7 && step < 10_000) {
             Tensor f = x.pow(2).mul(x.sin());
             f.backward();
             double grad = x.grad().item();
+            if (step % 5 == 0) path.add(new double[] {x.item(), f.item()});
             if (step % 15 == 0) System.out.printf(Locale.ROOT, "step %3d  x = %.5f  f(x) = %9.5f  f'(x) = %9.5f%n", step, x.item(), f.item(), grad);
             move = lr * grad;
             try (var off = Autograd.noGrad()) {
@@ -60,6 +65,16 @@ public final class SeedGradients {
         double xv = x.item();
         System.out.printf(Locale.ROOT, "converged after %d steps: x = %.5f, f(x) = %.5f (local minimum, tan x = -x/2)%n", step, xv,
                 xv * xv * Math.sin(xv));
+        XYChart c = Pictures.chart("Gradient descent on f(x) = x² sin x (lr 0.005, from 2.5)", "x", "f(x)");
+        c.getStyler().setMarkerSize(9);
+        double[] gx = new double[300], gy = new double[300];
+        for (int i = 0; i < 300; i++) {
+            gx[i] = -1 + 8.0 * i / 299;
+            gy[i] = gx[i] * gx[i] * Math.sin(gx[i]);
+        }
+        Pictures.line(c, "f(x)", gx, gy);
+        Pictures.dots(c, "every 5th step", path.stream().mapToDouble(q -> q[0]).toArray(), path.stream().mapToDouble(q -> q[1]).toArray());
+        System.out.println("picture: " + Pictures.save(c, "descent"));
         return xv;
     }
 
@@ -101,6 +116,21 @@ public final class SeedGradients {
         System.out.println("relu(linspace(-1, 1, 10)) = " + r.detach());
         r.sum().backward();
         System.out.println("relu'                     = " + v.grad());
+        List<XYChart> charts = new ArrayList<>();
+        String[] names = {"sigmoid", "tanh", "relu"};
+        double[] range = {6, 3, 2};
+        for (int k = 0; k < 3; k++) {
+            // the function and its derivative, the derivative from backward()
+            Tensor z = Tensor.linspace(-range[k], range[k], 201, DType.FLOAT64).requiresGrad(true);
+            Tensor y = k == 0 ? z.sigmoid() : k == 1 ? z.tanh() : z.relu();
+            y.sum().backward();
+            XYChart c = Pictures.chart(names[k] + " and its gradient", "x", "");
+            c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
+            Pictures.line(c, names[k] + "(x)", z.detach().toDoubleArray(), y.detach().toDoubleArray());
+            Pictures.line(c, names[k] + "'(x)", z.detach().toDoubleArray(), z.grad().toDoubleArray());
+            charts.add(c);
+        }
+        System.out.println("picture: " + Pictures.saveRow(charts, "activations"));
     }
 
     static void noGrad() {

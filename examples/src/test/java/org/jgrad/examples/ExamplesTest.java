@@ -1,5 +1,6 @@
 package org.jgrad.examples;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,7 +52,18 @@ class ExamplesTest {
     }
 
     @Test
-    void everyExampleRuns() {
+    void everyExampleRunsAndDrawsItsPictures() throws Exception {
         RunAll.main(new String[0]);
+        // each picture a PNG of the size it was drawn at
+        Object[][] expected = {{"descent", 800, 500}, {"activations", 2400, 500}, {"himmelblau", 800, 500}, {"mnist_mlp_training", 800, 500},
+            {"mnist_cnn_training", 800, 500}, {"mnist_cnn_predictions", 840, 408}};
+        for (Object[] e : expected) {
+            java.nio.file.Path file = Pictures.dir().resolve(e[0] + ".png");
+            byte[] head = java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(file), 8);
+            assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, head, file + " is a PNG");
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(file.toFile());
+            assertEquals(e[1], img.getWidth(), file + " width");
+            assertEquals(e[2], img.getHeight(), file + " height");
+        }
     }
 }
