@@ -6,6 +6,7 @@ public final class RunAll {
 
     public static void main(String[] args) {
         SeedGradients.main(args);
+        GradientsPart2.main(args);
         LinearRegression.main(args);
         Himmelblau.main(args);
         MlpClassifier.main(args);

@@ -45,6 +45,16 @@ class ExamplesTest {
     }
 
     @Test
+    void partTwoAgreesWithTheFormulasWorkedByHand() {
+        assertTrue(GradientsPart2.mseGradient() < 1e-14, "MSE gradient");
+        assertTrue(GradientsPart2.softmaxJacobian() < 1e-15, "softmax Jacobian");
+        assertEquals(1.0, GradientsPart2.perceptron(), 0.02, "a linearly separable rule is learnt");
+        double[] chain = GradientsPart2.chainRule();
+        assertTrue(chain[0] < 1e-12, "chain rule by hand: " + chain[0]);
+        assertTrue(chain[1] < 1e-6, "finite differences: " + chain[1]);
+    }
+
+    @Test
     void theMnistCnnLearnsFromASubset() {
         // the full run (5 epochs on all 60 000 images) reaches 99.00 %; here one epoch on a third of them
         double acc = MnistCnn.train(1, 20000, org.jgrad.Device.CPU, false);
