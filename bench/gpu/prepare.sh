@@ -24,6 +24,10 @@ rm -f .gpu/lib/junit-jupiter-*.jar .gpu/lib/junit-platform-commons-*.jar .gpu/li
 rm -f .gpu/lib/jqwik-*.jar && rm -rf .gpu/cp/*-test-classes/org/jgrad/property
 # nor for the MNIST data (12 MiB), which only the examples' CPU tests read
 rm -f .gpu/lib/rapaio-datasets-*.jar
+# nor for the examples' pictures and progress bar (XChart and its PDF/SVG exporters, progressbar,
+# JLine, 5 MiB): the GPU run's JRE has no java.desktop, and its tests draw nothing
+rm -f .gpu/lib/xchart-*.jar .gpu/lib/VectorGraphics2D-*.jar .gpu/lib/graphics2d-*.jar .gpu/lib/pdfbox-*.jar .gpu/lib/fontbox-*.jar \
+  .gpu/lib/progressbar-*.jar .gpu/lib/jline-*.jar
 mkdir -p .gpu/native && cp target/native-cuda/jgrad_native_cuda_tests .gpu/native/
 size=$(du -sm .gpu | cut -f1)
 echo "bundle after dropping what the GPU run does not use: ${size} MiB"

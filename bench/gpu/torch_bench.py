@@ -48,6 +48,29 @@ def main():
     a = torch.ones(1, device=D)
     b = torch.ones(1, device=D)
     report("tiny add", timed(lambda: a + b))
+    F = torch.nn.functional
+    torch.backends.cudnn.allow_tf32 = False  # full float32, as jgrad's products
+    for cin, cout, hw in ((32, 64, 28), (64, 64, 56)):
+        x = torch.randn(64, cin, hw, hw, device=D)
+        w = torch.randn(cout, cin, 3, 3, device=D)
+
+        def conv():
+            F.conv2d(x.detach().requires_grad_(), w.detach().requires_grad_(), None, 1, 1).sum().backward()
+
+        report(f"conv {cin}-{cout} 3x3 {hw}^2 f+b", timed(conv))
+    x = torch.randn(64, 32, 28, 28, device=D)
+    report("maxpool 2x2 64x32x28^2 f+b", timed(lambda: F.max_pool2d(x.detach().requires_grad_(), 2).sum().backward()))
+    x = torch.randn(64, 64, 28, 28, device=D)
+    w = torch.ones(64, device=D)
+    b = torch.zeros(64, device=D)
+
+    def bn():
+        y = F.batch_norm(x.detach().requires_grad_(), None, None, w.detach().requires_grad_(), b.detach().requires_grad_(), True)
+        (y * y).sum().backward()
+
+    report("batchnorm 64x64x28^2 f+b", timed(bn))
+    del x, w, b
+    torch.cuda.empty_cache()
     for batch in (64, 1024):
         x = torch.randn(batch, 784, device=D)
         y = torch.arange(batch, device=D) % 10

@@ -46,11 +46,13 @@ public final class CudaBench {
 
     /**
      * Arguments (optional, for a quick smoke run): the log2 element counts of the elementwise cases
-     * (default "24,28") and the sgemm size (default 4096).
+     * (default "24,28"), the sgemm size (default 4096) and the batch of the convolution cases
+     * (default 64).
      */
     public static void main(String[] args) {
         int[] sizes = args.length > 0 ? java.util.Arrays.stream(args[0].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {24, 28};
         int g = args.length > 1 ? Integer.parseInt(args[1]) : 4096;
+        int nb = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         if (!Cuda.isAvailable()) {
             System.out.println("CudaBench: no CUDA device; nothing to measure");
             return;
@@ -71,6 +73,34 @@ public final class CudaBench {
         try (Tensor a = Tensor.ones(DType.FLOAT32, D, 1); Tensor b = Tensor.ones(DType.FLOAT32, D, 1)) {
             report("tiny add", time(() -> a.add(b).close()), null, 0);
         }
+        // convolution, pooling and batch norm, forward and backward at batch nb (fresh leaves each call)
+        int[] one = {1};
+        for (int[] c : new int[][] {{32, 64, 28}, {64, 64, 56}}) {
+            try (Tensor x = Tensor.randn(DType.FLOAT32, D, nb, c[0], c[2], c[2]); Tensor w = Tensor.randn(DType.FLOAT32, D, c[1], c[0], 3, 3)) {
+                report("conv " + c[0] + "-" + c[1] + " 3x3 " + c[2] + "^2 f+b", time(() -> {
+                    try (Scope s = Scope.open()) {
+                        Functional.conv2d(x.detach().requiresGrad(true), w.detach().requiresGrad(true), null, one, one, one, 1).sum().backward();
+                    }
+                }), null, 0);
+            }
+        }
+        try (Tensor x = Tensor.randn(DType.FLOAT32, D, nb, 32, 28, 28)) {
+            report("maxpool 2x2 64x32x28^2 f+b", time(() -> {
+                try (Scope s = Scope.open()) {
+                    Functional.maxPool2d(x.detach().requiresGrad(true), 2).sum().backward();
+                }
+            }), null, 0);
+        }
+        try (Tensor x = Tensor.randn(DType.FLOAT32, D, nb, 64, 28, 28); Tensor w = Tensor.ones(DType.FLOAT32, D, 64);
+             Tensor b = Tensor.zeros(DType.FLOAT32, D, 64)) {
+            report("batchnorm 64x64x28^2 f+b", time(() -> {
+                try (Scope s = Scope.open()) {
+                    Tensor y = Functional.batchNorm(x.detach().requiresGrad(true), w.detach().requiresGrad(true), b.detach().requiresGrad(true));
+                    y.mul(y).sum().backward();
+                }
+            }), null, 0);
+        }
+        Cuda.emptyCache(D);
         for (int batch : new int[] {64, 1024}) {
             Tensor x = Tensor.randn(DType.FLOAT32, D, batch, 784);
             long[] labels = new long[batch];
