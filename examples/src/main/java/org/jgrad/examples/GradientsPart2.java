@@ -31,7 +31,7 @@ public final class GradientsPart2 {
 
     /** The largest difference between the gradients (dL/dw, dL/db) of autograd (both ways) and of the formula 2/n·Σ(wx + b − y)·(x, 1). */
     static double mseGradient() {
-        SeedGradients.title("1. the MSE loss of y = w·x + b: its gradient by Autograd.grad, by backward() and by hand");
+        Console.title("1. the MSE loss of y = w·x + b: its gradient by Autograd.grad, by backward() and by hand");
         double[] xs = {-1, 0, 1, 2, 3}, ys = {-2.9, -1.1, 1.2, 2.8, 5.1};
         double w0 = 0.5, b0 = 0.25;
         try (Scope s = Scope.open()) {
@@ -55,7 +55,7 @@ public final class GradientsPart2 {
 
     /** The largest difference between softmax's Jacobian row by row from autograd and diag(s) − s·sᵀ. */
     static double softmaxJacobian() {
-        SeedGradients.title("2. softmax and its Jacobian: autograd, one row per output, against diag(s) - s s^T");
+        Console.title("2. softmax and its Jacobian: autograd, one row per output, against diag(s) - s s^T");
         double[] zv = {1.0, 2.0, 0.5, -1.0};
         int n = zv.length;
         double worst = 0;
@@ -83,7 +83,7 @@ public final class GradientsPart2 {
 
     /** Trains a single-layer perceptron on 2-D points labelled by x + 2y > 1 and returns its training accuracy. */
     static double perceptron() {
-        SeedGradients.title("3. a single-layer perceptron: sigmoid(w.x + b), binary cross-entropy, gradient descent");
+        Console.title("3. a single-layer perceptron: sigmoid(w.x + b), binary cross-entropy, gradient descent");
         try (Scope s = Scope.open()) {
             Tensor.manualSeed(5);
             Tensor x = Tensor.rand(DType.FLOAT64, Device.CPU, 200, 2).mul(4).sub(2);
@@ -122,7 +122,7 @@ public final class GradientsPart2 {
      * Returns {largest difference from the chain rule, largest difference from finite differences}.
      */
     static double[] chainRule() {
-        SeedGradients.title("4. a multi-layer perceptron: backward() against the chain rule by hand and finite differences");
+        Console.title("4. a multi-layer perceptron: backward() against the chain rule by hand and finite differences");
         try (Scope s = Scope.open()) {
             Tensor.manualSeed(9);
             Tensor x = Tensor.randn(DType.FLOAT64, Device.CPU, 5, 3);

@@ -13,7 +13,7 @@ public final class Himmelblau {
     private Himmelblau() {}
 
     public static void main(String[] args) {
-        SeedGradients.title("Himmelblau's function: gradient descent from four starting points");
+        Console.title("Himmelblau's function: gradient descent from four starting points");
         XYChart c = Pictures.chart("Himmelblau's function: level sets and four descents (lr 0.005)", "x", "y");
         c.getStyler().setMarkerSize(2);
         contours(c);

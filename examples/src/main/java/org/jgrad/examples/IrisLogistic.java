@@ -29,7 +29,7 @@ public final class IrisLogistic {
     static final List<String> CLASSES = List.of("setosa", "versicolor", "virginica");
 
     public static void main(String[] args) {
-        SeedGradients.title("logistic regression on Iris: 4 measurements, 3 species, full-batch SGD");
+        Console.title("logistic regression on Iris: 4 measurements, 3 species, full-batch SGD");
         double acc = train(true);
         System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * acc);
     }

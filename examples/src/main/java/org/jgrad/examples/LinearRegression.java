@@ -11,7 +11,7 @@ public final class LinearRegression {
     private LinearRegression() {}
 
     public static void main(String[] args) {
-        SeedGradients.title("linear regression by gradient descent: y = 1.477 x + 0.089 + noise");
+        Console.title("linear regression by gradient descent: y = 1.477 x + 0.089 + noise");
         double[] wb = fit(true);
         System.out.printf(Locale.ROOT, "fitted w = %.4f, b = %.4f%n", wb[0], wb[1]);
     }

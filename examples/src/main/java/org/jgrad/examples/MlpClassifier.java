@@ -17,8 +17,8 @@ public final class MlpClassifier {
     private MlpClassifier() {}
 
     public static void main(String[] args) {
-        SeedGradients.title("multi-layer perceptron: 3 classes of 2-D points, cross-entropy, SGD with momentum");
-        Device device = Cuda.isAvailable() ? Device.CUDA : Device.CPU;
+        Console.title("multi-layer perceptron: 3 classes of 2-D points, cross-entropy, SGD with momentum");
+        Device device = Console.device();
         System.out.println("device: " + device + (device.isCpu() ? "" : " (" + Cuda.deviceName(device) + ")"));
         double acc = train(true, device);
         System.out.printf(Locale.ROOT, "training accuracy %.1f%%%n", 100 * acc);

@@ -1,7 +1,6 @@
 package org.jgrad.examples;
 
 import java.util.Locale;
-import org.jgrad.Cuda;
 import org.jgrad.Device;
 import org.jgrad.Tensor;
 import org.jgrad.data.DataLoader;
@@ -28,8 +27,8 @@ public final class MnistCnn {
 
     public static void main(String[] args) {
         int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        SeedGradients.title("LeNet-style CNN on MNIST: Adam, batch 64, " + epochs + " epochs");
-        Device device = Cuda.isAvailable() ? Device.CUDA : Device.CPU;
+        Console.title("LeNet-style CNN on MNIST: Adam, batch 64, " + epochs + " epochs");
+        Device device = Console.device();
         double acc = train(epochs, Integer.MAX_VALUE, device, true);
         System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * acc);
     }

@@ -1,7 +1,6 @@
 package org.jgrad.examples;
 
 import java.util.Locale;
-import org.jgrad.Cuda;
 import org.jgrad.Device;
 import org.jgrad.Tensor;
 import org.jgrad.data.DataLoader;
@@ -22,8 +21,8 @@ public final class MnistMlp {
 
     public static void main(String[] args) {
         int epochs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        SeedGradients.title("MLP 784-256-10 on MNIST: Adam, batch 64, " + epochs + " epochs");
-        Device device = Cuda.isAvailable() ? Device.CUDA : Device.CPU;
+        Console.title("MLP 784-256-10 on MNIST: Adam, batch 64, " + epochs + " epochs");
+        Device device = Console.device();
         double acc = train(epochs, device, true);
         System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * acc);
     }

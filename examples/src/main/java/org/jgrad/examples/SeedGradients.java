@@ -24,13 +24,8 @@ public final class SeedGradients {
         noGrad();
     }
 
-    static void title(String s) {
-        System.out.println();
-        System.out.println("== " + s);
-    }
-
     static void gradientOfAFunctionOfTwoVariables() {
-        title("1. gradient of z = y^2 - x^2");
+        Console.title("1. gradient of z = y^2 - x^2");
         for (double[] p : new double[][] {{0, 0}, {1, 1}}) {
             Tensor x = Tensor.scalar(p[0]).requiresGrad(true);
             Tensor y = Tensor.scalar(p[1]).requiresGrad(true);
@@ -42,7 +37,7 @@ public final class SeedGradients {
 
     /** Returns the minimiser found from 2.5 with lr 0.005. */
     static double gradientDescent() {
-        title("2. gradient descent on f(x) = x^2 sin x, lr = 0.005, from x = 2.5");
+        Console.title("2. gradient descent on f(x) = x^2 sin x, lr = 0.005, from x = 2.5");
         Tensor x = Tensor.scalar(2.5, DType.FLOAT64).requiresGrad(true);
         double lr = 0.005;
         int step = 0;
@@ -79,7 +74,7 @@ public final class SeedGradients {
     }
 
     static void commonFunctions() {
-        title("3. gradients of common functions at x = 1.5, W = 0.7, b = -0.3, y = 2");
+        Console.title("3. gradients of common functions at x = 1.5, W = 0.7, b = -0.3, y = 2");
         Tensor x = Tensor.scalar(1.5, DType.FLOAT64), y = Tensor.scalar(2.0, DType.FLOAT64);
         String[] names = {"y = xW + b", "y = xW^2 + b^2", "y = x e^W + e^b", "f = (y - (xW + b))^2", "f = y log(xW + b)"};
         for (int i = 0; i < names.length; i++) {
@@ -99,7 +94,7 @@ public final class SeedGradients {
     }
 
     static void activations() {
-        title("4-6. activations and their gradients");
+        Console.title("4-6. activations and their gradients");
         Tensor x = Tensor.linspace(-100, 100, 10).requiresGrad(true);
         Tensor s = x.sigmoid();
         System.out.println("x          = " + x.detach());
@@ -134,7 +129,7 @@ public final class SeedGradients {
     }
 
     static void noGrad() {
-        title("7. turning gradients off");
+        Console.title("7. turning gradients off");
         Tensor w = Tensor.ones(3).requiresGrad(true);
         Tensor a = w.mul(2);
         System.out.println("w * 2             -> " + a);
