@@ -71,12 +71,12 @@ public final class Convolution {
 
         /** The columns of images [n0, n0 + b) of the large side (dense [n, ci, h, w]). */
         Tensor columns(Tensor big, long n0, long b) {
-            Tensor part = big.narrow(0, n0, b);
             Tensor col = Tensor.empty(new long[] {groups, rows() / groups, b * plane()}, big.dtype, big.device);
-            try {
-                Kernels.im2col(col, part, geom(b), op);
-            } finally {
-                part.close();
+            try (Temps t = new Temps()) {
+                Kernels.im2col(col, t.add(big.narrow(0, n0, b)), geom(b), op);
+            } catch (RuntimeException e) {
+                col.close();
+                throw e;
             }
             return col;
         }

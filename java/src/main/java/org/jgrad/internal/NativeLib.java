@@ -17,15 +17,57 @@ public final class NativeLib {
     /** System property capping CPU memory in use by tensors at start-up (see Memory.setLimit): bytes, or with k, m or g. */
     public static final String MEMORY_LIMIT_PROPERTY = "jgrad.memoryLimit";
 
+    /** The platforms whose native libraries the jar carries, and what they need of the system. */
+    static final String SUPPORTED = "linux-x86_64 (glibc 2.34 or newer, libstdc++ of GCC 12 or newer)";
+
+    /** Why the native libraries did not load, or null; every later use throws it again (not a bare NoClassDefFoundError). */
+    private static final UnsatisfiedLinkError LOAD_FAILURE;
+
     static {
-        String override = System.getProperty(LIBRARY_PROPERTY);
-        if (override != null && !override.isEmpty()) System.load(override);
-        Loader.load(JgradNative.class);
+        UnsatisfiedLinkError failure = null;
+        try {
+            String override = System.getProperty(LIBRARY_PROPERTY);
+            if (override != null && !override.isEmpty()) System.load(override);
+            Loader.load(JgradNative.class);
+        } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
+            failure = explain(e);
+        }
+        LOAD_FAILURE = failure;
         String limit = System.getProperty(MEMORY_LIMIT_PROPERTY);
-        if (limit != null && !limit.isBlank()) {
+        if (failure == null && limit != null && !limit.isBlank()) {
             long bytes = parseBytes(MEMORY_LIMIT_PROPERTY, limit.trim());
             check(JgradNative.jg_cpu_set_memory_limit(bytes), MEMORY_LIMIT_PROPERTY);
         }
+    }
+
+    /**
+     * The loader's error with what it hides: the platform detected, whether the jar carries a build
+     * for it, the supported platforms, and the system's own reason (a missing GLIBC_ or GLIBCXX_
+     * version, say), found by loading the jar's libraries directly.
+     */
+    static UnsatisfiedLinkError explain(Throwable e) {
+        String platform = Loader.getPlatform();
+        String folder = "/org/jgrad/internal/" + platform + "/";
+        boolean shipped = NativeLib.class.getResource(folder + "libjgrad.so") != null;
+        String reason = null;
+        String override = System.getProperty(LIBRARY_PROPERTY);
+        if (shipped && (override == null || override.isEmpty())) {
+            for (String lib : new String[] {"libjgrad.so", "libjniJgradNative.so"}) {
+                try {
+                    System.load(Loader.cacheResource(NativeLib.class.getResource(folder + lib)).getAbsolutePath());
+                } catch (UnsatisfiedLinkError | java.io.IOException u) {
+                    reason = lib + ": " + u.getMessage();
+                    break;
+                }
+            }
+        }
+        String cause = e.getMessage() != null ? e.getMessage() : e.toString();
+        UnsatisfiedLinkError out = new UnsatisfiedLinkError("jgrad: the native library could not be loaded on " + platform + " ("
+                + System.getProperty("os.name") + ", " + System.getProperty("os.arch") + ")"
+                + (shipped ? "" : "; this jar has no native build for that platform") + "; supported: " + SUPPORTED + "; the loader said: " + cause
+                + (reason != null ? "; loading it directly: " + reason : ""));
+        out.initCause(e);
+        return out;
     }
 
     /** "4096", "512k", "64m", "2g" (powers of 1024) as bytes; throws naming what on anything else. */
@@ -47,8 +89,14 @@ public final class NativeLib {
         }
     }
 
-    /** Forces loading; cheap after the first call. */
-    public static void ensureLoaded() {}
+    /** Forces loading; cheap after the first call. Throws (every time) if the native libraries did not load, saying why. */
+    public static void ensureLoaded() {
+        if (LOAD_FAILURE != null) {
+            UnsatisfiedLinkError e = new UnsatisfiedLinkError(LOAD_FAILURE.getMessage());
+            e.initCause(LOAD_FAILURE.getCause());
+            throw e;
+        }
+    }
 
     /** Throws for a non-OK status, with the native message prefixed by the op name. */
     public static void check(int status, String op) {

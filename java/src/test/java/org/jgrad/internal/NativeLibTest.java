@@ -19,4 +19,25 @@ class NativeLibTest {
             assertTrue(e.getMessage().startsWith("jgrad.memoryLimit: \"" + bad + "\" is not a size in bytes"), e.getMessage());
         }
     }
+
+    @Test
+    void aLibraryThatDoesNotLoadIsReportedWithItsCauseThePlatformAndTheSupportedOnesEveryTime() throws Exception {
+        java.nio.file.Path bogus = java.nio.file.Files.createTempFile("libjgrad-not-elf", ".so");
+        java.nio.file.Files.writeString(bogus, "not a shared object");
+        try {
+            String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "-D" + NativeLib.LIBRARY_PROPERTY + "=" + bogus,
+                    LoadFailureMain.class.getName()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+            String[] lines = out.strip().split("\\R");
+            String first = lines[lines.length - 2], second = lines[lines.length - 1];
+            assertTrue(first.startsWith("java.lang.UnsatisfiedLinkError: jgrad: the native library could not be loaded on "), out);
+            assertTrue(first.contains("supported: " + NativeLib.SUPPORTED), first);
+            assertTrue(first.contains(bogus.toString()), "the loader's own reason, naming the file: " + first);
+            assertEquals(first, second, "the second use fails the same way, not with a bare NoClassDefFoundError");
+        } finally {
+            java.nio.file.Files.deleteIfExists(bogus);
+        }
+    }
 }
