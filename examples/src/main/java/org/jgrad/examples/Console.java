@@ -3,7 +3,10 @@ package org.jgrad.examples;
 import org.jgrad.Cuda;
 import org.jgrad.Device;
 
-/** What every example's main shares: section titles, and the device it runs on (the CPU unless -Djgrad.device=cuda). */
+/**
+ * What every example's main shares: section titles, and the device it runs on (the CPU unless
+ * -Djgrad.device=cuda). {@code Device device = Console.device();}
+ */
 public final class Console {
     private Console() {}
 
