@@ -1,10 +1,13 @@
 // Matrix products on the CPU: the BLAS library the JVM loaded (OpenBLAS through its JavaCPP
-// preset), called from jgrad's own thread pool. jgrad splits a product into column or row blocks,
+// preset), or where none can be loaded jgrad's own product (gemm_impl.h), called from jgrad's own
+// thread pool. jgrad splits a product into column or row blocks,
 // one per pool thread, with OpenBLAS on one thread for the call, so that one pool runs everything
 // and no BLAS threads spin against it for the cores. OpenBLAS's thread count is a process-wide
 // setting that other libraries in the JVM may rely on (libtorch does): it is set to one only while
 // jgrad's products run, and put back after.
 #include <dlfcn.h>
+
+#include <string.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,13 +18,17 @@
 
 namespace jg {
 namespace cpu {
+// dispatch.cpp: gemm_impl.h for the widest instruction set
+void builtin_sgemm(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+void builtin_dgemm(int, int, int, int, int, int, double, const double*, int, const double*, int, double, double*, int);
 namespace {
 
 // cblas_sgemm / cblas_dgemm: (order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
 using Sgemm = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
 using Dgemm = void (*)(int, int, int, int, int, int, double, const double*, int, const double*, int, double, double*, int);
-std::atomic<Sgemm> g_sgemm{nullptr};
-std::atomic<Dgemm> g_dgemm{nullptr};
+std::atomic<Sgemm> g_sgemm{&builtin_sgemm};
+std::atomic<Dgemm> g_dgemm{&builtin_dgemm};
+std::atomic<const char*> g_blas_name{"builtin"};
 std::atomic<void (*)(int)> g_set_threads{nullptr};
 std::atomic<int (*)()> g_get_threads{nullptr};
 
@@ -99,7 +106,14 @@ void gemm_blocks(G fn, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const 
 extern "C" {
 
 int jg_cpu_use_blas(const char* library) {
-    if (library == nullptr) return jg::fail(JG_ERR_ARGUMENT, "use_blas: no library given");
+    if (library == nullptr) {
+        jg::cpu::g_set_threads.store(nullptr);
+        jg::cpu::g_get_threads.store(nullptr);
+        jg::cpu::g_sgemm.store(&jg::cpu::builtin_sgemm);
+        jg::cpu::g_dgemm.store(&jg::cpu::builtin_dgemm);
+        jg::cpu::g_blas_name.store("builtin");
+        return JG_OK;
+    }
     void* h = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
     if (h == nullptr) return jg::fail(JG_ERR_ARGUMENT, std::string("use_blas: ") + library + " is not loaded in this process");
     auto s = reinterpret_cast<jg::cpu::Sgemm>(dlsym(h, "cblas_sgemm"));
@@ -112,8 +126,11 @@ int jg_cpu_use_blas(const char* library) {
     jg::cpu::g_get_threads.store(get);
     jg::cpu::g_sgemm.store(s);
     jg::cpu::g_dgemm.store(d);
+    jg::cpu::g_blas_name.store(strdup(library));  // kept for the process: a caller may hold the last one
     return JG_OK;
 }
+
+const char* jg_cpu_blas(void) { return jg::cpu::g_blas_name.load(); }
 
 int jg_cpu_gemm(int dtype, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, int64_t a, int64_t lda, int64_t b, int64_t ldb,
                 int64_t c, int64_t ldc) {
@@ -125,14 +142,12 @@ int jg_cpu_gemm(int dtype, int trans_a, int trans_b, int64_t m, int64_t n, int64
         switch (dtype) {
             case JG_FLOAT32: {
                 auto fn = jg::cpu::g_sgemm.load();
-                if (fn == nullptr) return jg::fail(JG_ERR_UNSUPPORTED, "gemm: no BLAS library set (jg_cpu_use_blas)");
                 jg::cpu::gemm_blocks<float>(fn, trans_a != 0, trans_b != 0, m, n, k, reinterpret_cast<const float*>(a), lda,
                                             reinterpret_cast<const float*>(b), ldb, reinterpret_cast<float*>(c), ldc);
                 return JG_OK;
             }
             case JG_FLOAT64: {
                 auto fn = jg::cpu::g_dgemm.load();
-                if (fn == nullptr) return jg::fail(JG_ERR_UNSUPPORTED, "gemm: no BLAS library set (jg_cpu_use_blas)");
                 jg::cpu::gemm_blocks<double>(fn, trans_a != 0, trans_b != 0, m, n, k, reinterpret_cast<const double*>(a), lda,
                                              reinterpret_cast<const double*>(b), ldb, reinterpret_cast<double*>(c), ldc);
                 return JG_OK;

@@ -13,6 +13,8 @@ namespace cpu {
     int fill_impl(int, int64_t, int64_t, double);                                                                       \
     int random_impl(int, int, int64_t, int64_t, int64_t, int64_t, double, double);                                     \
     int update_impl(int, int, int64_t, int64_t, int64_t, const int64_t*, int, const double*, int);                      \
+    void builtin_sgemm(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);  \
+    void builtin_dgemm(int, int, int, int, int, int, double, const double*, int, const double*, int, double, double*, int); \
     }
 JG_DECLARE_ISA(isa_default)
 JG_DECLARE_ISA(isa_avx2)
@@ -58,6 +60,15 @@ int where(int dtype, int64_t n, int ndim, const int64_t* geom, int64_t out, int6
 int fill(int dtype, int64_t n, int64_t out, double value) { JG_DISPATCH(fill_impl, dtype, n, out, value); }
 int random(int kind, int dtype, int64_t n, int64_t out, int64_t seed, int64_t offset, double lo, double hi) {
     JG_DISPATCH(random_impl, kind, dtype, n, out, seed, offset, lo, hi);
+}
+
+void builtin_sgemm(int order, int ta, int tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb, float beta,
+                   float* c, int ldc) {
+    JG_DISPATCH(builtin_sgemm, order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void builtin_dgemm(int order, int ta, int tb, int m, int n, int k, double alpha, const double* a, int lda, const double* b, int ldb, double beta,
+                   double* c, int ldc) {
+    JG_DISPATCH(builtin_dgemm, order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 int update(int rule, int dtype, int64_t n, int64_t param, int64_t grad, const int64_t* state, int nstate, const double* hyper, int nhyper) {

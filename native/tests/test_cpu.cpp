@@ -317,6 +317,50 @@ static void test_gemm_blocks() {
     CHECK(jg_cpu_gemm(JG_FLOAT32, 0, 0, -1, 1, 1, addr(f), 1, addr(f), 1, addr(f), 1) == JG_ERR_ARGUMENT);
 }
 
+// jgrad's own product (no BLAS set): every transpose, padded leading dims, edge tiles, K past one
+// packed block, both dtypes, split over the pool, against a double reference. For K within one
+// block (256) each element is summed in the reference's order, so float64 agrees exactly.
+static void test_builtin_gemm() {
+    CHECK(jg_cpu_use_blas(nullptr) == JG_OK);
+    CHECK(std::strcmp(jg_cpu_blas(), "builtin") == 0);
+    const int64_t shapes[][3] = {{64, 256, 200}, {300, 70, 130}, {5, 3, 2}, {1, 1000, 3000}, {37, 45, 513}, {7, 9, 0}};
+    for (const auto& sh : shapes) {
+        const int64_t m = sh[0], n = sh[1], k = sh[2];
+        for (int ta = 0; ta < 2; ++ta)
+            for (int tb = 0; tb < 2; ++tb) {
+                const int64_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+                std::vector<double> a(std::max<int64_t>(1, (ta ? k : m) * lda)), b(std::max<int64_t>(1, (tb ? n : k) * ldb)), want(m * ldc, -7.0);
+                for (size_t i = 0; i < a.size(); ++i) a[i] = std::sin(i * 0.7);
+                for (size_t i = 0; i < b.size(); ++i) b[i] = std::cos(i * 0.3);
+                for (int64_t i = 0; i < m; ++i)
+                    for (int64_t j = 0; j < n; ++j) {
+                        double s = 0;
+                        for (int64_t p = 0; p < k; ++p) s += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+                        want[i * ldc + j] = s;
+                    }
+                std::vector<float> af(a.begin(), a.end()), bf(b.begin(), b.end());
+                for (int threads : {1, 2}) {
+                    jg_set_num_threads(threads);
+                    std::vector<double> c(m * ldc, -7.0);
+                    std::vector<float> cf(m * ldc, -7.0f);
+                    CHECK(jg_cpu_gemm(JG_FLOAT64, ta, tb, m, n, k, addr(a.data()), lda, addr(b.data()), ldb, addr(c.data()), ldc) == JG_OK);
+                    CHECK(jg_cpu_gemm(JG_FLOAT32, ta, tb, m, n, k, addr(af.data()), lda, addr(bf.data()), ldb, addr(cf.data()), ldc) == JG_OK);
+                    bool exact = true, near = true, near32 = true;
+                    for (int64_t i = 0; i < m; ++i)
+                        for (int64_t j = 0; j < ldc; ++j) {
+                            const double w = want[i * ldc + j], got = c[i * ldc + j];
+                            if (j >= n) { exact &= got == -7.0 && cf[i * ldc + j] == -7.0f; continue; }  // padding untouched
+                            exact &= k > 256 || got == w;
+                            near &= std::fabs(got - w) <= 1e-12 * (1 + std::fabs(w)) * (1 + k / 256);
+                            near32 &= std::fabs(cf[i * ldc + j] - w) <= 2e-6 * std::sqrt(double(k) + 1) * (1 + std::fabs(w));
+                        }
+                    CHECK(exact && near && near32);
+                }
+            }
+    }
+    jg_set_num_threads(2);
+}
+
 static void test_allocator() {
     int64_t a = jg_alloc(JG_CPU, 1000);
     CHECK(a != 0 && a % 64 == 0);
@@ -601,6 +645,7 @@ int main() {
     test_index_rows();
     test_sgd_update();
     test_adaptive_updates();
+    test_builtin_gemm();
     test_gemm_blocks();
     test_unary_binary();
     test_copy_where_fill();

@@ -109,8 +109,12 @@ int64_t jg_cpu_memory_limit(void);
 /* Matrix products on the CPU call the BLAS library the JVM has loaded (OpenBLAS's JavaCPP preset),
  * found by its path: cblas_sgemm and cblas_dgemm are looked up in it. jgrad splits each product
  * over its own pool; OpenBLAS's own thread count (openblas_set_num_threads, if the library has it)
- * is one while jgrad's products run and is put back after. */
+ * is one while jgrad's products run and is put back after. Until a library is set, or after
+ * jg_cpu_use_blas(NULL), products run on jgrad's own blocked kernel (for machines where no BLAS
+ * loads). */
 int jg_cpu_use_blas(const char* library);
+/* The BLAS library the CPU products call (the path given to jg_cpu_use_blas), or "builtin". */
+const char* jg_cpu_blas(void);
 /* C (row-major, ldc) = op(A) op(B) with op(X) = X or its transpose (trans_* != 0), A and B row-major
  * with leading dims lda and ldb, as cblas_?gemm(CblasRowMajor, ...) with alpha 1 and beta 0; split
  * into blocks of C over the pool threads. float32 or float64. */

@@ -9,7 +9,7 @@ import org.bytedeco.openblas.global.openblas_nolapack;
 import org.jgrad.internal.NativeLib;
 import org.jgrad.internal.bind.JgradNative;
 
-/** Matrix products through OpenBLAS (cblas_sgemm/dgemm) on the CPU and cuBLAS on CUDA, never hand-written. */
+/** Matrix products through OpenBLAS (cblas_sgemm/dgemm) on the CPU and cuBLAS on CUDA; jgrad's own kernel where no OpenBLAS loads. */
 final class LinAlg {
     private LinAlg() {}
 
@@ -17,30 +17,45 @@ final class LinAlg {
      * CPU products go through jg_cpu_gemm, which calls the OpenBLAS of the openblas_nolapack preset
      * from jgrad's thread pool (OpenBLAS itself then runs on one thread). If that library cannot be
      * found (the preset told to load another BLAS), they call the preset's cblas functions directly.
+     * If the preset cannot be loaded at all (its jar missing, or a system older than it needs: the
+     * 1.5.13 presets need glibc 2.34), jg_cpu_gemm runs jgrad's own blocked kernel and one warning
+     * says why.
      */
     /** Loads OpenBLAS through its preset; replaced by tests to simulate a machine where it cannot load. */
     static Runnable blasLoader = () -> Loader.load(openblas_nolapack.class);
     private static volatile int blasState;  // 0 not loaded yet, 1 through jg_cpu_gemm, 2 through the preset's cblas calls
-    private static String blasFailure;
+    private static volatile String blasFailure;
+    private static final System.Logger LOG = System.getLogger("org.jgrad");
 
-    /**
-     * Loads OpenBLAS on the first CPU product; if it cannot be loaded, that and every later CPU
-     * matmul throws one explanation (not an UnsatisfiedLinkError, then NoClassDefFoundErrors).
-     */
+    /** Loads OpenBLAS on the first CPU product, or settles for the built-in kernel if it cannot be loaded. */
     static synchronized void requireBlas() {
         if (blasState != 0) return;
-        if (blasFailure != null) throw new IllegalStateException(blasFailure);
         NativeLib.ensureLoaded();
         try {
             blasLoader.run();
         } catch (LinkageError e) {
-            blasFailure = "matmul on the CPU needs OpenBLAS (libopenblas from the org.bytedeco:openblas jar for this platform, "
-                    + "linux-x86_64 here), which could not be loaded: " + e + ". Put org.bytedeco:openblas:0.3.31-1.5.13 with the "
-                    + "classifier of this platform on the classpath";
-            throw new IllegalStateException(blasFailure, e);
+            blasFailure = "OpenBLAS (org.bytedeco:openblas:0.3.31-1.5.13, classifier " + NativeLib.platform() + ") could not be loaded: "
+                    + e + "; CPU matrix products run on jgrad's built-in kernel instead (correct, but slower than OpenBLAS)";
+            LOG.log(System.Logger.Level.WARNING, blasFailure);
+            NativeLib.check(JgradNative.jg_cpu_use_blas((String) null), "use_blas");
+            blasState = 1;
+            return;
         }
+        blasFailure = null;
         String path = Loader.getLoadedLibraries().get("openblas_nolapack@.0");
         blasState = path != null && JgradNative.jg_cpu_use_blas(path) == JgradNative.JG_OK ? 1 : 2;
+    }
+
+    /** The BLAS behind CPU products: the library's path, "builtin", or the preset's own calls. */
+    static String blasName() {
+        requireBlas();
+        return blasState == 2 ? "org.bytedeco.openblas (through its Java calls)" : JgradNative.jg_cpu_blas().getString();
+    }
+
+    /** Why OpenBLAS is not used, or null when it is. */
+    static String blasFailure() {
+        requireBlas();
+        return blasFailure;
     }
 
     /** For tests: forget the outcome of the last load. */

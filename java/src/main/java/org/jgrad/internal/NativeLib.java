@@ -18,7 +18,7 @@ public final class NativeLib {
     public static final String MEMORY_LIMIT_PROPERTY = "jgrad.memoryLimit";
 
     /** The platforms whose native libraries the jar carries, and what they need of the system. */
-    static final String SUPPORTED = "linux-x86_64 (glibc 2.34 or newer, libstdc++ of GCC 12 or newer)";
+    static final String SUPPORTED = "linux-x86_64 (glibc 2.28 or newer)";
 
     /** Why the native libraries did not load, or null; every later use throws it again (not a bare NoClassDefFoundError). */
     private static final UnsatisfiedLinkError LOAD_FAILURE;
@@ -87,6 +87,11 @@ public final class NativeLib {
             throw new IllegalArgumentException(what + ": \"" + s + "\" is not a size in bytes; give a number >= 0, optionally with k, m or g "
                     + "(e.g. 512m)");
         }
+    }
+
+    /** JavaCPP's name of this platform, as the jar's native folders are named ("linux-x86_64"). */
+    public static String platform() {
+        return Loader.getPlatform();
     }
 
     /** Forces loading; cheap after the first call. Throws (every time) if the native libraries did not load, saying why. */

@@ -1,0 +1,157 @@
+// jgrad's own matrix product, for machines where no BLAS library can be loaded (the OpenBLAS of
+// the org.bytedeco:openblas 1.5.13 jar needs glibc 2.34; jgrad itself needs 2.28). Included once
+// per instruction set, like elementwise_impl.h; dispatch.cpp picks the widest.
+//
+// The classic blocked scheme: op(B) packed in panels of NR columns for KC rows of K, op(A) in
+// panels of MR rows, an MR x NR register tile per micro-kernel call. Every element of C is summed
+// in the same order whatever the variant, tile or thread split (k ascending inside a KC block, the
+// blocks added in order) and without contraction, so all variants give the same bits.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#ifndef JG_ISA_NS
+#error "define JG_ISA_NS before including gemm_impl.h"
+#endif
+
+namespace jg {
+namespace cpu {
+namespace JG_ISA_NS {
+namespace gemm_detail {
+
+#if defined(__AVX512F__)
+constexpr int kVecBytes = 64;
+#elif defined(__AVX2__)
+constexpr int kVecBytes = 32;
+#else
+constexpr int kVecBytes = 16;  // SSE2 on x86-64, ASIMD on AArch64: both baseline
+#endif
+constexpr int kMR = 6;     // rows of a tile
+constexpr int kNV = 2;     // vectors per tile row
+constexpr int64_t kKC = 256;
+constexpr int64_t kMC = 16 * kMR;
+
+template <class T> struct Vec {
+    typedef T type __attribute__((vector_size(kVecBytes)));
+};
+
+template <class T> struct Tile {
+    static constexpr int kLanes = kVecBytes / int(sizeof(T));
+    static constexpr int kNR = kNV * kLanes;
+};
+
+// op(X)(r, c) of a row-major X with leading dimension ld
+template <class T> inline T at(const T* x, int64_t ld, bool trans, int64_t r, int64_t c) { return trans ? x[c * ld + r] : x[r * ld + c]; }
+
+// rows i0.. of op(A), columns k0..k0+kc: panels of kMR rows, element (kk, r) at kk * kMR + r
+template <class T> void pack_a(const T* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_t k0, int64_t kc, T* out) {
+    for (int64_t p = 0; p < mc; p += kMR) {
+        const int64_t rows = std::min<int64_t>(kMR, mc - p);
+        for (int64_t kk = 0; kk < kc; ++kk) {
+            for (int64_t r = 0; r < kMR; ++r) out[kk * kMR + r] = r < rows ? at(a, lda, ta, i0 + p + r, k0 + kk) : T(0);
+        }
+        out += kc * kMR;
+    }
+}
+
+// rows k0..k0+kc of op(B), columns j0..j0+nc: panels of kNR columns, element (kk, c) at kk * kNR + c
+template <class T> void pack_b(const T* b, int64_t ldb, bool tb, int64_t k0, int64_t kc, int64_t j0, int64_t nc, T* out) {
+    constexpr int kNR = Tile<T>::kNR;
+    for (int64_t q = 0; q < nc; q += kNR) {
+        const int64_t cols = std::min<int64_t>(kNR, nc - q);
+        for (int64_t kk = 0; kk < kc; ++kk) {
+            T* row = out + kk * kNR;
+            if (!tb && cols == kNR) {
+                std::memcpy(row, b + (k0 + kk) * ldb + j0 + q, sizeof(T) * kNR);
+            } else {
+                for (int64_t c = 0; c < kNR; ++c) row[c] = c < cols ? at(b, ldb, tb, k0 + kk, j0 + q + c) : T(0);
+            }
+        }
+        out += kc * kNR;
+    }
+}
+
+// C tile (rows x cols of it) = (first ? 0 : C) + sum over kk of A panel x B panel
+template <class T> void micro(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc, int64_t rows, int64_t cols, bool first) {
+    using V = typename Vec<T>::type;
+    constexpr int kL = Tile<T>::kLanes, kNR = Tile<T>::kNR;
+    V acc[kMR][kNV];
+    for (int r = 0; r < kMR; ++r)
+        for (int v = 0; v < kNV; ++v) acc[r][v] = V{};
+    for (int64_t kk = 0; kk < kc; ++kk) {
+        V bv[kNV];
+        for (int v = 0; v < kNV; ++v) std::memcpy(&bv[v], bp + kk * kNR + v * kL, sizeof(V));
+        for (int r = 0; r < kMR; ++r) {
+            const V av = V{} + ap[kk * kMR + r];
+            for (int v = 0; v < kNV; ++v) acc[r][v] += av * bv[v];
+        }
+    }
+    if (rows == kMR && cols == kNR) {
+        for (int r = 0; r < kMR; ++r) {
+            T* row = c + r * ldc;
+            for (int v = 0; v < kNV; ++v) {
+                V out = acc[r][v];
+                if (!first) {
+                    V old;
+                    std::memcpy(&old, row + v * kL, sizeof(V));
+                    out = old + out;
+                }
+                std::memcpy(row + v * kL, &out, sizeof(V));
+            }
+        }
+        return;
+    }
+    T tile[kMR * kNR];
+    std::memcpy(tile, acc, sizeof(tile));
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < cols; ++j) c[r * ldc + j] = first ? tile[r * kNR + j] : c[r * ldc + j] + tile[r * kNR + j];
+}
+
+// C (m x n, row-major, ldc) = op(A) op(B), alpha 1 and beta 0
+template <class T> void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
+    constexpr int kNR = Tile<T>::kNR;
+    if (k == 0) {
+        for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, T(0));
+        return;
+    }
+    const int64_t npanels = (n + kNR - 1) / kNR;
+    thread_local std::vector<T> bbuf, abuf;
+    bbuf.resize(static_cast<size_t>(std::min(k, kKC) * npanels * kNR));
+    abuf.resize(static_cast<size_t>(std::min(k, kKC) * kMC));
+    for (int64_t k0 = 0; k0 < k; k0 += kKC) {
+        const int64_t kc = std::min(kKC, k - k0);
+        pack_b(b, ldb, tb, k0, kc, 0, n, bbuf.data());
+        for (int64_t i0 = 0; i0 < m; i0 += kMC) {
+            const int64_t mc = std::min(kMC, m - i0);
+            pack_a(a, lda, ta, i0, mc, k0, kc, abuf.data());
+            for (int64_t q = 0; q < npanels; ++q) {
+                const int64_t j0 = q * kNR, cols = std::min<int64_t>(kNR, n - j0);
+                for (int64_t p = 0; p < mc; p += kMR) {
+                    micro(kc, abuf.data() + (p / kMR) * kc * kMR, bbuf.data() + q * kc * kNR, c + (i0 + p) * ldc + j0, ldc,
+                          std::min<int64_t>(kMR, mc - p), cols, k0 == 0);
+                }
+            }
+        }
+    }
+}
+
+}  // namespace gemm_detail
+
+// cblas_?gemm's signature (CblasRowMajor only, as jgrad calls it), so it stands in for the BLAS
+void builtin_sgemm(int, int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb, float beta,
+                   float* c, int ldc) {
+    (void)alpha;  // jgrad calls with alpha 1 and beta 0 (blas.cpp)
+    (void)beta;
+    gemm_detail::gemm<float>(trans_a == 112, trans_b == 112, m, n, k, a, lda, b, ldb, c, ldc);
+}
+void builtin_dgemm(int, int trans_a, int trans_b, int m, int n, int k, double alpha, const double* a, int lda, const double* b, int ldb, double beta,
+                   double* c, int ldc) {
+    (void)alpha;
+    (void)beta;
+    gemm_detail::gemm<double>(trans_a == 112, trans_b == 112, m, n, k, a, lda, b, ldb, c, ldc);
+}
+
+}  // namespace JG_ISA_NS
+}  // namespace cpu
+}  // namespace jg
