@@ -816,7 +816,7 @@ public final class Tensor implements AutoCloseable {
      * order, the same bits on every run and device.
      */
     public Tensor embedding(Tensor weight, long paddingIdx) { return Composite.embedding(this, weight, paddingIdx); }
-    /** Limits values to [min, max]; the gradient passes where min <= x <= max. */
+    /** Limits values to [min, max]; the gradient passes where {@code min <= x <= max}. */
     public Tensor clamp(double min, double max) {
         if (min > max) throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);
         return Ops.unary(UnaryOp.CLAMP, this, min, max);

@@ -11,6 +11,6 @@ public interface Dataset<T> {
     /** The number of samples. */
     int size();
 
-    /** The sample at {@code index}, 0 <= index < size(). */
+    /** The sample at {@code index}, {@code 0 <= index < size()}. */
     T get(int index);
 }
