@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The release build's system: a Debian 11 (bullseye) root with glibc 2.31, g++ 10, cmake 3.18,
-# OpenJDK 17 and Maven 3.6. Libraries linked there bind only the glibc symbol versions that
+# OpenJDK 17 and Maven 3.6, and the AArch64 cross compiler and qemu-user for the linux-arm64
+# build. Libraries linked there bind only the glibc symbol versions that
 # bullseye has, and native/portable/glibc_compat.h pins the few newer than 2.28 (exp, log, pow, ...)
 # to their older versions, so the jar built there loads on glibc 2.28 (RHEL/Rocky/Alma 8) and later.
 #
@@ -16,10 +17,10 @@ set -euo pipefail
 ROOT=${JGRAD_ROOT:-/var/cache/jgrad/debian11}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 CUDA_HOME=$(readlink -f "${JGRAD_CUDA_HOME:-/usr/local/cuda}" 2>/dev/null || true)
-PACKAGES=g++,cmake,make,openjdk-17-jdk-headless,maven,ca-certificates,binutils,g++-aarch64-linux-gnu,libc6-dev-arm64-cross
+PACKAGES=g++,cmake,make,openjdk-17-jdk-headless,maven,ca-certificates,binutils,g++-aarch64-linux-gnu,libc6-dev-arm64-cross,binutils-aarch64-linux-gnu,qemu-user-static
 
 setup() {
-  if [ -x "$ROOT/usr/bin/g++-aarch64-linux-gnu" ] && [ -x "$ROOT/usr/bin/mvn" ]; then return; fi
+  if [ -x "$ROOT/usr/bin/aarch64-linux-gnu-g++" ] && [ -x "$ROOT/usr/bin/qemu-aarch64-static" ] && [ -x "$ROOT/usr/bin/mvn" ]; then return; fi
   if [ -x "$ROOT/usr/bin/apt-get" ] && [ -x "$ROOT/usr/bin/g++" ]; then   # an older root: add what it lacks
     cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
     chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \

@@ -2,6 +2,10 @@
 // Every variant is compiled without floating-point contraction, so all give bit-identical results.
 #include "parallel.h"
 
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#endif
+
 namespace jg {
 namespace cpu {
 #define JG_DECLARE_ISA(ns)                                                                                              \
@@ -17,10 +21,15 @@ namespace cpu {
     void builtin_dgemm(int, int, int, int, int, int, double, const double*, int, const double*, int, double, double*, int); \
     }
 JG_DECLARE_ISA(isa_default)
+#if defined(__x86_64__)
 JG_DECLARE_ISA(isa_avx2)
 JG_DECLARE_ISA(isa_avx512)
+#elif defined(__aarch64__)
+JG_DECLARE_ISA(isa_asimd)
+#endif
 
 namespace {
+#if defined(__x86_64__)
 enum Isa { DEFAULT, AVX2, AVX512 };
 Isa detect() {
     __builtin_cpu_init();
@@ -30,17 +39,36 @@ Isa detect() {
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return AVX2;
     return DEFAULT;
 }
+#elif defined(__aarch64__)
+// AArch64: the baseline variant is scalar (the reference the vector one is tested against), the
+// ASIMD (NEON) one is what every Linux AArch64 CPU runs.
+enum Isa { DEFAULT, ASIMD };
+Isa detect() { return (getauxval(AT_HWCAP) & HWCAP_ASIMD) ? ASIMD : DEFAULT; }
+#else
+enum Isa { DEFAULT };
+Isa detect() { return DEFAULT; }
+#endif
 const Isa kIsa = detect();
 }  // namespace
 }  // namespace cpu
 }  // namespace jg
 
+#if defined(__x86_64__)
 #define JG_DISPATCH(fn, ...)                                   \
     switch (kIsa) {                                            \
         case AVX512: return isa_avx512::fn(__VA_ARGS__);       \
         case AVX2: return isa_avx2::fn(__VA_ARGS__);           \
         default: return isa_default::fn(__VA_ARGS__);          \
     }
+#elif defined(__aarch64__)
+#define JG_DISPATCH(fn, ...)                                   \
+    switch (kIsa) {                                            \
+        case ASIMD: return isa_asimd::fn(__VA_ARGS__);         \
+        default: return isa_default::fn(__VA_ARGS__);          \
+    }
+#else
+#define JG_DISPATCH(fn, ...) return isa_default::fn(__VA_ARGS__)
+#endif
 
 namespace jg {
 namespace cpu {
@@ -81,11 +109,17 @@ int update(int rule, int dtype, int64_t n, int64_t param, int64_t grad, const in
 extern "C" {
 
 const char* jg_cpu_isa(void) {
+#if defined(__x86_64__)
     switch (jg::cpu::kIsa) {
         case jg::cpu::AVX512: return "avx512";
         case jg::cpu::AVX2: return "avx2";
         default: return "default";
     }
+#elif defined(__aarch64__)
+    return jg::cpu::kIsa == jg::cpu::ASIMD ? "asimd" : "default";
+#else
+    return "default";
+#endif
 }
 
 }

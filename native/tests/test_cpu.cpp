@@ -1,6 +1,9 @@
 // Native CTest suite: exercises every C entry point against plain double-precision references.
 // Built with ASan/UBSan by .ci/run, so out-of-bounds and undefined behaviour fail the run.
 #include <dlfcn.h>
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#endif
 
 #include <cmath>
 #include <cstdio>
@@ -22,10 +25,15 @@ namespace cpu {
     namespace ns {                                                                                            \
     int unary_impl(int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double);                 \
     int update_impl(int, int, int64_t, int64_t, int64_t, const int64_t*, int, const double*, int);           \
+    void builtin_sgemm(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int); \
     }
 JG_DECLARE_UNARY(isa_default)
+#if defined(__x86_64__)
 JG_DECLARE_UNARY(isa_avx2)
 JG_DECLARE_UNARY(isa_avx512)
+#elif defined(__aarch64__)
+JG_DECLARE_UNARY(isa_asimd)
+#endif
 }  // namespace cpu
 }  // namespace jg
 
@@ -550,47 +558,85 @@ static void test_fast_math_accuracy() {
 }
 
 // Every instruction-set variant of the elementwise loops gives bit-identical results.
+using UnaryImpl = int (*)(int, int, int64_t, int, const int64_t*, int64_t, int64_t, double, double);
+using UpdateImpl = int (*)(int, int, int64_t, int64_t, int64_t, const int64_t*, int, const double*, int);
+using GemmImpl = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+struct IsaVariant {
+    const char* name;
+    UnaryImpl unary;
+    UpdateImpl update;
+    GemmImpl sgemm;
+};
+#define JG_VARIANT(name, ns) IsaVariant{name, jg::cpu::ns::unary_impl, jg::cpu::ns::update_impl, jg::cpu::ns::builtin_sgemm}
+
+// The variants this CPU can run, the baseline first.
+static std::vector<IsaVariant> isa_variants() {
+    std::vector<IsaVariant> v{JG_VARIANT("default", isa_default)};
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        v.push_back(JG_VARIANT("avx2", isa_avx2));
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl"))
+        v.push_back(JG_VARIANT("avx512", isa_avx512));
+#elif defined(__aarch64__)
+    if (getauxval(AT_HWCAP) & HWCAP_ASIMD) v.push_back(JG_VARIANT("asimd", isa_asimd));
+#endif
+    return v;
+}
+
 static void test_isa_variants_agree() {
     const int n = 4099;
     std::vector<float> x(n), ref(n), got(n);
     for (int i = 0; i < n; ++i) x[i] = (i - n / 2) * 0.037f;
+    const std::vector<IsaVariant> variants = isa_variants();
     const int ops[] = {JG_EXP, JG_SIGMOID, JG_TANH, JG_LOG, JG_SQRT, JG_SIN, JG_RDIV_SCALAR, JG_POW_SCALAR};
-    __builtin_cpu_init();
-    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                  __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
-    for (int op : ops) {
-        CHECK(jg::cpu::isa_default::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(ref.data()), addr(x.data()), 1.7, 0) == JG_OK);
-        if (avx2) {
-            CHECK(jg::cpu::isa_avx2::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(got.data()), addr(x.data()), 1.7, 0) == JG_OK);
-            CHECK(std::memcmp(ref.data(), got.data(), n * sizeof(float)) == 0);
+    for (int dtype : {JG_FLOAT32, JG_FLOAT64}) {
+        const size_t esize = dtype == JG_FLOAT32 ? sizeof(float) : sizeof(double);
+        std::vector<unsigned char> in(n * esize), want(n * esize), have(n * esize);
+        for (int i = 0; i < n; ++i) {
+            if (dtype == JG_FLOAT32) reinterpret_cast<float*>(in.data())[i] = x[i];
+            else reinterpret_cast<double*>(in.data())[i] = x[i];
         }
-        if (avx512) {
-            CHECK(jg::cpu::isa_avx512::unary_impl(op, JG_FLOAT32, n, 0, nullptr, addr(got.data()), addr(x.data()), 1.7, 0) == JG_OK);
-            CHECK(std::memcmp(ref.data(), got.data(), n * sizeof(float)) == 0);
+        for (int op : ops) {
+            CHECK(variants[0].unary(op, dtype, n, 0, nullptr, addr(want.data()), addr(in.data()), 1.7, 0) == JG_OK);
+            for (size_t v = 1; v < variants.size(); ++v) {
+                CHECK(variants[v].unary(op, dtype, n, 0, nullptr, addr(have.data()), addr(in.data()), 1.7, 0) == JG_OK);
+                CHECK(std::memcmp(want.data(), have.data(), n * esize) == 0);
+            }
         }
     }
     // the optimizer rules too: three Adam (amsgrad) and RMSprop (centered, momentum) steps
-    using Update = int (*)(int, int, int64_t, int64_t, int64_t, const int64_t*, int, const double*, int);
-    const Update impls[3] = {jg::cpu::isa_default::update_impl, avx2 ? jg::cpu::isa_avx2::update_impl : nullptr,
-                             avx512 ? jg::cpu::isa_avx512::update_impl : nullptr};
     for (int rule : {JG_UPDATE_ADAM, JG_UPDATE_RMSPROP}) {
-        std::vector<float> results[3];
-        for (int v = 0; v < 3; ++v) {
-            if (impls[v] == nullptr) continue;
+        std::vector<std::vector<float>> results;
+        for (const IsaVariant& variant : variants) {
             std::vector<float> p(x), s0(n, 0.0f), s1(n, 0.0f), s2(n, 0.0f);
             const int64_t st[3] = {addr(s0.data()), addr(s1.data()), addr(s2.data())};
             for (int step = 1; step <= 3; ++step) {
                 const double adam[9] = {1e-2, 0.9, 0.999, 1e-8, 0.01, 1, 0, 1, double(step)}, rms[7] = {1e-2, 0.99, 1e-8, 0.01, 0.9, 1, 0};
-                CHECK(impls[v](rule, JG_FLOAT32, n, addr(p.data()), addr(x.data()), st, 3, rule == JG_UPDATE_ADAM ? adam : rms,
-                               rule == JG_UPDATE_ADAM ? 9 : 7) == JG_OK);
+                CHECK(variant.update(rule, JG_FLOAT32, n, addr(p.data()), addr(x.data()), st, 3, rule == JG_UPDATE_ADAM ? adam : rms,
+                                     rule == JG_UPDATE_ADAM ? 9 : 7) == JG_OK);
             }
-            results[v] = std::move(p);
+            results.push_back(std::move(p));
         }
-        for (int v = 1; v < 3; ++v)
-            if (!results[v].empty()) CHECK(std::memcmp(results[0].data(), results[v].data(), n * sizeof(float)) == 0);
+        for (size_t v = 1; v < results.size(); ++v) CHECK(std::memcmp(results[0].data(), results[v].data(), n * sizeof(float)) == 0);
     }
-    std::printf("isa %s; variants compared: default%s%s\n", jg_cpu_isa(), avx2 ? ", avx2" : "", avx512 ? ", avx512" : "");
+    // and the built-in float32 GEMM, transposed and not, K past one packed block
+    for (int t = 0; t < 2; ++t) {
+        const int m = 45, nn = 67, k = 300;
+        std::vector<float> a(m * k), b(k * nn), c0(m * nn), c1(m * nn);
+        for (size_t i = 0; i < a.size(); ++i) a[i] = std::sin(i * 0.37f);
+        for (size_t i = 0; i < b.size(); ++i) b[i] = std::cos(i * 0.11f);
+        const int op = t ? 112 : 111, lda = t ? m : k;
+        variants[0].sgemm(101, op, 111, m, nn, k, 1.0f, a.data(), lda, b.data(), nn, 0.0f, c0.data(), nn);
+        for (size_t v = 1; v < variants.size(); ++v) {
+            variants[v].sgemm(101, op, 111, m, nn, k, 1.0f, a.data(), lda, b.data(), nn, 0.0f, c1.data(), nn);
+            CHECK(std::memcmp(c0.data(), c1.data(), c0.size() * sizeof(float)) == 0);
+        }
+    }
+    std::string names;
+    for (const IsaVariant& variant : variants) names += std::string(names.empty() ? "" : ", ") + variant.name;
+    std::printf("isa %s; variants compared: %s\n", jg_cpu_isa(), names.c_str());
 }
 
 static void test_threads() {

@@ -77,7 +77,8 @@ enum jg_reduce_op { JG_SUM = 0, JG_MAX, JG_MIN, JG_ARGMAX, JG_ARGMIN, JG_REDUCE_
 /* ---- errors and runtime ---------------------------------------------------------------- */
 const char* jg_last_error(void);
 const char* jg_version(void);
-/* The instruction set the CPU's elementwise kernels use on this machine: "avx512", "avx2" or "default". */
+/* The instruction set the CPU's elementwise kernels use on this machine: "avx512", "avx2" or "default" on
+   x86-64, "asimd" or "default" on AArch64. */
 const char* jg_cpu_isa(void);
 /* The CPU thread pool. */
 int jg_set_num_threads(int n);

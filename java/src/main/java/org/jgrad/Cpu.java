@@ -25,7 +25,7 @@ public final class Cpu {
         return Optional.ofNullable(LinAlg.blasFailure());
     }
 
-    /** The instruction set the elementwise loops and optimizer steps were picked for: "avx512", "avx2" or "default". */
+    /** The instruction set the elementwise loops and optimizer steps were picked for: "avx512", "avx2" or "default" on x86-64, "asimd" on AArch64. */
     public static String instructionSet() {
         NativeLib.ensureLoaded();
         return JgradNative.jg_cpu_isa().getString();

@@ -18,7 +18,7 @@ public final class NativeLib {
     public static final String MEMORY_LIMIT_PROPERTY = "jgrad.memoryLimit";
 
     /** The platforms whose native libraries the jar carries, and what they need of the system. */
-    static final String SUPPORTED = "linux-x86_64 (glibc 2.28 or newer)";
+    static final String SUPPORTED = "linux-x86_64 and linux-arm64 (glibc 2.28 or newer; CUDA on linux-x86_64 only)";
 
     /** Why the native libraries did not load, or null; every later use throws it again (not a bare NoClassDefFoundError). */
     private static final UnsatisfiedLinkError LOAD_FAILURE;
