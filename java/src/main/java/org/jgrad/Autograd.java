@@ -100,6 +100,7 @@ public final class Autograd {
      */
     @FunctionalInterface
     public interface Backward {
+        /** The gradients of the inputs (null for one that needs none) given the gradient of the output. */
         Tensor[] apply(Context ctx, Tensor gradOutput);
     }
 

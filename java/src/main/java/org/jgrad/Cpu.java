@@ -14,13 +14,14 @@ public final class Cpu {
     /**
      * The BLAS library CPU matrix products call: the path of the OpenBLAS the
      * {@code org.bytedeco:openblas} jar brought, or {@code "builtin"} for jgrad's own kernel where
-     * that library cannot be loaded (see {@link #blasProblem()}). Loads OpenBLAS if no product has yet.
+     * that library cannot be loaded (see {@link #blasProblem()}) or where {@code -Djgrad.blas=builtin}
+     * chose it (read at the first product). Loads OpenBLAS if no product has yet.
      */
     public static String blas() {
         return LinAlg.blasName();
     }
 
-    /** Why OpenBLAS could not be loaded (the loader's error), if it could not; empty when products use it. */
+    /** Why OpenBLAS could not be loaded (the loader's error), if it could not; empty when products use it or builtin was chosen. */
     public static Optional<String> blasProblem() {
         return Optional.ofNullable(LinAlg.blasFailure());
     }

@@ -87,6 +87,7 @@ public final class Cuda {
         NativeLib.check(JgradNative.jg_cuda_synchronize(device.index()), "synchronize");
     }
 
+    /** Waits for everything queued on the first CUDA device. */
     public static void synchronize() {
         synchronize(Device.CUDA);
     }
@@ -139,6 +140,7 @@ public final class Cuda {
         allowTf32 = allow;
     }
 
+    /** Whether float32 matrix products on CUDA may use TF32 (off by default). */
     public static boolean allowTf32() {
         return allowTf32;
     }
@@ -154,6 +156,7 @@ public final class Cuda {
         if (isCompiled()) NativeLib.check(JgradNative.jg_cuda_set_launch_blocking(on ? 1 : 0), "setLaunchBlocking");
     }
 
+    /** Whether each CUDA kernel launch waits for its kernel (see {@link #setLaunchBlocking}). */
     public static boolean isLaunchBlocking() {
         NativeLib.ensureLoaded();
         return JgradNative.jg_cuda_launch_blocking() != 0;
@@ -171,6 +174,7 @@ public final class Cuda {
         if (isCompiled()) NativeLib.check(JgradNative.jg_cuda_set_deterministic(on ? 1 : 0), "setDeterministic");
     }
 
+    /** Whether the summing CUDA backward kernels run in a fixed order (see {@link #setDeterministic}). */
     public static boolean isDeterministic() {
         NativeLib.ensureLoaded();
         return JgradNative.jg_cuda_deterministic() != 0;

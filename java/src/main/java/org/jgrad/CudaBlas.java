@@ -38,7 +38,8 @@ final class CudaBlas {
     static String describeLoadFailure(Throwable e) {
         return "matmul on CUDA needs cuBLAS from CUDA 13 (libcublas.so.13 and libcublasLt.so.13), which could not be loaded: " + e
                 + ". Put the CUDA 13 toolkit's lib64 folder (usually /usr/local/cuda/lib64) on LD_LIBRARY_PATH, or add the org.bytedeco:cuda "
-                + "jars with the linux-x86_64-redist classifier to the classpath";
+                + "jars with the linux-x86_64-redist classifier to the classpath. The binding's own JNI libraries (org.bytedeco:cuda 1.5.13) "
+                + "need glibc 2.34 or newer; jgrad's other CUDA ops do not use it";
     }
 
     /** Loads cuBLAS once; if it cannot be, every matmul on CUDA throws the same explanation (not a NoClassDefFoundError). */

@@ -5,7 +5,12 @@ import java.util.Objects;
 /** Where a tensor's memory lives: the CPU or a CUDA device. {@code Tensor x = Tensor.zeros(3).to(Device.cuda(0));} */
 public final class Device {
     /** Kinds of device. */
-    public enum Type { CPU, CUDA }
+    public enum Type {
+        /** The host processor. */
+        CPU,
+        /** An NVIDIA GPU. */
+        CUDA
+    }
 
     /** Host memory. */
     public static final Device CPU = new Device(Type.CPU, -1);
@@ -26,6 +31,7 @@ public final class Device {
         return index == 0 ? CUDA : new Device(Type.CUDA, index);
     }
 
+    /** CPU or CUDA. */
     public Type type() {
         return type;
     }
@@ -35,6 +41,7 @@ public final class Device {
         return index;
     }
 
+    /** Whether this is the CPU. */
     public boolean isCpu() {
         return type == Type.CPU;
     }

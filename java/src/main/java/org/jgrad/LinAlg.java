@@ -19,7 +19,7 @@ final class LinAlg {
      * found (the preset told to load another BLAS), they call the preset's cblas functions directly.
      * If the preset cannot be loaded at all (its jar missing, or a system older than it needs: the
      * 1.5.13 presets need glibc 2.34), jg_cpu_gemm runs jgrad's own blocked kernel and one warning
-     * says why.
+     * says why. -Djgrad.blas=builtin chooses that kernel without trying OpenBLAS.
      */
     /** Loads OpenBLAS through its preset; replaced by tests to simulate a machine where it cannot load. */
     static Runnable blasLoader = () -> Loader.load(openblas_nolapack.class);
@@ -31,6 +31,16 @@ final class LinAlg {
     static synchronized void requireBlas() {
         if (blasState != 0) return;
         NativeLib.ensureLoaded();
+        String choice = System.getProperty("jgrad.blas", "openblas");
+        if (choice.equals("builtin")) {  // chosen, not a failure
+            NativeLib.check(JgradNative.jg_cpu_use_blas((String) null), "use_blas");
+            blasFailure = null;
+            blasState = 1;
+            return;
+        }
+        if (!choice.equals("openblas")) {
+            throw new IllegalArgumentException("matmul: -Djgrad.blas=" + choice + " is not a CPU BLAS jgrad knows; valid: openblas (the default) or builtin");
+        }
         try {
             blasLoader.run();
         } catch (LinkageError e) {

@@ -15,8 +15,11 @@ public final class Optimizers {
 
     /** Rule codes of {@link #update}: torch.optim's algorithms, in native/ops/optim.h. */
     public static final int SGD = JgradNative.JG_UPDATE_SGD;
+    /** Adam and AdamW (torch.optim.Adam, AdamW). */
     public static final int ADAM = JgradNative.JG_UPDATE_ADAM;
+    /** RMSprop (torch.optim.RMSprop). */
     public static final int RMSPROP = JgradNative.JG_UPDATE_RMSPROP;
+    /** Adagrad (torch.optim.Adagrad). */
     public static final int ADAGRAD = JgradNative.JG_UPDATE_ADAGRAD;
 
     /** A copy of the list, checked: tensors that are open, floating point leaves requiring grad. */

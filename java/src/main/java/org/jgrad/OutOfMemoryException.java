@@ -10,8 +10,14 @@ import org.jgrad.internal.bind.JgradNative;
  * smaller batch. {@code catch (OutOfMemoryException e) { batch /= 2; }}
  */
 public final class OutOfMemoryException extends NativeException {
-    private final Device device;
-    private final long requested, inUse, cached;
+    /** The device that ran out (not serialized: Device is not Serializable). */
+    private final transient Device device;
+    /** Bytes asked for. */
+    private final long requested;
+    /** Bytes in use by tensors on the device when it failed. */
+    private final long inUse;
+    /** Bytes the device's cache still held after it was emptied. */
+    private final long cached;
 
     OutOfMemoryException(String message, Device device, long requested, long inUse, long cached) {
         super(message, JgradNative.JG_ERR_OUT_OF_MEMORY);
@@ -21,7 +27,7 @@ public final class OutOfMemoryException extends NativeException {
         this.cached = cached;
     }
 
-    /** The device the memory was asked of. */
+    /** The device the memory was asked of (null in a deserialized copy). */
     public Device device() {
         return device;
     }

@@ -206,10 +206,12 @@ public final class Tensor implements AutoCloseable {
         return full(0, DType.FLOAT32, Device.CPU, shape);
     }
 
+    /** Zeros of a dtype on the CPU. */
     public static Tensor zeros(DType dtype, long... shape) {
         return full(0, dtype, Device.CPU, shape);
     }
 
+    /** Zeros of a dtype on a device. */
     public static Tensor zeros(DType dtype, Device device, long... shape) {
         return full(0, dtype, device, shape);
     }
@@ -219,10 +221,12 @@ public final class Tensor implements AutoCloseable {
         return full(1, DType.FLOAT32, Device.CPU, shape);
     }
 
+    /** Ones of a dtype on the CPU. */
     public static Tensor ones(DType dtype, long... shape) {
         return full(1, dtype, Device.CPU, shape);
     }
 
+    /** Ones of a dtype on a device. */
     public static Tensor ones(DType dtype, Device device, long... shape) {
         return full(1, dtype, device, shape);
     }
@@ -232,6 +236,7 @@ public final class Tensor implements AutoCloseable {
         return full(value, DType.FLOAT32, Device.CPU, shape);
     }
 
+    /** A tensor of a dtype on a device filled with {@code value}. */
     public static Tensor full(double value, DType dtype, Device device, long... shape) {
         Tensor t = empty(Shapes.checkShape("full", shape), dtype, device);
         Kernels.fill(t, value);
@@ -303,6 +308,7 @@ public final class Tensor implements AutoCloseable {
         return linspace(start, end, steps, DType.FLOAT32, Device.CPU);
     }
 
+    /** {@code steps} evenly spaced values from start to end inclusive, FLOAT32 or FLOAT64, on the CPU. */
     public static Tensor linspace(double start, double end, long steps, DType dtype) {
         return linspace(start, end, steps, dtype, Device.CPU);
     }
@@ -330,6 +336,7 @@ public final class Tensor implements AutoCloseable {
         Random.setState(state);
     }
 
+    /** Seeds the generator behind {@link #rand}, {@link #randn}, dropout and nn.Init, on every device. */
     public static void manualSeed(long seed) {
         Random.manualSeed(seed);
     }
@@ -339,6 +346,7 @@ public final class Tensor implements AutoCloseable {
         return Random.sample(0, DType.FLOAT32, Device.CPU, shape, 0, 1);
     }
 
+    /** Uniform samples in [0, 1) of a floating dtype on a device (the same values on every device for a seed). */
     public static Tensor rand(DType dtype, Device device, long... shape) {
         return Random.sample(0, dtype, device, shape, 0, 1);
     }
@@ -348,6 +356,7 @@ public final class Tensor implements AutoCloseable {
         return Random.sample(1, DType.FLOAT32, Device.CPU, shape, 0, 1);
     }
 
+    /** Standard normal samples of a floating dtype on a device (the same values on every device for a seed). */
     public static Tensor randn(DType dtype, Device device, long... shape) {
         return Random.sample(1, dtype, device, shape, 0, 1);
     }
@@ -355,6 +364,7 @@ public final class Tensor implements AutoCloseable {
     // ------------------------------------------------------------------------------------------
     // reading out
 
+    /** The sizes of the dims (a copy). */
     public long[] shape() {
         return shape.clone();
     }
@@ -364,26 +374,32 @@ public final class Tensor implements AutoCloseable {
         return shape[Shapes.normDim("size", d, shape.length)];
     }
 
+    /** The strides of the dims in elements (a copy). */
     public long[] strides() {
         return strides.clone();
     }
 
+    /** The number of dims (0 for a scalar). */
     public int dim() {
         return shape.length;
     }
 
+    /** The number of elements. */
     public long numel() {
         return numel;
     }
 
+    /** The element type. */
     public DType dtype() {
         return dtype;
     }
 
+    /** The device whose memory holds the elements. */
     public Device device() {
         return device;
     }
 
+    /** Whether the elements lie in row-major order with no gaps. */
     public boolean isContiguous() {
         return contiguous;
     }
@@ -732,34 +748,51 @@ public final class Tensor implements AutoCloseable {
     // ------------------------------------------------------------------------------------------
     // elementwise
 
+    /** {@code this + other} elementwise, with broadcasting. */
     public Tensor add(Tensor other) { return Ops.binary(BinaryOp.ADD, this, other); }
+    /** {@code this - other} elementwise, with broadcasting. */
     public Tensor sub(Tensor other) { return Ops.binary(BinaryOp.SUB, this, other); }
+    /** {@code this * other} elementwise, with broadcasting. */
     public Tensor mul(Tensor other) { return Ops.binary(BinaryOp.MUL, this, other); }
+    /** {@code this / other} elementwise, with broadcasting. */
     public Tensor div(Tensor other) { return Ops.binary(BinaryOp.DIV, this, other); }
     /** Elementwise power with a tensor exponent (broadcast). */
     public Tensor pow(Tensor exponent) { return Ops.binary(BinaryOp.POW, this, exponent); }
 
+    /** {@code this + s} elementwise. */
     public Tensor add(double s) { return Ops.unaryScalar(UnaryOp.ADD_SCALAR, this, s); }
+    /** {@code this - s} elementwise. */
     public Tensor sub(double s) { return Ops.unaryScalar(UnaryOp.ADD_SCALAR, this, -s); }
+    /** {@code this * s} elementwise. */
     public Tensor mul(double s) { return Ops.unaryScalar(UnaryOp.MUL_SCALAR, this, s); }
+    /** {@code this / s} elementwise. */
     public Tensor div(double s) { return Ops.unaryScalar(UnaryOp.DIV_SCALAR, this, s); }
     /** {@code s - this}. */
     public Tensor rsub(double s) { return Ops.unaryScalar(UnaryOp.RSUB_SCALAR, this, s); }
     /** {@code s / this}. */
     public Tensor rdiv(double s) { return Ops.unaryScalar(UnaryOp.RDIV_SCALAR, this, s); }
+    /** Each element to the power {@code exponent}. */
     public Tensor pow(double exponent) { return Ops.unaryScalar(UnaryOp.POW_SCALAR, this, exponent); }
 
+    /** {@code -x} elementwise. */
     public Tensor neg() { return Ops.unary(UnaryOp.NEG, this, 0, 0); }
+    /** |x| elementwise (gradient 0 at 0). */
     public Tensor abs() { return Ops.unary(UnaryOp.ABS, this, 0, 0); }
     /** -1, 0 or 1 by sign (gradient 0). */
     public Tensor sign() { return Ops.unary(UnaryOp.SIGN, this, 0, 0); }
+    /** e^x elementwise. */
     public Tensor exp() { return Ops.unary(UnaryOp.EXP, this, 0, 0); }
+    /** The natural logarithm elementwise. */
     public Tensor log() { return Ops.unary(UnaryOp.LOG, this, 0, 0); }
+    /** The square root elementwise. */
     public Tensor sqrt() { return Ops.unary(UnaryOp.SQRT, this, 0, 0); }
+    /** sin x elementwise. */
     public Tensor sin() { return Ops.unary(UnaryOp.SIN, this, 0, 0); }
+    /** cos x elementwise. */
     public Tensor cos() { return Ops.unary(UnaryOp.COS, this, 0, 0); }
     /** 1 / (1 + e^-x). */
     public Tensor sigmoid() { return Ops.unary(UnaryOp.SIGMOID, this, 0, 0); }
+    /** tanh x elementwise. */
     public Tensor tanh() { return Ops.unary(UnaryOp.TANH, this, 0, 0); }
     /** max(0, x); gradient 0 at x = 0, like PyTorch. */
     public Tensor relu() { return Ops.unary(UnaryOp.RELU, this, 0, 0); }
@@ -828,17 +861,29 @@ public final class Tensor implements AutoCloseable {
     }
 
     // comparisons: BOOL results, not differentiable
+    /** {@code this == o} elementwise, with broadcasting: a BOOL tensor. */
     public Tensor eq(Tensor o) { return Ops.compare(BinaryOp.EQ, this, o); }
+    /** {@code this != o} elementwise, with broadcasting: a BOOL tensor. */
     public Tensor ne(Tensor o) { return Ops.compare(BinaryOp.NE, this, o); }
+    /** {@code this > o} elementwise, with broadcasting: a BOOL tensor. */
     public Tensor gt(Tensor o) { return Ops.compare(BinaryOp.GT, this, o); }
+    /** {@code this >= o} elementwise, with broadcasting: a BOOL tensor. */
     public Tensor ge(Tensor o) { return Ops.compare(BinaryOp.GE, this, o); }
+    /** {@code this < o} elementwise, with broadcasting: a BOOL tensor. */
     public Tensor lt(Tensor o) { return Ops.compare(BinaryOp.LT, this, o); }
+    /** {@code this <= o} elementwise, with broadcasting: a BOOL tensor. */
     public Tensor le(Tensor o) { return Ops.compare(BinaryOp.LE, this, o); }
+    /** {@code this == s} elementwise: a BOOL tensor. */
     public Tensor eq(double s) { return Ops.compareScalar(BinaryOp.EQ, this, s); }
+    /** {@code this != s} elementwise: a BOOL tensor. */
     public Tensor ne(double s) { return Ops.compareScalar(BinaryOp.NE, this, s); }
+    /** {@code this > s} elementwise: a BOOL tensor. */
     public Tensor gt(double s) { return Ops.compareScalar(BinaryOp.GT, this, s); }
+    /** {@code this >= s} elementwise: a BOOL tensor. */
     public Tensor ge(double s) { return Ops.compareScalar(BinaryOp.GE, this, s); }
+    /** {@code this < s} elementwise: a BOOL tensor. */
     public Tensor lt(double s) { return Ops.compareScalar(BinaryOp.LT, this, s); }
+    /** {@code this <= s} elementwise: a BOOL tensor. */
     public Tensor le(double s) { return Ops.compareScalar(BinaryOp.LE, this, s); }
 
     // ------------------------------------------------------------------------------------------
@@ -846,8 +891,11 @@ public final class Tensor implements AutoCloseable {
 
     /** this += other (other broadcasts to this shape). */
     public Tensor addInPlace(Tensor other) { return Ops.inPlace(BinaryOp.ADD, this, other); }
+    /** this -= other (other broadcasts to this shape). */
     public Tensor subInPlace(Tensor other) { return Ops.inPlace(BinaryOp.SUB, this, other); }
+    /** this *= other (other broadcasts to this shape). */
     public Tensor mulInPlace(Tensor other) { return Ops.inPlace(BinaryOp.MUL, this, other); }
+    /** this *= s. */
     public Tensor mulInPlace(double s) {
         try (Tensor t = Tensor.full(s, dtype, device)) {
             return Ops.inPlace(BinaryOp.MUL, this, t);
@@ -887,12 +935,17 @@ public final class Tensor implements AutoCloseable {
     public Tensor sum() { return Reductions.sum(this, null, false); }
     /** Sum over {@code dims}. */
     public Tensor sum(int[] dims, boolean keepDim) { return Reductions.sum(this, dims, keepDim); }
+    /** Sum over one dim. */
     public Tensor sum(int dim, boolean keepDim) { return Reductions.sum(this, new int[] {dim}, keepDim); }
+    /** Sum over one dim, which is removed. */
     public Tensor sum(int dim) { return Reductions.sum(this, new int[] {dim}, false); }
     /** Mean of all elements (floating types). */
     public Tensor mean() { return Reductions.mean(this, null, false); }
+    /** Mean over {@code dims}. */
     public Tensor mean(int[] dims, boolean keepDim) { return Reductions.mean(this, dims, keepDim); }
+    /** Mean over one dim. */
     public Tensor mean(int dim, boolean keepDim) { return Reductions.mean(this, new int[] {dim}, keepDim); }
+    /** Mean over one dim, which is removed. */
     public Tensor mean(int dim) { return Reductions.mean(this, new int[] {dim}, false); }
     /** Variance over all elements with Bessel's correction (N - 1), as torch.var. */
     public Tensor var() { return Composite.var(this, null, 1, false); }
@@ -904,6 +957,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor std(int[] dims, double correction, boolean keepDim) { return Composite.std(this, dims, correction, keepDim); }
     /** log Σ exp over dims (null: all), computed stably, as torch.logsumexp. */
     public Tensor logsumexp(int[] dims, boolean keepDim) { return Composite.logsumexp(this, dims, keepDim); }
+    /** log Σ exp over one dim, which is removed. */
     public Tensor logsumexp(int dim) { return Composite.logsumexp(this, new int[] {dim}, false); }
     /** The 2-norm of all elements (torch.linalg.vector_norm); its gradient at 0 is 0. */
     public Tensor norm() { return Composite.norm(this, 2, null, false); }
@@ -911,14 +965,19 @@ public final class Tensor implements AutoCloseable {
     public Tensor norm(double p, int[] dims, boolean keepDim) { return Composite.norm(this, p, dims, keepDim); }
     /** Largest element; NaN if any is NaN. The gradient is shared evenly among ties. */
     public Tensor max() { return Reductions.extreme(this, true); }
+    /** Smallest element; NaN if any is NaN. The gradient is shared evenly among ties. */
     public Tensor min() { return Reductions.extreme(this, false); }
     /** Largest values along {@code dim}; the gradient goes to the first maximal index. */
     public Tensor max(int dim, boolean keepDim) { return Reductions.extremeDim(this, dim, keepDim, true); }
+    /** Smallest values along {@code dim}; the gradient goes to the first minimal index. */
     public Tensor min(int dim, boolean keepDim) { return Reductions.extremeDim(this, dim, keepDim, false); }
     /** Flat index of the largest element (INT64, 0-dim). */
     public Tensor argmax() { return Reductions.argExtreme(this, null, false, true); }
+    /** Index of the largest value along {@code dim} (INT64; the first of ties). */
     public Tensor argmax(int dim, boolean keepDim) { return Reductions.argExtreme(this, dim, keepDim, true); }
+    /** Flat index of the smallest element (INT64, 0-dim). */
     public Tensor argmin() { return Reductions.argExtreme(this, null, false, false); }
+    /** Index of the smallest value along {@code dim} (INT64; the first of ties). */
     public Tensor argmin(int dim, boolean keepDim) { return Reductions.argExtreme(this, dim, keepDim, false); }
 
     /** Softmax along {@code dim}, computed stably (max subtracted). */
@@ -948,10 +1007,12 @@ public final class Tensor implements AutoCloseable {
     /** Concatenates along an existing dim. */
     public static Tensor cat(List<Tensor> tensors, int dim) { return Indexing.cat(tensors, dim); }
 
+    /** Concatenates along an existing dim. */
     public static Tensor cat(int dim, Tensor... tensors) { return Indexing.cat(Arrays.asList(tensors), dim); }
 
     /** Stacks along a new dim. */
     public static Tensor stack(List<Tensor> tensors, int dim) { return Indexing.stack(tensors, dim); }
 
+    /** Stacks along a new dim. */
     public static Tensor stack(int dim, Tensor... tensors) { return Indexing.stack(Arrays.asList(tensors), dim); }
 }

@@ -82,4 +82,25 @@ class MatmulTest {
             assertTrue(Cpu.blasProblem().get().contains("openblas"), Cpu.blasProblem().get());
         }
     }
+
+    /** -Djgrad.blas=builtin chooses the built-in kernel without a warning; an unknown name is refused with the valid ones. */
+    @Test
+    void theBuiltInKernelCanBeChosenByAProperty() {
+        try {
+            System.setProperty("jgrad.blas", "builtin");
+            LinAlg.resetBlas();
+            assertEquals("builtin", Cpu.blas());
+            assertTrue(Cpu.blasProblem().isEmpty());
+            Tensor a = Tensor.arange(12).reshape(3, 4).to(DType.FLOAT64), b = Tensor.arange(8).reshape(4, 2).to(DType.FLOAT64);
+            assertArrayEquals(new double[] {28, 34, 76, 98, 124, 162}, a.matmul(b).toDoubleArray());
+            System.setProperty("jgrad.blas", "mkl");
+            LinAlg.resetBlas();
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> a.matmul(b));
+            assertTrue(e.getMessage().contains("jgrad.blas=mkl") && e.getMessage().contains("openblas (the default) or builtin"), e.getMessage());
+        } finally {
+            System.clearProperty("jgrad.blas");
+            LinAlg.resetBlas();
+        }
+        assertTrue(Cpu.blas().contains("openblas") || Cpu.blasProblem().isPresent(), Cpu.blas());
+    }
 }

@@ -41,9 +41,12 @@ import org.jgrad.Tensor;
 public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
     /** Where an iteration stands: the epoch and the number of batches of it already given out. */
     public static final class Position {
+        /** Epochs completed. */
         public final long epoch;
+        /** Batches taken in the current epoch. */
         public final int batch;
 
+        /** A position: {@code batch} batches into epoch {@code epoch}. */
         public Position(long epoch, int batch) {
             if (epoch < 0 || batch < 0) throw new IllegalArgumentException("DataLoader.Position: epoch " + epoch + " and batch " + batch + " must be >= 0");
             this.epoch = epoch;
@@ -127,6 +130,7 @@ public final class DataLoader<B> implements Iterable<B>, AutoCloseable {
             return copy(fn, false);
         }
 
+        /** The loader with these settings. */
         public DataLoader<B> build() {
             long s = seed != null ? seed : drawSeed();
             return new DataLoader<>(this, s);

@@ -10,6 +10,7 @@ public final class Subset<T> implements Dataset<T> {
     private final Dataset<T> dataset;
     private final int[] indices;
 
+    /** The samples of {@code dataset} at {@code indices}, in that order. */
     public Subset(Dataset<T> dataset, int[] indices) {
         int n = dataset.size();
         for (int i : indices) {

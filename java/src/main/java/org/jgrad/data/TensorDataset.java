@@ -13,6 +13,7 @@ public final class TensorDataset implements Dataset<Tensor[]> {
     private final Tensor[] tensors;
     private final int size;
 
+    /** Samples along dim 0 of tensors with the same first size; sample i is the i-th row of each. */
     public TensorDataset(Tensor... tensors) {
         if (tensors.length == 0) throw new IllegalArgumentException("TensorDataset: needs at least one tensor");
         for (Tensor t : tensors) {

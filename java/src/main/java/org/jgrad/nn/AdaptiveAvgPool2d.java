@@ -9,6 +9,7 @@ import org.jgrad.Tensor;
 public final class AdaptiveAvgPool2d extends Module {
     private final int[] outputSize;
 
+    /** Pools to {@code outputSize} (one size for both, or height and width). */
     public AdaptiveAvgPool2d(int... outputSize) {
         if (outputSize.length < 1 || outputSize.length > 2) {
             throw new IllegalArgumentException("AdaptiveAvgPool2d: outputSize takes 1 or 2 values, got " + java.util.Arrays.toString(outputSize));

@@ -11,6 +11,7 @@ public final class AvgPool2d extends Module {
     private final int[] kernel, stride, padding;
     private final boolean ceilMode, countIncludePad;
 
+    /** Square windows of {@code kernelSize}, stride the same, no padding. */
     public AvgPool2d(int kernelSize) {
         this(new int[] {kernelSize}, null, new int[] {0}, false, true);
     }

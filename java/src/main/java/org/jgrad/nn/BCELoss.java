@@ -7,6 +7,7 @@ import org.jgrad.Tensor;
  * <pre>{@code var loss = new BCELoss().forward(logits.sigmoid(), targets);}</pre>
  */
 public final class BCELoss extends Loss {
+    /** Mean reduction. */
     public BCELoss() {
         this(null, Reduction.MEAN);
     }

@@ -8,6 +8,7 @@ import org.jgrad.Tensor;
  * <pre>{@code var loss = new BCEWithLogitsLoss().forward(logits, targets);}</pre>
  */
 public final class BCEWithLogitsLoss extends Loss {
+    /** Mean reduction, no class weight or positive weight. */
     public BCEWithLogitsLoss() {
         this(null, null, Reduction.MEAN);
     }

@@ -9,6 +9,7 @@ import org.jgrad.Device;
  * <pre>{@code var bn = new BatchNorm1d(256); Tensor h = bn.forward(fc.forward(x));}</pre>
  */
 public final class BatchNorm1d extends BatchNorm {
+    /** eps 1e-5, momentum 0.1, affine, running statistics, FLOAT32 on the CPU. */
     public BatchNorm1d(int numFeatures) {
         this(numFeatures, 1e-5, 0.1, true, true, DType.FLOAT32, Device.CPU);
     }

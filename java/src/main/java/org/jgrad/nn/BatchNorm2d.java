@@ -9,6 +9,7 @@ import org.jgrad.Device;
  * <pre>{@code var bn = new BatchNorm2d(32); Tensor y = bn.forward(x); bn.eval();  // then the running statistics}</pre>
  */
 public final class BatchNorm2d extends BatchNorm {
+    /** eps 1e-5, momentum 0.1, affine, running statistics, FLOAT32 on the CPU. */
     public BatchNorm2d(int numFeatures) {
         this(numFeatures, 1e-5, 0.1, true, true, DType.FLOAT32, Device.CPU);
     }

@@ -10,10 +10,12 @@ import org.jgrad.Tensor;
  * <pre>{@code var conv = new Conv1d(16, 32, 3); Tensor y = conv.forward(x);  // x [N, 16, L] -> [N, 32, L - 2]}</pre>
  */
 public final class Conv1d extends ConvBase {
+    /** Stride 1, no padding, dilation 1, one group, with bias, FLOAT32 on the CPU. */
     public Conv1d(int inChannels, int outChannels, int kernelSize) {
         this(inChannels, outChannels, kernelSize, 1, 0, 1, 1, true, DType.FLOAT32, Device.CPU);
     }
 
+    /** Every option of torch.nn.Conv1d, and where the parameters live. */
     public Conv1d(int inChannels, int outChannels, int kernelSize, int stride, int padding, int dilation, int groups, boolean bias, DType dtype,
                   Device device) {
         super("Conv1d", inChannels, outChannels, new int[] {kernelSize}, new int[] {stride}, new int[] {padding}, null, new int[] {dilation}, null, groups,

@@ -64,6 +64,7 @@ abstract class ConvBase extends Module {
         return v.length == 2 ? v.clone() : new int[] {v[0], v[0]};
     }
 
+    /** The kernel, [outChannels, inChannels / groups, kernel...] ([inChannels, outChannels / groups, ...] for a transposed convolution). */
     public Tensor weight() {
         return parameter("weight");
     }

@@ -10,6 +10,7 @@ import org.jgrad.Tensor;
  * <pre>{@code var up = new ConvTranspose2d(32, 16, 2, 2, 0); Tensor y = up.forward(x);  // [N, 32, 14, 14] -> [N, 16, 28, 28]}</pre>
  */
 public final class ConvTranspose2d extends ConvBase {
+    /** Square kernels, no output padding, one group, with bias, FLOAT32 on the CPU. */
     public ConvTranspose2d(int inChannels, int outChannels, int kernelSize, int stride, int padding) {
         this(inChannels, outChannels, ConvBase.of(kernelSize, 2), ConvBase.of(stride, 2), ConvBase.of(padding, 2), ConvBase.of(0, 2), 1, true,
                 ConvBase.of(1, 2), DType.FLOAT32, Device.CPU);

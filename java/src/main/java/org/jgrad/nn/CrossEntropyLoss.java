@@ -20,11 +20,13 @@ public final class CrossEntropyLoss extends Loss {
             return this;
         }
 
+        /** Targets equal to {@code i} count for nothing (default -100). */
         public Options ignoreIndex(long i) {
             ignoreIndex = i;
             return this;
         }
 
+        /** How the per-sample losses are combined (default MEAN). */
         public Options reduction(Reduction r) {
             reduction = r;
             return this;
@@ -38,6 +40,7 @@ public final class CrossEntropyLoss extends Loss {
         }
     }
 
+    /** The defaults: no class weight, ignoreIndex -100, mean reduction, no label smoothing. */
     public static Options options() {
         return new Options();
     }
@@ -45,10 +48,12 @@ public final class CrossEntropyLoss extends Loss {
     private final long ignoreIndex;
     private final double labelSmoothing;
 
+    /** With the defaults of {@link #options()}. */
     public CrossEntropyLoss() {
         this(options());
     }
 
+    /** With the given options. */
     public CrossEntropyLoss(Options o) {
         super(o.reduction);
         this.ignoreIndex = o.ignoreIndex;

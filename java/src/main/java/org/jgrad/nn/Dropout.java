@@ -10,10 +10,12 @@ import org.jgrad.Tensor;
 public final class Dropout extends Module {
     private final double p;
 
+    /** p = 0.5. */
     public Dropout() {
         this(0.5);
     }
 
+    /** Zeroes each element with probability {@code p} in training and scales the rest by 1 / (1 - p). */
     public Dropout(double p) {
         if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("Dropout: p must be in [0, 1], got " + p);
         this.p = p;

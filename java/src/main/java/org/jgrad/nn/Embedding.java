@@ -13,6 +13,7 @@ import org.jgrad.Tensor;
 public final class Embedding extends Module {
     private final long numEmbeddings, embeddingDim, paddingIdx;
 
+    /** A table of {@code numEmbeddings} rows of {@code embeddingDim}, N(0, 1) initialised, no padding index. */
     public Embedding(long numEmbeddings, long embeddingDim) {
         this(numEmbeddings, embeddingDim, null, DType.FLOAT32, Device.CPU);
     }
@@ -44,6 +45,7 @@ public final class Embedding extends Module {
         return indices.embedding(parameter("weight"), paddingIdx);
     }
 
+    /** The table, [numEmbeddings, embeddingDim]. */
     public Tensor weight() {
         return parameter("weight");
     }

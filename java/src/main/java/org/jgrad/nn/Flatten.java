@@ -10,10 +10,12 @@ import org.jgrad.Tensor;
 public final class Flatten extends Module {
     private final int startDim, endDim;
 
+    /** Flattens dims 1 to the last (torch.nn.Flatten's default). */
     public Flatten() {
         this(1, -1);
     }
 
+    /** Flattens dims {@code startDim} to {@code endDim} (negative counts from the end). */
     public Flatten(int startDim, int endDim) {
         this.startDim = startDim;
         this.endDim = endDim;

@@ -45,6 +45,7 @@ public final class Functional {
         return mseLoss(input, target, Reduction.MEAN);
     }
 
+    /** Squared error with a chosen reduction. */
     public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {
         floating("mseLoss", "input", input);
         floating("mseLoss", "target", target);
@@ -64,6 +65,7 @@ public final class Functional {
         return crossEntropy(logits, target, Reduction.MEAN);
     }
 
+    /** Cross-entropy of logits and class indices with a chosen reduction. */
     public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction) {
         return classLoss(true, logits, target, reduction, false, 0);
     }
@@ -82,6 +84,7 @@ public final class Functional {
         return nllLoss(logProbs, target, Reduction.MEAN);
     }
 
+    /** Negative log-likelihood of log-probabilities and class indices with a chosen reduction. */
     public static Tensor nllLoss(Tensor logProbs, Tensor target, Reduction reduction) {
         return classLoss(false, logProbs, target, reduction, false, 0);
     }
@@ -147,6 +150,7 @@ public final class Functional {
         return l1Loss(input, target, Reduction.MEAN);
     }
 
+    /** Absolute error with a chosen reduction. */
     public static Tensor l1Loss(Tensor input, Tensor target, Reduction reduction) {
         floating("l1Loss", "input", input);
         floating("l1Loss", "target", target);

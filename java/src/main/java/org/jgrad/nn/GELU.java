@@ -9,6 +9,7 @@ import org.jgrad.Tensor;
 public final class GELU extends Module {
     private final String approximate;
 
+    /** The exact form, with erf. */
     public GELU() {
         this("none");
     }

@@ -15,10 +15,12 @@ public final class GroupNorm extends Module {
     private final double eps;
     private final boolean affine;
 
+    /** eps 1e-5, affine, FLOAT32 on the CPU. */
     public GroupNorm(int numGroups, int numChannels) {
         this(numGroups, numChannels, 1e-5, true, DType.FLOAT32, Device.CPU);
     }
 
+    /** Every option of torch.nn.GroupNorm, and where the parameters live. */
     public GroupNorm(int numGroups, int numChannels, double eps, boolean affine, DType dtype, Device device) {
         if (numGroups <= 0 || numChannels <= 0 || numChannels % numGroups != 0) {
             throw new IllegalArgumentException("GroupNorm: numGroups " + numGroups + " must be positive and divide numChannels " + numChannels);

@@ -17,7 +17,12 @@ public final class Init {
     private Init() {}
 
     /** Which fan kaimingUniform/kaimingNormal scale by. */
-    public enum Mode { FAN_IN, FAN_OUT }
+    public enum Mode {
+        /** Keeps the variance of the forward pass: scales by the inputs per output. */
+        FAN_IN,
+        /** Keeps the variance of the backward pass: scales by the outputs per input. */
+        FAN_OUT
+    }
 
     /**
      * The recommended gain for a nonlinearity, as torch.nn.init.calculate_gain: 1 for linear,
@@ -84,10 +89,12 @@ public final class Init {
         return t;
     }
 
+    /** Fills {@code t} with 0 (no gradient recorded); returns it. */
     public static Tensor zeros(Tensor t) {
         return constant(t, 0);
     }
 
+    /** Fills {@code t} with 1 (no gradient recorded); returns it. */
     public static Tensor ones(Tensor t) {
         return constant(t, 1);
     }
@@ -99,6 +106,7 @@ public final class Init {
         return uniform(t, -a, a);
     }
 
+    /** {@link #xavierUniform(Tensor, double)} with gain 1. */
     public static Tensor xavierUniform(Tensor t) {
         return xavierUniform(t, 1);
     }
@@ -109,6 +117,7 @@ public final class Init {
         return normal(t, 0, gain * Math.sqrt(2.0 / (f[0] + f[1])));
     }
 
+    /** {@link #xavierNormal(Tensor, double)} with gain 1. */
     public static Tensor xavierNormal(Tensor t) {
         return xavierNormal(t, 1);
     }
@@ -136,6 +145,7 @@ public final class Init {
         return normal(t, 0, kaimingStd(t, a, mode, nonlinearity));
     }
 
+    /** Kaiming normal for a ReLU layer: fan in, gain sqrt(2). */
     public static Tensor kaimingNormal(Tensor t) {
         return kaimingNormal(t, 0, Mode.FAN_IN, "leaky_relu");
     }

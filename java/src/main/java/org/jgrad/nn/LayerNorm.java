@@ -16,10 +16,12 @@ public final class LayerNorm extends Module {
     private final double eps;
     private final boolean affine;
 
+    /** Over the trailing {@code normalizedShape}: eps 1e-5, elementwise affine, FLOAT32 on the CPU. */
     public LayerNorm(long... normalizedShape) {
         this(normalizedShape, 1e-5, true, DType.FLOAT32, Device.CPU);
     }
 
+    /** Every option of torch.nn.LayerNorm, and where the parameters live. */
     public LayerNorm(long[] normalizedShape, double eps, boolean elementwiseAffine, DType dtype, Device device) {
         if (normalizedShape.length == 0) throw new IllegalArgumentException("LayerNorm: normalizedShape must name at least one dimension");
         for (long d : normalizedShape) if (d <= 0) throw new IllegalArgumentException("LayerNorm: sizes must be positive, got " + Arrays.toString(normalizedShape));

@@ -6,10 +6,12 @@ import org.jgrad.Tensor;
 public final class LeakyReLU extends Module {
     private final double negativeSlope;
 
+    /** Negative slope 0.01. */
     public LeakyReLU() {
         this(0.01);
     }
 
+    /** x for x > 0, {@code negativeSlope * x} otherwise. */
     public LeakyReLU(double negativeSlope) {
         this.negativeSlope = negativeSlope;
     }

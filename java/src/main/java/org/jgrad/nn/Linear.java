@@ -17,10 +17,12 @@ import org.jgrad.Tensor;
 public final class Linear extends Module {
     private final int in, out;
 
+    /** {@code in} features to {@code out}, with bias. */
     public Linear(int in, int out) {
         this(in, out, true);
     }
 
+    /** {@code in} features to {@code out}, with or without bias. */
     public Linear(int in, int out, boolean withBias) {
         this(in, out, withBias, DType.FLOAT32, Device.CPU);
     }
@@ -61,6 +63,7 @@ public final class Linear extends Module {
         return out;
     }
 
+    /** The weight, [out, in]. */
     public Tensor weight() {
         return parameter("weight");
     }

@@ -6,6 +6,7 @@ import org.jgrad.Tensor;
 public final class LogSoftmax extends Module {
     private final int dim;
 
+    /** log softmax along {@code dim}. */
     public LogSoftmax(int dim) {
         this.dim = dim;
     }

@@ -8,8 +8,10 @@ import org.jgrad.Tensor;
  * <pre>{@code Tensor loss = new CrossEntropyLoss().forward(logits, labels);}</pre>
  */
 public abstract class Loss extends Module {
+    /** How the per-element losses are combined. */
     protected final Reduction reduction;
 
+    /** A loss with the given reduction. */
     protected Loss(Reduction reduction) {
         this.reduction = reduction;
     }
@@ -23,6 +25,7 @@ public abstract class Loss extends Module {
         throw new UnsupportedOperationException(getClass().getSimpleName() + ".forward needs the input and the target: forward(input, target)");
     }
 
+    /** How the per-element losses are combined. */
     public Reduction reduction() {
         return reduction;
     }

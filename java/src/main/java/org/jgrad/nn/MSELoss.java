@@ -4,10 +4,12 @@ import org.jgrad.Tensor;
 
 /** Mean squared error, as torch.nn.MSELoss. {@code new MSELoss().forward(prediction, target)} */
 public final class MSELoss extends Loss {
+    /** Mean reduction. */
     public MSELoss() {
         this(Reduction.MEAN);
     }
 
+    /** With the given reduction. */
     public MSELoss(Reduction reduction) {
         super(reduction);
     }

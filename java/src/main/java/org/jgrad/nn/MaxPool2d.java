@@ -10,10 +10,12 @@ public final class MaxPool2d extends Module {
     private final int[] kernel, stride, padding, dilation;
     private final boolean ceilMode;
 
+    /** Square windows of {@code kernelSize}, stride the same, no padding. */
     public MaxPool2d(int kernelSize) {
         this(kernelSize, kernelSize, 0);
     }
 
+    /** Square windows with the given stride and padding (padded cells never win the max). */
     public MaxPool2d(int kernelSize, int stride, int padding) {
         this(new int[] {kernelSize}, new int[] {stride}, new int[] {padding}, new int[] {1}, false);
     }

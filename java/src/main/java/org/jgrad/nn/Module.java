@@ -107,6 +107,7 @@ public abstract class Module implements AutoCloseable {
         return new ArrayList<>(namedBuffers().values());
     }
 
+    /** Every buffer of this module and its descendants by dotted name, in registration order. */
     public final LinkedHashMap<String, Tensor> namedBuffers() {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         collect("", false, out, new IdentityHashMap<>());
@@ -126,6 +127,7 @@ public abstract class Module implements AutoCloseable {
         return Collections.unmodifiableMap(children);
     }
 
+    /** The direct submodules, in registration order. */
     public final List<Module> children() {
         return new ArrayList<>(children.values());
     }
@@ -137,14 +139,17 @@ public abstract class Module implements AutoCloseable {
         return this;
     }
 
+    /** Training mode, for this module and its descendants (dropout active, batch statistics); returns this. */
     public final Module train() {
         return train(true);
     }
 
+    /** Evaluation mode, for this module and its descendants (dropout off, running statistics); returns this. */
     public final Module eval() {
         return train(false);
     }
 
+    /** Whether this module is in training mode. */
     public final boolean isTraining() {
         return training;
     }

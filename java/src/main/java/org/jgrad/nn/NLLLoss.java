@@ -9,6 +9,7 @@ import org.jgrad.Tensor;
 public final class NLLLoss extends Loss {
     private final long ignoreIndex;
 
+    /** Mean reduction, no class weight, ignoreIndex -100. */
     public NLLLoss() {
         this(null, -100, Reduction.MEAN);
     }

@@ -13,6 +13,7 @@ import org.jgrad.Tensor;
 public final class Sequential extends Module {
     private final Module[] layers;
 
+    /** The layers, registered as "0", "1", ..., applied in order. */
     public Sequential(Module... layers) {
         this.layers = layers.clone();
         for (int i = 0; i < layers.length; i++) registerModule(Integer.toString(i), layers[i]);
@@ -23,6 +24,7 @@ public final class Sequential extends Module {
         return layers[i];
     }
 
+    /** The number of layers. */
     public int size() {
         return layers.length;
     }

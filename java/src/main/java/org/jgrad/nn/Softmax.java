@@ -6,6 +6,7 @@ import org.jgrad.Tensor;
 public final class Softmax extends Module {
     private final int dim;
 
+    /** Softmax along {@code dim}. */
     public Softmax(int dim) {
         this.dim = dim;
     }

@@ -11,10 +11,12 @@ public final class Softplus extends Module {
     private final double beta;
     private final double threshold;
 
+    /** beta 1, threshold 20. */
     public Softplus() {
         this(1, 20);
     }
 
+    /** log(1 + e^(beta x)) / beta, and x itself where beta x exceeds {@code threshold}. */
     public Softplus(double beta, double threshold) {
         if (!(beta > 0) || Double.isInfinite(beta))
             throw new IllegalArgumentException("Softplus: beta must be positive and finite, got " + beta);

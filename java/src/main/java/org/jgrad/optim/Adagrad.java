@@ -23,21 +23,25 @@ public final class Adagrad extends Optimizer<Adagrad.Options> {
             super(lr);
         }
 
+        /** Learning-rate decay: step t uses lr / (1 + (t - 1) lrDecay) (default 0). */
         public Options lrDecay(double v) {
             lrDecay = v;
             return this;
         }
 
+        /** L2 penalty added to the gradient (default 0). */
         public Options weightDecay(double v) {
             weightDecay = v;
             return this;
         }
 
+        /** Starting value of the squared-gradient sum (default 0). */
         public Options initialAccumulatorValue(double v) {
             initialAccumulatorValue = v;
             return this;
         }
 
+        /** Added to the root of the sum (default 1e-10). */
         public Options eps(double v) {
             eps = v;
             return this;
@@ -87,6 +91,7 @@ public final class Adagrad extends Optimizer<Adagrad.Options> {
         this(params, options(1e-2));
     }
 
+    /** One parameter group with these options. */
     public Adagrad(List<Tensor> params, Options options) {
         super("Adagrad", params, options);
     }

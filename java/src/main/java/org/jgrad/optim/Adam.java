@@ -26,6 +26,7 @@ public final class Adam extends Optimizer<Adam.Options> {
             this.weightDecay = weightDecay;
         }
 
+        /** Decay rates of the first and second moment estimates (default 0.9, 0.999). */
         public Options betas(double beta1, double beta2) {
             this.beta1 = beta1;
             this.beta2 = beta2;
@@ -38,20 +39,24 @@ public final class Adam extends Optimizer<Adam.Options> {
             return this;
         }
 
+        /** The first moment's decay rate. */
         public double beta1() {
             return beta1;
         }
 
+        /** Added to the root of the second moment (default 1e-8). */
         public Options eps(double v) {
             eps = v;
             return this;
         }
 
+        /** L2 penalty added to the gradient for Adam, decoupled decay for AdamW (default 0; AdamW 0.01). */
         public Options weightDecay(double v) {
             weightDecay = v;
             return this;
         }
 
+        /** Use the running maximum of the second moment (default false). */
         public Options amsgrad(boolean v) {
             amsgrad = v;
             return this;
@@ -116,6 +121,7 @@ public final class Adam extends Optimizer<Adam.Options> {
         this(params, options(1e-3));
     }
 
+    /** One parameter group with these options. */
     public Adam(List<Tensor> params, Options options) {
         super("Adam", params, options);
     }

@@ -23,6 +23,7 @@ public final class AdamW extends Optimizer<Adam.Options> {
         this(params, options(1e-3));
     }
 
+    /** One parameter group with these options; weight decay is decoupled from the gradient. */
     public AdamW(List<Tensor> params, Adam.Options options) {
         super("AdamW", params, options);
     }

@@ -17,6 +17,7 @@ public final class CosineAnnealingLR extends LRScheduler {
         this(optimizer, tMax, 0);
     }
 
+    /** From each group's lr down to {@code etaMin} over {@code tMax} steps along a half cosine. */
     public CosineAnnealingLR(Optimizer<?> optimizer, int tMax, double etaMin) {
         super(optimizer);
         require(tMax > 0, "CosineAnnealingLR", "tMax must be positive, got " + tMax);

@@ -10,6 +10,7 @@ package org.jgrad.optim;
 public final class ExponentialLR extends LRScheduler {
     private final double gamma;
 
+    /** Multiplies each group's lr by {@code gamma} every step. */
     public ExponentialLR(Optimizer<?> optimizer, double gamma) {
         super(optimizer);
         this.gamma = gamma;

@@ -18,6 +18,7 @@ public final class LinearLR extends LRScheduler {
         this(optimizer, 1.0 / 3, 1.0, 5);
     }
 
+    /** Scales each group's lr from {@code startFactor} to {@code endFactor} linearly over {@code totalIters} steps (a warm-up). */
     public LinearLR(Optimizer<?> optimizer, double startFactor, double endFactor, int totalIters) {
         super(optimizer);
         require(startFactor > 0 && startFactor <= 1, "LinearLR", "startFactor must be in (0, 1], got " + startFactor);

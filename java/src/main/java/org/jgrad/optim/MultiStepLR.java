@@ -19,6 +19,7 @@ public final class MultiStepLR extends LRScheduler {
         this(optimizer, milestones, 0.1);
     }
 
+    /** Multiplies each group's lr by {@code gamma} at each milestone step. */
     public MultiStepLR(Optimizer<?> optimizer, int[] milestones, double gamma) {
         super(optimizer);
         this.milestones = milestones.clone();

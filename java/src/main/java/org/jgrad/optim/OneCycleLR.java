@@ -26,6 +26,7 @@ public final class OneCycleLR extends LRScheduler {
             this.totalSteps = totalSteps;
         }
 
+        /** Fraction of the steps spent increasing the lr (default 0.3). */
         public Options pctStart(double v) {
             pctStart = v;
             return this;
@@ -37,26 +38,31 @@ public final class OneCycleLR extends LRScheduler {
             return this;
         }
 
+        /** The initial lr is maxLr / divFactor (default 25). */
         public Options divFactor(double v) {
             divFactor = v;
             return this;
         }
 
+        /** The last lr is the initial lr / finalDivFactor (default 1e4). */
         public Options finalDivFactor(double v) {
             finalDivFactor = v;
             return this;
         }
 
+        /** A third phase that anneals below the initial lr (default false). */
         public Options threePhase(boolean v) {
             threePhase = v;
             return this;
         }
 
+        /** Cycle the momentum (or Adam's beta1) inversely to the lr (default true). */
         public Options cycleMomentum(boolean v) {
             cycleMomentum = v;
             return this;
         }
 
+        /** The momentum range of the cycle (default 0.85 to 0.95). */
         public Options momentum(double base, double max) {
             baseMomentum = base;
             maxMomentum = max;
@@ -64,6 +70,7 @@ public final class OneCycleLR extends LRScheduler {
         }
     }
 
+    /** PyTorch's defaults for a cycle to {@code maxLr} over {@code totalSteps} steps. */
     public static Options options(double maxLr, int totalSteps) {
         return new Options(maxLr, totalSteps);
     }
@@ -73,6 +80,7 @@ public final class OneCycleLR extends LRScheduler {
     private final double[] ends;
     private final double[][] lrs, moms;
 
+    /** Sets each group's lr (and momentum) for step 0 of the cycle. */
     public OneCycleLR(Optimizer<?> optimizer, Options options) {
         super(optimizer);
         require(options.totalSteps > 0, "OneCycleLR", "totalSteps must be positive, got " + options.totalSteps);

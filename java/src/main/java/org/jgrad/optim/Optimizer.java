@@ -33,10 +33,12 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> implements AutoC
             this.lr = lr;
         }
 
+        /** The learning rate. */
         public double lr() {
             return lr;
         }
 
+        /** Sets the learning rate; returns these options. */
         public O lr(double v) {
             lr = v;
             return self();
@@ -109,6 +111,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> implements AutoC
             this.options = options;
         }
 
+        /** The group's parameters. */
         public List<Tensor> params() {
             return params;
         }
@@ -157,6 +160,7 @@ public abstract class Optimizer<O extends Optimizer.Options<O>> implements AutoC
         addParamGroup(params, defaults);
     }
 
+    /** The parameter groups, each with its own options, which may be changed between steps. */
     public List<ParamGroup<O>> paramGroups() {
         return Collections.unmodifiableList(groups);
     }

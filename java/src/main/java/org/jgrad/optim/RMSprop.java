@@ -25,26 +25,31 @@ public final class RMSprop extends Optimizer<RMSprop.Options> {
             super(lr);
         }
 
+        /** Decay rate of the squared-gradient average (default 0.99). */
         public Options alpha(double v) {
             alpha = v;
             return this;
         }
 
+        /** Added to the root of the average (default 1e-8). */
         public Options eps(double v) {
             eps = v;
             return this;
         }
 
+        /** L2 penalty added to the gradient (default 0). */
         public Options weightDecay(double v) {
             weightDecay = v;
             return this;
         }
 
+        /** Momentum of the update (default 0). */
         public Options momentum(double v) {
             momentum = v;
             return this;
         }
 
+        /** Divide by the estimated variance instead of the second moment (default false). */
         public Options centered(boolean v) {
             centered = v;
             return this;
@@ -95,6 +100,7 @@ public final class RMSprop extends Optimizer<RMSprop.Options> {
         this(params, options(1e-2));
     }
 
+    /** One parameter group with these options. */
     public RMSprop(List<Tensor> params, Options options) {
         super("RMSprop", params, options);
     }

@@ -32,37 +32,44 @@ public final class ReduceLROnPlateau {
             return this;
         }
 
+        /** The lr is multiplied by this on a plateau (default 0.1). */
         public Options factor(double v) {
             factor = v;
             return this;
         }
 
+        /** Steps without improvement before the lr drops (default 10). */
         public Options patience(int v) {
             patience = v;
             return this;
         }
 
+        /** The least change that counts as an improvement (default 1e-4, relative). */
         public Options threshold(double v) {
             threshold = v;
             return this;
         }
 
+        /** Steps to wait after a drop before counting again (default 0). */
         public Options cooldown(int v) {
             cooldown = v;
             return this;
         }
 
+        /** The lr never drops below this (default 0). */
         public Options minLr(double v) {
             minLr = v;
             return this;
         }
 
+        /** Drops smaller than this are skipped (default 1e-8). */
         public Options eps(double v) {
             eps = v;
             return this;
         }
     }
 
+    /** PyTorch's defaults: mode min, factor 0.1, patience 10, relative threshold 1e-4. */
     public static Options options() {
         return new Options();
     }
@@ -72,10 +79,12 @@ public final class ReduceLROnPlateau {
     private double best;
     private int badEpochs, cooldownLeft;
 
+    /** With the defaults of {@link #options()}. */
     public ReduceLROnPlateau(Optimizer<?> optimizer) {
         this(optimizer, options());
     }
 
+    /** With the given options. */
     public ReduceLROnPlateau(Optimizer<?> optimizer, Options options) {
         if (!(options.factor < 1)) throw new IllegalArgumentException("ReduceLROnPlateau: factor should be < 1.0, got " + options.factor);
         this.optimizer = optimizer;
@@ -119,6 +128,7 @@ public final class ReduceLROnPlateau {
         return m;
     }
 
+    /** Restores a state from {@link #stateDict()}. */
     public void loadStateDict(java.util.Map<String, Double> state) {
         for (String k : new String[] {"best", "num_bad_epochs", "cooldown_counter"}) {
             if (!state.containsKey(k)) throw new IllegalArgumentException("ReduceLROnPlateau.loadStateDict: missing " + k);

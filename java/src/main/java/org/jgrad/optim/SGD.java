@@ -25,21 +25,25 @@ public final class SGD extends Optimizer<SGD.Options> {
             super(lr);
         }
 
+        /** Momentum factor (default 0). */
         public Options momentum(double v) {
             momentum = v;
             return this;
         }
 
+        /** Dampening of the momentum (default 0). */
         public Options dampening(double v) {
             dampening = v;
             return this;
         }
 
+        /** L2 penalty added to the gradient (default 0). */
         public Options weightDecay(double v) {
             weightDecay = v;
             return this;
         }
 
+        /** Nesterov momentum (default false; needs momentum and no dampening). */
         public Options nesterov(boolean v) {
             nesterov = v;
             return this;
@@ -51,6 +55,7 @@ public final class SGD extends Optimizer<SGD.Options> {
             return this;
         }
 
+        /** The momentum factor. */
         public double momentum() {
             return momentum;
         }
@@ -90,14 +95,17 @@ public final class SGD extends Optimizer<SGD.Options> {
         return new Options(lr);
     }
 
+    /** Plain gradient descent with learning rate {@code lr}. */
     public SGD(List<Tensor> params, double lr) {
         this(params, options(lr));
     }
 
+    /** Gradient descent with momentum. */
     public SGD(List<Tensor> params, double lr, double momentum) {
         this(params, options(lr).momentum(momentum));
     }
 
+    /** One parameter group with these options. */
     public SGD(List<Tensor> params, Options options) {
         super("SGD", params, options);
     }

@@ -14,6 +14,7 @@ public final class SequentialLR extends LRScheduler {
     private final List<LRScheduler> schedulers;
     private final int[] milestones;
 
+    /** Runs {@code schedulers} one after another, switching at each milestone step. */
     public SequentialLR(Optimizer<?> optimizer, List<LRScheduler> schedulers, int[] milestones) {
         super(optimizer);
         require(!schedulers.isEmpty(), "SequentialLR", "expects at least one scheduler");

@@ -16,6 +16,7 @@ public final class StepLR extends LRScheduler {
         this(optimizer, stepSize, 0.1);
     }
 
+    /** Multiplies each group's lr by {@code gamma} every {@code stepSize} steps. */
     public StepLR(Optimizer<?> optimizer, int stepSize, double gamma) {
         super(optimizer);
         require(stepSize > 0, "StepLR", "stepSize must be positive, got " + stepSize);
