@@ -8,6 +8,8 @@
 #   build/debian11.sh setup          create the root if missing (debootstrap, ~1 minute, ~1.3 GB)
 #   build/debian11.sh run CMD...     run CMD inside it, in this repository, as root
 #
+# Inside, java-arm64 runs an AArch64 OpenJDK 17 under qemu-user, for the linux-arm64 Java checks.
+#
 # Inside, the repository is at the same path as outside (CMake caches stay valid), the host's
 # ~/.m2 is shared (no second download of the dependencies) and the host's CUDA toolkit
 # (JGRAD_CUDA_HOME, default /usr/local/cuda) is bind-mounted read-only, with nvcc on the PATH.
@@ -37,6 +39,29 @@ setup() {
     || { tail -20 "$ROOT.log"; exit 1; }
 }
 
+# An AArch64 Java 17 (Debian 11's own OpenJDK package, unpacked, not installed) that runs under
+# qemu-user on the cross toolchain's AArch64 glibc 2.31: /usr/local/bin/java-arm64 inside the root.
+ARM64_JRE=openjdk-17-jre-headless:arm64
+arm64_java() {
+  [ -x "$ROOT/usr/local/bin/java-arm64" ] && return
+  cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+  chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive /bin/sh -c "
+    set -e
+    dpkg --add-architecture arm64
+    apt-get update -qq
+    rm -rf /opt/arm64 /opt/arm64-debs && mkdir -p /opt/arm64 /opt/arm64-debs && cd /opt/arm64-debs
+    apt-get download -qq $ARM64_JRE zlib1g:arm64
+    for deb in *.deb; do dpkg -x \$deb /opt/arm64; done
+    rm -rf /opt/arm64-debs" >"$ROOT.arm64.log" 2>&1 || { tail -20 "$ROOT.arm64.log"; exit 1; }
+  cat >"$ROOT/usr/local/bin/java-arm64" <<'EOS'
+#!/bin/sh
+# java for linux-arm64, under qemu-user: Debian 11's AArch64 OpenJDK 17 on the cross toolchain's glibc
+LD_LIBRARY_PATH=/opt/arm64/lib/aarch64-linux-gnu:/opt/arm64/usr/lib/aarch64-linux-gnu \
+  exec qemu-aarch64-static -L /usr/aarch64-linux-gnu /opt/arm64/usr/lib/jvm/java-17-openjdk-arm64/bin/java "$@"
+EOS
+  chmod +x "$ROOT/usr/local/bin/java-arm64"
+}
+
 mounted=()
 cleanup() {
   local i
@@ -52,6 +77,7 @@ bind() {   # bind SRC DST [ro]
 
 run() {
   setup
+  arm64_java
   trap cleanup EXIT
   mount -t proc proc "$ROOT/proc"; mounted+=("$ROOT/proc")
   bind /dev "$ROOT/dev"
