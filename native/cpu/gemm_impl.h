@@ -5,11 +5,17 @@
 // The classic blocked scheme: op(B) packed in panels of NR columns for KC rows of K, op(A) in
 // panels of MR rows, an MR x NR register tile per micro-kernel call. Every element of C is summed
 // in the same order whatever the variant, tile or thread split (k ascending inside a KC block, the
-// blocks added in order) and without contraction, so all variants give the same bits.
+// blocks added in order) with one fused multiply-add per term, so all variants give the same bits.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <vector>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 #ifndef JG_ISA_NS
 #error "define JG_ISA_NS before including gemm_impl.h"
@@ -72,6 +78,27 @@ template <class T> void pack_b(const T* b, int64_t ldb, bool tb, int64_t k0, int
     }
 }
 
+// acc + a * b with one rounding (a fused multiply-add) in every variant: the FMA instructions
+// where the variant has them (AVX2+FMA, AVX-512, ASIMD), the C library's exact fma elsewhere (the
+// x86-64 baseline, which only CPUs without AVX2 run), so every variant gives the same bits.
+template <class V> inline V fmadd(V a, V b, V acc) {
+#if defined(__AVX512F__)
+    if constexpr (sizeof(V) == 64 && sizeof(a[0]) == 4) return (V)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)acc);
+    if constexpr (sizeof(V) == 64 && sizeof(a[0]) == 8) return (V)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)acc);
+#endif
+#if defined(__FMA__)
+    if constexpr (sizeof(V) == 32 && sizeof(a[0]) == 4) return (V)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)acc);
+    if constexpr (sizeof(V) == 32 && sizeof(a[0]) == 8) return (V)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)acc);
+#endif
+#if defined(__aarch64__)
+    if constexpr (sizeof(V) == 16 && sizeof(a[0]) == 4) return (V)vfmaq_f32((float32x4_t)acc, (float32x4_t)a, (float32x4_t)b);
+    if constexpr (sizeof(V) == 16 && sizeof(a[0]) == 8) return (V)vfmaq_f64((float64x2_t)acc, (float64x2_t)a, (float64x2_t)b);
+#endif
+    V out;
+    for (size_t l = 0; l < sizeof(V) / sizeof(a[0]); ++l) out[l] = std::fma(a[l], b[l], acc[l]);
+    return out;
+}
+
 // C tile (rows x cols of it) = (first ? 0 : C) + sum over kk of A panel x B panel
 template <class T> void micro(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc, int64_t rows, int64_t cols, bool first) {
     using V = typename Vec<T>::type;
@@ -84,7 +111,7 @@ template <class T> void micro(int64_t kc, const T* ap, const T* bp, T* c, int64_
         for (int v = 0; v < kNV; ++v) std::memcpy(&bv[v], bp + kk * kNR + v * kL, sizeof(V));
         for (int r = 0; r < kMR; ++r) {
             const V av = V{} + ap[kk * kMR + r];
-            for (int v = 0; v < kNV; ++v) acc[r][v] += av * bv[v];
+            for (int v = 0; v < kNV; ++v) acc[r][v] = fmadd(av, bv[v], acc[r][v]);
         }
     }
     if (rows == kMR && cols == kNR) {

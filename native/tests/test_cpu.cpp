@@ -327,7 +327,8 @@ static void test_gemm_blocks() {
 
 // jgrad's own product (no BLAS set): every transpose, padded leading dims, edge tiles, K past one
 // packed block, both dtypes, split over the pool, against a double reference. For K within one
-// block (256) each element is summed in the reference's order, so float64 agrees exactly.
+// block (256) each element is summed in the reference's order, one fused multiply-add per term, so
+// float64 agrees exactly.
 static void test_builtin_gemm() {
     CHECK(jg_cpu_use_blas(nullptr) == JG_OK);
     CHECK(std::strcmp(jg_cpu_blas(), "builtin") == 0);
@@ -343,7 +344,7 @@ static void test_builtin_gemm() {
                 for (int64_t i = 0; i < m; ++i)
                     for (int64_t j = 0; j < n; ++j) {
                         double s = 0;
-                        for (int64_t p = 0; p < k; ++p) s += (ta ? a[p * lda + i] : a[i * lda + p]) * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+                        for (int64_t p = 0; p < k; ++p) s = std::fma(ta ? a[p * lda + i] : a[i * lda + p], tb ? b[j * ldb + p] : b[p * ldb + j], s);
                         want[i * ldc + j] = s;
                     }
                 std::vector<float> af(a.begin(), a.end()), bf(b.begin(), b.end());
