@@ -29,6 +29,7 @@ using Dgemm = void (*)(int, int, int, int, int, int, double, const double*, int,
 std::atomic<Sgemm> g_sgemm{&builtin_sgemm};
 std::atomic<Dgemm> g_dgemm{&builtin_dgemm};
 std::atomic<const char*> g_blas_name{"builtin"};
+std::atomic<const char*> g_blas_core{""};
 std::atomic<void (*)(int)> g_set_threads{nullptr};
 std::atomic<int (*)()> g_get_threads{nullptr};
 
@@ -112,6 +113,7 @@ int jg_cpu_use_blas(const char* library) {
         jg::cpu::g_sgemm.store(&jg::cpu::builtin_sgemm);
         jg::cpu::g_dgemm.store(&jg::cpu::builtin_dgemm);
         jg::cpu::g_blas_name.store("builtin");
+        jg::cpu::g_blas_core.store("");
         return JG_OK;
     }
     void* h = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
@@ -120,6 +122,7 @@ int jg_cpu_use_blas(const char* library) {
     auto d = reinterpret_cast<jg::cpu::Dgemm>(dlsym(h, "cblas_dgemm"));
     auto set = reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads"));
     auto get = reinterpret_cast<int (*)()>(dlsym(h, "openblas_get_num_threads"));
+    auto core = reinterpret_cast<char* (*)()>(dlsym(h, "openblas_get_corename"));
     dlclose(h);  // NOLOAD took a reference; the JVM keeps its own
     if (s == nullptr || d == nullptr) return jg::fail(JG_ERR_ARGUMENT, std::string("use_blas: ") + library + " has no cblas_sgemm/cblas_dgemm");
     jg::cpu::g_set_threads.store(set);
@@ -127,10 +130,14 @@ int jg_cpu_use_blas(const char* library) {
     jg::cpu::g_sgemm.store(s);
     jg::cpu::g_dgemm.store(d);
     jg::cpu::g_blas_name.store(strdup(library));  // kept for the process: a caller may hold the last one
+    const char* core_name = core != nullptr ? core() : nullptr;
+    jg::cpu::g_blas_core.store(core_name != nullptr ? strdup(core_name) : "");
     return JG_OK;
 }
 
 const char* jg_cpu_blas(void) { return jg::cpu::g_blas_name.load(); }
+
+const char* jg_cpu_blas_core(void) { return jg::cpu::g_blas_core.load(); }
 
 int jg_cpu_gemm(int dtype, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, int64_t a, int64_t lda, int64_t b, int64_t ldb,
                 int64_t c, int64_t ldc) {

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <vector>
-#if defined(__AVX2__) || defined(__AVX512F__)
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #elif defined(__aarch64__)
 #include <arm_neon.h>
@@ -54,6 +54,19 @@ template <class T> inline T at(const T* x, int64_t ld, bool trans, int64_t r, in
 template <class T> void pack_a(const T* a, int64_t lda, bool ta, int64_t i0, int64_t mc, int64_t k0, int64_t kc, T* out) {
     for (int64_t p = 0; p < mc; p += kMR) {
         const int64_t rows = std::min<int64_t>(kMR, mc - p);
+        if (rows == kMR) {
+            // a full panel: A's rows (or, transposed, its columns) read where they are contiguous
+            if (ta) {
+                for (int64_t kk = 0; kk < kc; ++kk) std::memcpy(out + kk * kMR, a + (k0 + kk) * lda + i0 + p, sizeof(T) * kMR);
+            } else {
+                for (int64_t r = 0; r < kMR; ++r) {
+                    const T* src = a + (i0 + p + r) * lda + k0;
+                    for (int64_t kk = 0; kk < kc; ++kk) out[kk * kMR + r] = src[kk];
+                }
+            }
+            out += kc * kMR;
+            continue;
+        }
         for (int64_t kk = 0; kk < kc; ++kk) {
             for (int64_t r = 0; r < kMR; ++r) out[kk * kMR + r] = r < rows ? at(a, lda, ta, i0 + p + r, k0 + kk) : T(0);
         }
@@ -66,13 +79,17 @@ template <class T> void pack_b(const T* b, int64_t ldb, bool tb, int64_t k0, int
     constexpr int kNR = Tile<T>::kNR;
     for (int64_t q = 0; q < nc; q += kNR) {
         const int64_t cols = std::min<int64_t>(kNR, nc - q);
-        for (int64_t kk = 0; kk < kc; ++kk) {
-            T* row = out + kk * kNR;
-            if (!tb && cols == kNR) {
-                std::memcpy(row, b + (k0 + kk) * ldb + j0 + q, sizeof(T) * kNR);
-            } else {
-                for (int64_t c = 0; c < kNR; ++c) row[c] = c < cols ? at(b, ldb, tb, k0 + kk, j0 + q + c) : T(0);
+        if (cols == kNR && !tb) {
+            for (int64_t kk = 0; kk < kc; ++kk) std::memcpy(out + kk * kNR, b + (k0 + kk) * ldb + j0 + q, sizeof(T) * kNR);
+        } else if (cols == kNR) {
+            // op(B) = Bᵀ: each of the panel's columns is a contiguous row of B
+            for (int64_t c = 0; c < kNR; ++c) {
+                const T* src = b + (j0 + q + c) * ldb + k0;
+                for (int64_t kk = 0; kk < kc; ++kk) out[kk * kNR + c] = src[kk];
             }
+        } else {
+            for (int64_t kk = 0; kk < kc; ++kk)
+                for (int64_t c = 0; c < kNR; ++c) out[kk * kNR + c] = c < cols ? at(b, ldb, tb, k0 + kk, j0 + q + c) : T(0);
         }
         out += kc * kNR;
     }
@@ -99,38 +116,77 @@ template <class V> inline V fmadd(V a, V b, V acc) {
     return out;
 }
 
+// x in every lane, by the broadcast instruction of the variant (GCC 10 turned the generic
+// "V{} + x" into an add and a broadcast per element)
+template <class V, class T> inline V splat(T x) {
+#if defined(__AVX512F__)
+    if constexpr (sizeof(V) == 64 && sizeof(T) == 4) return (V)_mm512_set1_ps(x);
+    if constexpr (sizeof(V) == 64 && sizeof(T) == 8) return (V)_mm512_set1_pd(x);
+#endif
+#if defined(__AVX__)
+    if constexpr (sizeof(V) == 32 && sizeof(T) == 4) return (V)_mm256_set1_ps(x);
+    if constexpr (sizeof(V) == 32 && sizeof(T) == 8) return (V)_mm256_set1_pd(x);
+#endif
+#if defined(__SSE2__)
+    if constexpr (sizeof(V) == 16 && sizeof(T) == 4) return (V)_mm_set1_ps(x);
+    if constexpr (sizeof(V) == 16 && sizeof(T) == 8) return (V)_mm_set1_pd(x);
+#endif
+#if defined(__aarch64__)
+    if constexpr (sizeof(V) == 16 && sizeof(T) == 4) return (V)vdupq_n_f32(x);
+    if constexpr (sizeof(V) == 16 && sizeof(T) == 8) return (V)vdupq_n_f64(x);
+#endif
+    V v{};
+    for (size_t l = 0; l < sizeof(V) / sizeof(T); ++l) v[l] = x;
+    return v;
+}
+
+// v to p (unaligned). v is a copy: the accumulators themselves never have their address taken,
+// which made GCC 10 keep all of them in memory, stored back on every step of the k loop.
+template <class V, class T> inline void store(T* p, V v) { std::memcpy(p, &v, sizeof(V)); }
+template <class V, class T> inline V load(const T* p) {
+    V v;
+    std::memcpy(&v, p, sizeof(V));
+    return v;
+}
+
 // C tile (rows x cols of it) = (first ? 0 : C) + sum over kk of A panel x B panel
 template <class T> void micro(int64_t kc, const T* ap, const T* bp, T* c, int64_t ldc, int64_t rows, int64_t cols, bool first) {
     using V = typename Vec<T>::type;
     constexpr int kL = Tile<T>::kLanes, kNR = Tile<T>::kNR;
     V acc[kMR][kNV];
+    #pragma GCC unroll 8
     for (int r = 0; r < kMR; ++r)
+        #pragma GCC unroll 8
         for (int v = 0; v < kNV; ++v) acc[r][v] = V{};
     for (int64_t kk = 0; kk < kc; ++kk) {
         V bv[kNV];
-        for (int v = 0; v < kNV; ++v) std::memcpy(&bv[v], bp + kk * kNR + v * kL, sizeof(V));
+        #pragma GCC unroll 8
+        for (int v = 0; v < kNV; ++v) bv[v] = load<V>(bp + kk * kNR + v * kL);
+        #pragma GCC unroll 8
         for (int r = 0; r < kMR; ++r) {
-            const V av = V{} + ap[kk * kMR + r];
+            const V av = splat<V>(ap[kk * kMR + r]);
+            #pragma GCC unroll 8
             for (int v = 0; v < kNV; ++v) acc[r][v] = fmadd(av, bv[v], acc[r][v]);
         }
     }
     if (rows == kMR && cols == kNR) {
+        #pragma GCC unroll 8
         for (int r = 0; r < kMR; ++r) {
             T* row = c + r * ldc;
+            #pragma GCC unroll 8
             for (int v = 0; v < kNV; ++v) {
                 V out = acc[r][v];
-                if (!first) {
-                    V old;
-                    std::memcpy(&old, row + v * kL, sizeof(V));
-                    out = old + out;
-                }
-                std::memcpy(row + v * kL, &out, sizeof(V));
+                if (!first) out = load<V>(row + v * kL) + out;
+                store(row + v * kL, out);
             }
         }
         return;
     }
     T tile[kMR * kNR];
-    std::memcpy(tile, acc, sizeof(tile));
+    #pragma GCC unroll 8
+    for (int r = 0; r < kMR; ++r)
+        #pragma GCC unroll 8
+        for (int v = 0; v < kNV; ++v) store(tile + r * kNR + v * kL, acc[r][v]);
     for (int64_t r = 0; r < rows; ++r)
         for (int64_t j = 0; j < cols; ++j) c[r * ldc + j] = first ? tile[r * kNR + j] : c[r * ldc + j] + tile[r * kNR + j];
 }

@@ -36,4 +36,8 @@ void cblas_dgemm(int o, int ta, int tb, int m, int n, int k, double al, const do
 }
 void openblas_set_num_threads(int n) { fake_blas_threads = n; }
 int openblas_get_num_threads() { return fake_blas_threads; }
+char* openblas_get_corename() {
+    static char name[] = "FakeCore";
+    return name;
+}
 }

@@ -292,6 +292,7 @@ static void test_gemm_blocks() {
     CHECK(h != nullptr);
     if (h == nullptr) return;
     CHECK(jg_cpu_use_blas(JGRAD_TEST_BLAS) == JG_OK);
+    CHECK(std::strcmp(jg_cpu_blas_core(), "FakeCore") == 0);
     int* blas_threads = static_cast<int*>(dlsym(h, "fake_blas_threads"));
     int* blas_threads_seen = static_cast<int*>(dlsym(h, "fake_blas_threads_seen"));
     const int64_t shapes[][3] = {{64, 256, 200}, {300, 70, 130}, {5, 3, 2}, {1, 1000, 3000}};
@@ -332,6 +333,7 @@ static void test_gemm_blocks() {
 static void test_builtin_gemm() {
     CHECK(jg_cpu_use_blas(nullptr) == JG_OK);
     CHECK(std::strcmp(jg_cpu_blas(), "builtin") == 0);
+    CHECK(std::strcmp(jg_cpu_blas_core(), "") == 0);
     const int64_t shapes[][3] = {{64, 256, 200}, {300, 70, 130}, {5, 3, 2}, {1, 1000, 3000}, {37, 45, 513}, {7, 9, 0}};
     for (const auto& sh : shapes) {
         const int64_t m = sh[0], n = sh[1], k = sh[2];
@@ -623,15 +625,16 @@ static void test_isa_variants_agree() {
         for (size_t v = 1; v < results.size(); ++v) CHECK(std::memcmp(results[0].data(), results[v].data(), n * sizeof(float)) == 0);
     }
     // and the built-in float32 GEMM, transposed and not, K past one packed block
-    for (int t = 0; t < 2; ++t) {
+    for (int t = 0; t < 4; ++t) {
         const int m = 45, nn = 67, k = 300;
         std::vector<float> a(m * k), b(k * nn), c0(m * nn), c1(m * nn);
         for (size_t i = 0; i < a.size(); ++i) a[i] = std::sin(i * 0.37f);
         for (size_t i = 0; i < b.size(); ++i) b[i] = std::cos(i * 0.11f);
-        const int op = t ? 112 : 111, lda = t ? m : k;
-        variants[0].sgemm(101, op, 111, m, nn, k, 1.0f, a.data(), lda, b.data(), nn, 0.0f, c0.data(), nn);
+        const bool ta = t & 1, tb = t & 2;
+        const int opa = ta ? 112 : 111, opb = tb ? 112 : 111, lda = ta ? m : k, ldb = tb ? k : nn;
+        variants[0].sgemm(101, opa, opb, m, nn, k, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c0.data(), nn);
         for (size_t v = 1; v < variants.size(); ++v) {
-            variants[v].sgemm(101, op, 111, m, nn, k, 1.0f, a.data(), lda, b.data(), nn, 0.0f, c1.data(), nn);
+            variants[v].sgemm(101, opa, opb, m, nn, k, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c1.data(), nn);
             CHECK(std::memcmp(c0.data(), c1.data(), c0.size() * sizeof(float)) == 0);
         }
     }

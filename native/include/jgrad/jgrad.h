@@ -116,6 +116,9 @@ int64_t jg_cpu_memory_limit(void);
 int jg_cpu_use_blas(const char* library);
 /* The BLAS library the CPU products call (the path given to jg_cpu_use_blas), or "builtin". */
 const char* jg_cpu_blas(void);
+/* The kernels that library runs on this CPU as OpenBLAS names them (openblas_get_corename:
+ * "Haswell", "SkylakeX", ...), or "" for the built-in kernel or a library that does not say. */
+const char* jg_cpu_blas_core(void);
 /* C (row-major, ldc) = op(A) op(B) with op(X) = X or its transpose (trans_* != 0), A and B row-major
  * with leading dims lda and ldb, as cblas_?gemm(CblasRowMajor, ...) with alpha 1 and beta 0; split
  * into blocks of C over the pool threads. float32 or float64. */

@@ -15,45 +15,81 @@ final class LinAlg {
 
     /**
      * CPU products go through jg_cpu_gemm, which calls the OpenBLAS of the openblas_nolapack preset
-     * from jgrad's thread pool (OpenBLAS itself then runs on one thread). If that library cannot be
-     * found (the preset told to load another BLAS), they call the preset's cblas functions directly.
-     * If the preset cannot be loaded at all (its jar missing, or a system older than it needs: the
-     * 1.5.13 presets need glibc 2.34), jg_cpu_gemm runs jgrad's own blocked kernel and one warning
-     * says why. -Djgrad.blas=builtin chooses that kernel without trying OpenBLAS.
+     * from jgrad's thread pool (OpenBLAS itself then runs on one thread), or jgrad's own blocked
+     * kernel. Which one is -Djgrad.blas: "auto" (the default) loads OpenBLAS and keeps it unless it
+     * runs kernels narrower than the CPU has (see {@link #autoPrefersBuiltin}); "openblas" keeps it
+     * always; "builtin" does not load it. If OpenBLAS cannot be found through jg_cpu_gemm (the preset
+     * told to load another BLAS), products call the preset's cblas functions directly. If the preset
+     * cannot be loaded at all (its jar missing, or a system older than it needs: the 1.5.13 presets
+     * need glibc 2.34), products run on the built-in kernel and one warning says why.
      */
     /** Loads OpenBLAS through its preset; replaced by tests to simulate a machine where it cannot load. */
     static Runnable blasLoader = () -> Loader.load(openblas_nolapack.class);
     private static volatile int blasState;  // 0 not loaded yet, 1 through jg_cpu_gemm, 2 through the preset's cblas calls
-    private static volatile String blasFailure;
+    private static volatile String blasFailure, blasReason, blasCore = "";
     private static final System.Logger LOG = System.getLogger("org.jgrad");
 
-    /** Loads OpenBLAS on the first CPU product, or settles for the built-in kernel if it cannot be loaded. */
+    /** The values -Djgrad.blas takes. */
+    static final String BLAS_CHOICES = "auto (the default), openblas or builtin";
+
+    /** Loads OpenBLAS on the first CPU product, or settles for the built-in kernel (chosen, preferred, or the only one that loads). */
     static synchronized void requireBlas() {
         if (blasState != 0) return;
         NativeLib.ensureLoaded();
-        String choice = System.getProperty("jgrad.blas", "openblas");
+        String choice = System.getProperty("jgrad.blas", "auto");
         if (choice.equals("builtin")) {  // chosen, not a failure
-            NativeLib.check(JgradNative.jg_cpu_use_blas((String) null), "use_blas");
-            blasFailure = null;
-            blasState = 1;
+            useBuiltin(null, "-Djgrad.blas=builtin");
             return;
         }
-        if (!choice.equals("openblas")) {
-            throw new IllegalArgumentException("matmul: -Djgrad.blas=" + choice + " is not a CPU BLAS jgrad knows; valid: openblas (the default) or builtin");
+        if (!choice.equals("openblas") && !choice.equals("auto")) {
+            throw new IllegalArgumentException("matmul: -Djgrad.blas=" + choice + " is not a CPU BLAS jgrad knows; valid: " + BLAS_CHOICES);
         }
         try {
             blasLoader.run();
         } catch (LinkageError e) {
-            blasFailure = "OpenBLAS (org.bytedeco:openblas:0.3.31-1.5.13, classifier " + NativeLib.platform() + ") could not be loaded: "
-                    + e + "; CPU matrix products run on jgrad's built-in kernel instead (correct, but slower than OpenBLAS)";
-            LOG.log(System.Logger.Level.WARNING, blasFailure);
-            NativeLib.check(JgradNative.jg_cpu_use_blas((String) null), "use_blas");
-            blasState = 1;
+            String failure = "OpenBLAS (org.bytedeco:openblas:0.3.31-1.5.13, classifier " + NativeLib.platform() + ") could not be loaded: "
+                    + e + "; CPU matrix products run on jgrad's built-in kernel instead (correct, but slower than OpenBLAS on most CPUs)";
+            LOG.log(System.Logger.Level.WARNING, failure);
+            useBuiltin(failure, failure);
             return;
         }
         blasFailure = null;
         String path = Loader.getLoadedLibraries().get("openblas_nolapack@.0");
-        blasState = path != null && JgradNative.jg_cpu_use_blas(path) == JgradNative.JG_OK ? 1 : 2;
+        if (path == null || JgradNative.jg_cpu_use_blas(path) != JgradNative.JG_OK) {
+            blasState = 2;
+            blasReason = "-Djgrad.blas=" + choice + ": OpenBLAS through the preset's own calls (its library was not found by path)";
+            return;
+        }
+        blasState = 1;
+        String core = JgradNative.jg_cpu_blas_core().getString(), isa = JgradNative.jg_cpu_isa().getString();
+        blasCore = core;
+        String kernels = core.isEmpty() ? "OpenBLAS" : "OpenBLAS's " + core + " kernels";
+        if (choice.equals("auto") && autoPrefersBuiltin(isa, core)) {
+            useBuiltin(null, "-Djgrad.blas=auto: " + kernels + " on a CPU with AVX-512, so the built-in AVX-512 kernel (faster there; "
+                    + "-Djgrad.blas=openblas keeps OpenBLAS)");
+        } else {
+            blasReason = "-Djgrad.blas=" + choice + ": " + kernels + (choice.equals("auto") ? ", which use the CPU's widest vectors" : "");
+        }
+    }
+
+    private static void useBuiltin(String failure, String reason) {
+        NativeLib.check(JgradNative.jg_cpu_use_blas((String) null), "use_blas");
+        blasFailure = failure;
+        blasReason = reason;
+        blasState = 1;
+    }
+
+    /**
+     * Whether -Djgrad.blas=auto takes the built-in kernel over a loaded OpenBLAS: when jgrad's loops
+     * run AVX-512 and OpenBLAS does not (it picks its kernels by CPU model, and OpenBLAS 0.3.31 runs
+     * its AVX2 "Haswell" kernels on CPUs it does not know, AMD's Zen 5 among them). There the
+     * built-in kernel's AVX-512 tile is faster (bench/BlasBench). Everywhere else OpenBLAS stays.
+     */
+    static boolean autoPrefersBuiltin(String isa, String openblasCore) {
+        if (!isa.equals("avx512") || openblasCore.isEmpty()) return false;
+        String c = openblasCore.toLowerCase(java.util.Locale.ROOT);
+        boolean wide = c.contains("skylakex") || c.contains("cooperlake") || c.contains("sapphirerapids");
+        return !wide;
     }
 
     /** The BLAS behind CPU products: the library's path, "builtin", or the preset's own calls. */
@@ -68,10 +104,24 @@ final class LinAlg {
         return blasFailure;
     }
 
+    /** The kernels the loaded OpenBLAS runs on this CPU (openblas_get_corename), "" if none was loaded or it does not say. */
+    static String blasCore() {
+        requireBlas();
+        return blasCore;
+    }
+
+    /** Why the BLAS behind CPU products is the one it is. */
+    static String blasReason() {
+        requireBlas();
+        return blasReason;
+    }
+
     /** For tests: forget the outcome of the last load. */
     static synchronized void resetBlas() {
         blasState = 0;
         blasFailure = null;
+        blasReason = null;
+        blasCore = "";
     }
 
     /** Whether CPU products run through jg_cpu_gemm (on jgrad's pool) rather than the preset's own cblas calls. */

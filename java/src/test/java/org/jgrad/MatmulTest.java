@@ -74,9 +74,11 @@ class MatmulTest {
         }
         org.junit.jupiter.api.Assertions.assertEquals(3.0, Tensor.ones(2, 3).matmul(Tensor.ones(3, 2)).toDoubleArray()[0]);
         assertTrue(LinAlg.usesNativeBlas());
-        // the real loader again: OpenBLAS, or (on a system older than the preset needs) the reason
+        // the real loader again: OpenBLAS (or the built-in kernel auto prefers to it), or, on a
+        // system older than the preset needs, the reason
         if (Cpu.blasProblem().isEmpty()) {
-            assertTrue(Cpu.blas().contains("openblas"), Cpu.blas());
+            assertEquals(LinAlg.autoPrefersBuiltin(Cpu.instructionSet(), LinAlg.blasCore()), Cpu.blas().equals("builtin"), Cpu.blasReason());
+            if (!Cpu.blas().equals("builtin")) assertTrue(Cpu.blas().contains("openblas"), Cpu.blas());
         } else {
             assertEquals("builtin", Cpu.blas());
             assertTrue(Cpu.blasProblem().get().contains("openblas"), Cpu.blasProblem().get());
@@ -91,16 +93,53 @@ class MatmulTest {
             LinAlg.resetBlas();
             assertEquals("builtin", Cpu.blas());
             assertTrue(Cpu.blasProblem().isEmpty());
+            assertEquals("-Djgrad.blas=builtin", Cpu.blasReason());
             Tensor a = Tensor.arange(12).reshape(3, 4).to(DType.FLOAT64), b = Tensor.arange(8).reshape(4, 2).to(DType.FLOAT64);
             assertArrayEquals(new double[] {28, 34, 76, 98, 124, 162}, a.matmul(b).toDoubleArray());
             System.setProperty("jgrad.blas", "mkl");
             LinAlg.resetBlas();
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> a.matmul(b));
-            assertTrue(e.getMessage().contains("jgrad.blas=mkl") && e.getMessage().contains("openblas (the default) or builtin"), e.getMessage());
+            assertTrue(e.getMessage().contains("jgrad.blas=mkl") && e.getMessage().contains("auto (the default), openblas or builtin"), e.getMessage());
         } finally {
             System.clearProperty("jgrad.blas");
             LinAlg.resetBlas();
         }
-        assertTrue(Cpu.blas().contains("openblas") || Cpu.blasProblem().isPresent(), Cpu.blas());
+        boolean builtin = Cpu.blasProblem().isPresent() || LinAlg.autoPrefersBuiltin(Cpu.instructionSet(), LinAlg.blasCore());
+        assertEquals(builtin, Cpu.blas().equals("builtin"), Cpu.blasReason());
+    }
+
+    /**
+     * auto keeps OpenBLAS unless jgrad's loops are AVX-512 and OpenBLAS's kernels are not (its
+     * AVX2 Haswell kernels on a CPU it does not know); openblas keeps it whatever its kernels.
+     */
+    @Test
+    void autoTakesTheBuiltInKernelOnlyWhereOpenBlasRunsNarrowerVectors() {
+        assertTrue(LinAlg.autoPrefersBuiltin("avx512", "Haswell"));
+        assertTrue(LinAlg.autoPrefersBuiltin("avx512", "Zen"));
+        assertTrue(!LinAlg.autoPrefersBuiltin("avx512", "SkylakeX"));
+        assertTrue(!LinAlg.autoPrefersBuiltin("avx512", "Cooperlake"));
+        assertTrue(!LinAlg.autoPrefersBuiltin("avx512", "SAPPHIRERAPIDS"));
+        assertTrue(!LinAlg.autoPrefersBuiltin("avx512", ""));  // a BLAS that does not name its kernels
+        assertTrue(!LinAlg.autoPrefersBuiltin("avx2", "Haswell"));
+        assertTrue(!LinAlg.autoPrefersBuiltin("default", "Prescott"));
+        assertTrue(!LinAlg.autoPrefersBuiltin("asimd", "NEOVERSEN1"));
+        try {
+            System.setProperty("jgrad.blas", "openblas");
+            LinAlg.resetBlas();
+            if (Cpu.blasProblem().isEmpty()) {
+                assertTrue(Cpu.blas().contains("openblas"), Cpu.blas());
+                assertTrue(Cpu.blasReason().startsWith("-Djgrad.blas=openblas: OpenBLAS"), Cpu.blasReason());
+                assertTrue(Cpu.blasReason().contains(LinAlg.blasCore()), Cpu.blasReason());
+            }
+            Tensor a = Tensor.arange(6).reshape(2, 3).to(DType.FLOAT32), b = Tensor.arange(6).reshape(3, 2).to(DType.FLOAT32);
+            assertArrayEquals(new float[] {10, 13, 28, 40}, a.matmul(b).toFloatArray());
+            System.clearProperty("jgrad.blas");
+            LinAlg.resetBlas();
+            assertTrue(Cpu.blasReason().startsWith(Cpu.blasProblem().isPresent() ? "OpenBLAS (org.bytedeco:openblas" : "-Djgrad.blas=auto: "),
+                    Cpu.blasReason());
+        } finally {
+            System.clearProperty("jgrad.blas");
+            LinAlg.resetBlas();
+        }
     }
 }

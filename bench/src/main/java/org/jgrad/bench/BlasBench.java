@@ -22,13 +22,16 @@ import org.jgrad.nn.Sequential;
 import org.jgrad.optim.SGD;
 
 /**
- * CPU matrix products on OpenBLAS (the org.bytedeco:openblas preset) against jgrad's built-in GEMM,
- * the one systems older than glibc 2.34 get, with libtorch's matmul beside them: float32 products
- * of 64×784·784×256 (an MNIST MLP's first layer at batch 64), 256³ and 1024³, and one SGD step of
- * a 784-256-10 MLP at batch 64 (forward, cross-entropy, backward, update) for the two jgrad kernels.
- * The BLAS is chosen once per JVM, so each jgrad kernel runs in a child JVM
- * ({@code -Djgrad.blas=builtin} for the built-in one); the children alternate in rounds and each
- * case reports its median. Arguments: rounds (default 3). Run with OMP_WAIT_POLICY=PASSIVE.
+ * CPU matrix products on OpenBLAS (the org.bytedeco:openblas preset) against jgrad's built-in GEMM
+ * (the one -Djgrad.blas=auto picks on AVX-512 CPUs whose OpenBLAS kernels are AVX2, and the one
+ * systems older than glibc 2.34 get), with libtorch's matmul beside them: float32 products of
+ * 64×784·784×256 (an MNIST MLP's first layer at batch 64), 256³ and 1024³, the two products of that
+ * layer at batch 256 in the layouts training uses (x·Wᵀ forward, gᵀ·x for the weight's gradient),
+ * and one SGD step of a 784-256-10 MLP at batch 64 and 256 (forward, cross-entropy, backward,
+ * update) for the two jgrad kernels. The BLAS is chosen once per JVM, so each jgrad kernel runs in
+ * a child JVM ({@code -Djgrad.blas=openblas} or {@code builtin}); the children alternate in rounds
+ * and each case reports its median. Each case warms up for half a second and is timed over at least
+ * half a second. Arguments: rounds (default 3). Run with OMP_WAIT_POLICY=PASSIVE.
  */
 public final class BlasBench {
     private BlasBench() {}
@@ -66,13 +69,9 @@ public final class BlasBench {
         return "sgemm " + mkn[0] + "x" + mkn[1] + "x" + mkn[2];
     }
 
-    static int reps(long[] mkn) {
-        return (int) Math.max(3, Math.min(2000, 2e9 / (2.0 * mkn[0] * mkn[1] * mkn[2])));
-    }
-
     static void runChild(boolean useBuiltin, Map<String, List<Double>> into) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java", "-cp", System.getProperty("java.class.path")));
-        if (useBuiltin) cmd.add("-Djgrad.blas=builtin");
+        cmd.add(useBuiltin ? "-Djgrad.blas=builtin" : "-Djgrad.blas=openblas");
         cmd.addAll(List.of(BlasBench.class.getName(), "child"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -92,18 +91,43 @@ public final class BlasBench {
         System.out.println("BLAS " + Cpu.blas() + ", elementwise " + Cpu.instructionSet());
         for (long[] mkn : PRODUCTS) {
             Tensor a = Tensor.randn(DType.FLOAT32, Device.CPU, mkn[0], mkn[1]), b = Tensor.randn(DType.FLOAT32, Device.CPU, mkn[1], mkn[2]);
-            int reps = reps(mkn);
-            for (int i = 0; i < Math.max(2, reps / 5); i++) a.matmul(b).close();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < reps; i++) a.matmul(b).close();
-            System.out.println("RESULT\t" + key(mkn) + "\t" + (System.nanoTime() - t0) / 1e6 / reps);
+            time(key(mkn), () -> a.matmul(b).close());
         }
+        // the layouts of an MLP's first layer at batch 256: x·Wᵀ forward, gᵀ·x for the weight's gradient
+        Tensor x256 = Tensor.randn(DType.FLOAT32, Device.CPU, 256, 784), w = Tensor.randn(DType.FLOAT32, Device.CPU, 256, 784);
+        Tensor g = Tensor.randn(DType.FLOAT32, Device.CPU, 256, 256);
+        Tensor wt = w.t(), gt = g.t();
+        time("x·Wᵀ 256x784x256", () -> x256.matmul(wt).close());
+        time("gᵀ·x 256x256x784", () -> gt.matmul(x256).close());
+        step(64);
+        step(256);
+    }
+
+    /** Reports r's time from {@link #measure}. */
+    static void time(String name, Runnable r) {
+        System.out.println("RESULT\t" + name + "\t" + measure(r));
+    }
+
+    /** Runs r for half a second to warm up (the JIT, the caches, the pool), then returns its mean time in ms over at least half a second. */
+    static double measure(Runnable r) {
+        long end = System.nanoTime() + 500_000_000L;
+        while (System.nanoTime() < end) r.run();
+        int reps = 0;
+        long t0 = System.nanoTime(), t;
+        do {
+            r.run();
+            reps++;
+        } while ((t = System.nanoTime()) - t0 < 500_000_000L || reps < 3);
+        return (t - t0) / 1e6 / reps;
+    }
+
+    static void step(int batch) {
         Tensor.manualSeed(0);
         Sequential model = new Sequential(new Linear(784, 256), new ReLU(), new Linear(256, 10));
         SGD opt = new SGD(model.parameters(), 0.01, 0.9);
         CrossEntropyLoss lossFn = new CrossEntropyLoss();
-        Tensor x = Tensor.rand(DType.FLOAT32, Device.CPU, 64, 784);
-        Tensor y = Tensor.of(new long[64]);
+        Tensor x = Tensor.rand(DType.FLOAT32, Device.CPU, batch, 784);
+        Tensor y = Tensor.of(new long[batch]);
         Runnable step = () -> {
             try (Scope s = Scope.open()) {
                 Tensor loss = lossFn.forward(model.forward(x), y);
@@ -112,11 +136,7 @@ public final class BlasBench {
                 opt.step();
             }
         };
-        for (int i = 0; i < 100; i++) step.run();
-        int steps = 400;
-        long t0 = System.nanoTime();
-        for (int i = 0; i < steps; i++) step.run();
-        System.out.println("RESULT\tMLP 784-256-10 SGD step b64\t" + (System.nanoTime() - t0) / 1e6 / steps);
+        time("MLP 784-256-10 SGD step b" + batch, step);
     }
 
     static void torchRound(Map<String, List<Double>> into) {
@@ -125,20 +145,24 @@ public final class BlasBench {
                 float[] av = Tensor.randn(DType.FLOAT32, Device.CPU, mkn[0], mkn[1]).toFloatArray();
                 float[] bv = Tensor.randn(DType.FLOAT32, Device.CPU, mkn[1], mkn[2]).toFloatArray();
                 org.bytedeco.pytorch.Tensor a = EpochBench.fromFloats(av, mkn[0], mkn[1]), b = EpochBench.fromFloats(bv, mkn[1], mkn[2]);
-                int reps = reps(mkn);
-                for (int i = 0; i < Math.max(2, reps / 5); i++) {
-                    try (PointerScope t = new PointerScope()) {
-                        a.matmul(b);
-                    }
-                }
-                long t0 = System.nanoTime();
-                for (int i = 0; i < reps; i++) {
-                    try (PointerScope t = new PointerScope()) {
-                        a.matmul(b);
-                    }
-                }
-                into.computeIfAbsent(key(mkn), k -> new ArrayList<>()).add((System.nanoTime() - t0) / 1e6 / reps);
+                torchTime(into, key(mkn), () -> a.matmul(b));
             }
         }
+        try (PointerScope s = new PointerScope()) {
+            org.bytedeco.pytorch.Tensor x = torch.randn(256, 784), w = torch.randn(256, 784), g = torch.randn(256, 256);
+            org.bytedeco.pytorch.Tensor wt = w.t(), gt = g.t();
+            torchTime(into, "x·Wᵀ 256x784x256", () -> x.matmul(wt));
+            torchTime(into, "gᵀ·x 256x256x784", () -> gt.matmul(x));
+        }
+    }
+
+    /** As {@link #time}, each call's libtorch tensors freed by a PointerScope. */
+    static void torchTime(Map<String, List<Double>> into, String name, Runnable r) {
+        Runnable scoped = () -> {
+            try (PointerScope t = new PointerScope()) {
+                r.run();
+            }
+        };
+        into.computeIfAbsent(name, k -> new ArrayList<>()).add(measure(scoped));
     }
 }

@@ -77,6 +77,7 @@ public final class EpochBench {
         String rule = adam ? String.format(Locale.ROOT, "Adam(lr %.0e)", ADAM_LR) : String.format(Locale.ROOT, "SGD(lr %.2f, momentum %.1f)", LR, MOMENTUM);
         System.out.printf(Locale.ROOT, "MNIST epoch, MLP %d-256-10, batch %d, %s; OMP_WAIT_POLICY=%s%n", d, BATCH, rule,
                 System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
+        System.out.println("jgrad's products: " + org.jgrad.Cpu.blasReason());
         double[] tj = new double[epochs], tt = new double[epochs];
         for (int e = -1; e < epochs; e++) {
             // libtorch visits the samples in the order jgrad's loader gives this epoch
