@@ -68,7 +68,16 @@ cleanup() {
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[i]}" 2>/dev/null || true; done
 }
 
+# A run killed before its cleanup (a signal it did not trap, a machine restart) leaves its mounts
+# in the root, some on folders deleted since: those are dropped before mounting again.
+unmount_stale() {
+  if mountpoint -q "$1" 2>/dev/null || ! stat "$1" >/dev/null 2>&1 || grep -q " $1 " /proc/mounts; then
+    umount -l "$1" 2>/dev/null || true
+  fi
+}
+
 bind() {   # bind SRC DST [ro]
+  unmount_stale "$2"
   mkdir -p "$2"
   mount --bind "$1" "$2"
   mounted+=("$2")
@@ -79,6 +88,9 @@ run() {
   setup
   arm64_java
   trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  unmount_stale "$ROOT/proc"
   mount -t proc proc "$ROOT/proc"; mounted+=("$ROOT/proc")
   bind /dev "$ROOT/dev"
   bind "$REPO" "$ROOT$REPO"
