@@ -21,6 +21,9 @@ module org.jgrad {
     exports org.jgrad.data;
     exports org.jgrad.io;
 
+    // the distributed collectives (jgrad-spark) hand tensors' memory to Gloo and NCCL
+    exports org.jgrad.internal to org.jgrad.spark;
+
     // JavaCPP's loader reads the generated binding's annotations and fields reflectively
     opens org.jgrad.internal.bind to org.bytedeco.javacpp;
 }

@@ -66,6 +66,18 @@ public final class Autograd {
                 allowUnused);
     }
 
+    /**
+     * From a hook running during {@code backward()} (see {@link Tensor#registerPostAccumulateGradHook}),
+     * queues {@code callback} to run on this thread once the pass has finished and every leaf's
+     * gradient is in place, as PyTorch's {@code queue_callback}; callbacks run in the order
+     * queued, and not at all if the pass fails. Throws IllegalStateException outside a pass.
+     * <pre>{@code w.registerPostAccumulateGradHook(p -> Autograd.queueCallback(() -> System.out.println("done")));}</pre>
+     */
+    public static void queueCallback(Runnable callback) {
+        java.util.Objects.requireNonNull(callback, "callback");
+        Engine.queueCallback(callback);
+    }
+
     /** Backward with every option: {@code retainGraph} keeps saved tensors, {@code createGraph} records the backward. */
     public static void backward(Tensor output, Tensor gradOutput, boolean retainGraph, boolean createGraph) {
         Engine.backward(output, gradOutput, retainGraph || createGraph, createGraph);

@@ -1,9 +1,12 @@
 package org.jgrad;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The backward pass: walks the graph from the output in reverse topological order (Kahn's
@@ -14,9 +17,26 @@ import java.util.Map;
  * gradients handed out (to {@code .grad} or returned by {@link Autograd#grad}) survive. The
  * outputs are kept reachable until the pass ends: a temporary loss ({@code f(x).backward()}) could
  * otherwise be collected mid-pass, and its Cleaner would release the graph being walked.
+ *
+ * A leaf's post-accumulate hooks run as soon as its gradient is final for the pass (its
+ * accumulator node is ready only after every path into it has delivered), which is what lets
+ * data-parallel training start reducing gradients while the rest of the backward runs; callbacks
+ * queued during a pass run once it has finished, outside its scope.
  */
 final class Engine {
     private Engine() {}
+
+    /** The callbacks queued by each backward pass running on this thread, innermost last. */
+    private static final ThreadLocal<ArrayDeque<List<Runnable>>> CALLBACKS = ThreadLocal.withInitial(ArrayDeque::new);
+
+    static void queueCallback(Runnable callback) {
+        List<Runnable> pass = CALLBACKS.get().peekLast();
+        if (pass == null) {
+            throw new IllegalStateException("Autograd.queueCallback: no backward pass is running on this thread; "
+                    + "queue callbacks from a hook that runs during backward()");
+        }
+        pass.add(callback);
+    }
 
     static void backward(Tensor root, Tensor gradient, boolean retainGraph, boolean createGraph) {
         run("backward", new Tensor[] {root}, new Tensor[] {gradient}, null, retainGraph, createGraph, false);
@@ -66,6 +86,10 @@ final class Engine {
         }
 
         boolean prevMode = GradMode.set(createGraph);
+        ArrayDeque<List<Runnable>> passes = CALLBACKS.get();
+        List<Runnable> callbacks = new ArrayList<>();
+        passes.addLast(callbacks);
+        boolean finished = false;
         Scope scope = Scope.open();
         IdentityHashMap<Tensor, Boolean> handedOut = new IdentityHashMap<>();
         try {
@@ -114,10 +138,14 @@ final class Engine {
                     }
                 }
             }
+            finished = true;
             return results;
         } finally {
             scope.close();
             GradMode.set(prevMode);
+            passes.removeLast();
+            // a callback may queue another (it runs in this same loop); none runs after a failed pass
+            if (finished) for (int i = 0; i < callbacks.size(); i++) callbacks.get(i).run();
             // the outputs hold the graph (their handles own a reference to their nodes): were they
             // collected during the pass, their Cleaners would release the graph under it
             java.lang.ref.Reference.reachabilityFence(roots);
@@ -183,5 +211,7 @@ final class Engine {
             leaf.grad = handOut(sum, scope, handedOut, false);
             old.close();
         }
+        List<Consumer<Tensor>> hooks = leaf.postAccumulateHooks;
+        if (hooks != null) for (Consumer<Tensor> h : hooks) h.accept(leaf);
     }
 }

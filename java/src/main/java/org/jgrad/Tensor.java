@@ -29,6 +29,24 @@ import org.jgrad.internal.bind.JgradNative;
 public final class Tensor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
 
+    static {
+        // jgrad's own modules reach a tensor's memory through org.jgrad.internal, never users
+        org.jgrad.internal.NativeMemory.install((t, op) -> {
+            t.checkOpen();
+            if (!t.contiguous) {
+                throw new IllegalArgumentException(op + ": the tensor (shape " + Shapes.str(t.shape) + ", " + t.dtype + ", " + t.device
+                        + ") is not contiguous; pass t.contiguous()");
+            }
+            if (!t.storage.tryRetain()) {
+                t.checkOpen();
+                throw new IllegalStateException(op + ": the tensor (shape " + Shapes.str(t.shape) + ") was closed while it was being pinned");
+            }
+            Storage st = t.storage;
+            return new org.jgrad.internal.NativeMemory.Pinned(st.address + t.offset * t.dtype.size, t.numel * t.dtype.size,
+                    t.device.index(), st::bumpVersion, st::release);
+        });
+    }
+
     final DType dtype;
     final Device device;
     final long[] shape;
@@ -45,6 +63,7 @@ public final class Tensor implements AutoCloseable {
     boolean requiresGrad;
     Tensor grad;
     Node accumulator;
+    java.util.List<java.util.function.Consumer<Tensor>> postAccumulateHooks;
 
     /** What the Cleaner runs: must not refer to the Tensor itself. */
     private static final class Handle implements Runnable {
@@ -603,6 +622,50 @@ public final class Tensor implements AutoCloseable {
     /** The accumulated gradient of a leaf after {@link #backward()}, or null. */
     public Tensor grad() {
         return grad;
+    }
+
+    /**
+     * Runs {@code hook} with this leaf each time a {@link #backward()} pass has finished
+     * accumulating into its {@link #grad()} (the gradient is final for the pass; the rest of the
+     * pass may still be running), as PyTorch's {@code register_post_accumulate_grad_hook}.
+     * Closing the returned handle removes the hook. {@link Autograd#grad} does not run it.
+     * <pre>{@code try (var h = w.registerPostAccumulateGradHook(p -> System.out.println(p.grad()))) { loss.backward(); }}</pre>
+     */
+    public AutoCloseable registerPostAccumulateGradHook(java.util.function.Consumer<Tensor> hook) {
+        checkOpen();
+        java.util.Objects.requireNonNull(hook, "hook");
+        if (!requiresGrad || gradFn() != null) {
+            throw new IllegalArgumentException("registerPostAccumulateGradHook: only a leaf that requires grad accumulates a gradient; this tensor (shape "
+                    + Shapes.str(shape) + ") " + (gradFn() != null ? "is the result of " + gradFn().name() : "does not require grad"));
+        }
+        if (postAccumulateHooks == null) postAccumulateHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.function.Consumer<Tensor> h = hook::accept;  // a distinct object per registration
+        postAccumulateHooks.add(h);
+        return () -> postAccumulateHooks.remove(h);
+    }
+
+    /**
+     * Replaces this leaf's gradient, as assigning PyTorch's {@code .grad}: {@code g} (same shape,
+     * dtype and device, not requiring grad) becomes the gradient and belongs to this tensor from
+     * then on (no Scope closes it; closing this tensor or the next replacement does); the old one
+     * is closed. Null clears it. {@code w.setGrad(Tensor.zerosLike(w));}
+     */
+    public void setGrad(Tensor g) {
+        checkOpen();
+        if (g != null) {
+            g.checkOpen();
+            if (g == grad) return;
+            if (gradFn() != null) throw new IllegalArgumentException("setGrad: only a leaf holds a gradient; this tensor is the result of " + gradFn().name());
+            if (!Arrays.equals(g.shape, shape) || g.dtype != dtype || !g.device.equals(device)) {
+                throw new IllegalArgumentException("setGrad: the gradient (shape " + Shapes.str(g.shape) + ", " + g.dtype + ", " + g.device
+                        + ") must match the tensor (shape " + Shapes.str(shape) + ", " + dtype + ", " + device + ")");
+            }
+            if (g.requiresGrad) throw new IllegalArgumentException("setGrad: the gradient requires grad itself; pass g.detach()");
+            Scope.untrack(g);
+        }
+        Tensor old = grad;
+        grad = g;
+        if (old != null) old.close();
     }
 
     /** Name of the op that produced this tensor, e.g. "MulBackward0", or null for a leaf. */

@@ -2,6 +2,7 @@ package org.jgrad;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -246,5 +247,81 @@ class AutogradTest {
                 for (int b = 0; b < 2; b++) want[o * 3 + i] += g.toDoubleArray()[b * 4 + o] * x.toDoubleArray()[b * 3 + i];
         assertArrayEquals(want, w.grad().toDoubleArray(), 1e-12);
         assertArrayEquals(new long[] {3, 1}, w.grad().strides());
+    }
+
+    @Test
+    void postAccumulateHooksSeeEachLeafsFinalGradientOncePerPass() {
+        try (Scope s = Scope.open()) {
+            Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+            Tensor b = Tensor.of(new double[] {3}).requiresGrad(true);
+            java.util.List<String> events = new java.util.ArrayList<>();
+            AutoCloseable hw = w.registerPostAccumulateGradHook(p -> {
+                events.add("w " + java.util.Arrays.toString(p.grad().toDoubleArray()));
+                Autograd.queueCallback(() -> events.add("end, b.grad " + java.util.Arrays.toString(b.grad().toDoubleArray())));
+            });
+            AutoCloseable hb = b.registerPostAccumulateGradHook(p -> events.add("b " + java.util.Arrays.toString(p.grad().toDoubleArray())));
+            // w reaches the loss by two paths: its hook runs once, with both contributions summed
+            w.mul(w).sum().add(w.mul(b).sum()).backward();  // d/dw = 2w + b = [5, 7]; d/db = sum(w) = 3
+            assertEquals(3, events.size(), events.toString());
+            assertTrue(events.contains("w [5.0, 7.0]") && events.contains("b [3.0]"), events.toString());
+            assertEquals("end, b.grad [3.0]", events.get(2), "the callback runs after every leaf is done");
+            // a second pass accumulates into .grad; the hook sees the sum
+            events.clear();
+            w.sum().backward();
+            assertEquals(java.util.List.of("w [6.0, 8.0]", "end, b.grad [3.0]"), events);
+            // removed hooks stop; Autograd.grad runs none
+            hw.close();
+            hb.close();
+            events.clear();
+            w.sum().backward();
+            Autograd.grad(w.sum(), w);
+            assertTrue(events.isEmpty(), events.toString());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void callbacksAndHooksRefuseMisuse() {
+        IllegalStateException outside = assertThrows(IllegalStateException.class, () -> Autograd.queueCallback(() -> {}));
+        assertTrue(outside.getMessage().contains("no backward pass is running"), outside.getMessage());
+        Tensor x = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        IllegalArgumentException nonLeaf = assertThrows(IllegalArgumentException.class, () -> x.mul(2).registerPostAccumulateGradHook(p -> {}));
+        assertTrue(nonLeaf.getMessage().contains("MulBackward0"), nonLeaf.getMessage());
+        IllegalArgumentException noGrad = assertThrows(IllegalArgumentException.class, () -> Tensor.of(new double[] {1}).registerPostAccumulateGradHook(p -> {}));
+        assertTrue(noGrad.getMessage().contains("does not require grad"), noGrad.getMessage());
+        // a hook that throws fails the pass, and the callbacks it queued do not run
+        java.util.List<String> ran = new java.util.ArrayList<>();
+        x.registerPostAccumulateGradHook(p -> {
+            Autograd.queueCallback(() -> ran.add("callback"));
+            throw new IllegalStateException("hook failed");
+        });
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> x.sum().backward());
+        assertEquals("hook failed", e.getMessage());
+        assertTrue(ran.isEmpty());
+    }
+
+    @Test
+    void setGradReplacesTheGradientAndChecksIt() {
+        Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
+        w.mul(3).sum().backward();
+        Tensor old = w.grad();
+        Tensor g;
+        try (Scope s = Scope.open()) {
+            g = Tensor.of(new double[] {5, 6});
+            w.setGrad(g);
+        }
+        assertTrue(old.isClosed(), "the replaced gradient is freed");
+        assertFalse(g.isClosed(), "the new gradient belongs to the tensor, not to the scope");
+        assertArrayEquals(new double[] {5, 6}, w.grad().toDoubleArray(), 0);
+        w.sum().backward();  // accumulates into it
+        assertArrayEquals(new double[] {6, 7}, w.grad().toDoubleArray(), 0);
+        IllegalArgumentException shape = assertThrows(IllegalArgumentException.class, () -> w.setGrad(Tensor.of(new double[] {1, 2, 3})));
+        assertTrue(shape.getMessage().contains("shape [3]") && shape.getMessage().contains("shape [2]"), shape.getMessage());
+        IllegalArgumentException dtype = assertThrows(IllegalArgumentException.class, () -> w.setGrad(Tensor.of(new float[] {1, 2})));
+        assertTrue(dtype.getMessage().contains("FLOAT32") && dtype.getMessage().contains("FLOAT64"), dtype.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> w.setGrad(Tensor.of(new double[] {1, 2}).requiresGrad(true)));
+        w.setGrad(null);
+        assertNull(w.grad());
     }
 }

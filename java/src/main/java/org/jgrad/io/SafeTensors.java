@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -90,44 +91,7 @@ public final class SafeTensors {
      * earlier file as it was.
      */
     public static void save(Map<String, Tensor> tensors, Path file, Map<String, String> metadata) throws IOException {
-        StringWriter json = new StringWriter();
-        try (JsonWriter w = new JsonWriter(json)) {
-            w.setHtmlSafe(false);
-            w.beginObject();
-            if (!metadata.isEmpty()) {
-                w.name(METADATA).beginObject();
-                for (Map.Entry<String, String> e : metadata.entrySet()) {
-                    if (e.getKey() == null || e.getValue() == null) throw new IllegalArgumentException("SafeTensors.save: metadata keys and values must not be null");
-                    w.name(e.getKey()).value(e.getValue());
-                }
-                w.endObject();
-            }
-            long offset = 0;
-            for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-                String name = e.getKey();
-                Tensor t = e.getValue();
-                if (name == null || name.isEmpty() || name.equals(METADATA))
-                    throw new IllegalArgumentException("SafeTensors.save: invalid tensor name \"" + name + "\" (empty or reserved)");
-                if (t == null || t.isClosed()) throw new IllegalArgumentException("SafeTensors.save: tensor \"" + name + "\" is null or closed");
-                long bytes = t.numel() * t.dtype().byteSize();
-                w.name(name).beginObject();
-                w.name("dtype").value(code(t.dtype()));
-                w.name("shape").beginArray();
-                for (long d : t.shape()) w.value(d);
-                w.endArray();
-                w.name("data_offsets").beginArray().value(offset).value(offset + bytes).endArray();
-                w.endObject();
-                offset += bytes;
-            }
-            w.endObject();
-        }
-        byte[] header = json.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (header.length + 7) / 8 * 8;  // as the reference writer: the data starts 8-byte aligned
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(header);
-        while (head.hasRemaining()) head.put((byte) ' ');
-        head.flip();
-
+        ByteBuffer head = header(tensors, metadata, "SafeTensors.save");
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         boolean done = false;
@@ -146,6 +110,72 @@ public final class SafeTensors {
         } finally {
             if (!done) Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * The bytes of a safetensors file holding these tensors, as {@link #save} writes them (Python's
+     * {@code safetensors.torch.save}): for sending a state dict between processes without a file.
+     * <pre>{@code byte[] b = SafeTensors.toBytes(model.stateDict(), Map.of());}</pre>
+     * Throws IllegalArgumentException when the whole would not fit a Java array (2 GiB).
+     */
+    public static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        try {
+            ByteBuffer head = header(tensors, metadata, "SafeTensors.toBytes");
+            long total = head.remaining();
+            for (Tensor t : tensors.values()) total += t.numel() * t.dtype().byteSize();
+            if (total > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("SafeTensors.toBytes: the tensors need " + total + " bytes, more than a Java array holds; use save(tensors, file)");
+            }
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) total);
+            java.nio.channels.WritableByteChannel ch = Channels.newChannel(out);
+            while (head.hasRemaining()) ch.write(head);
+            for (Tensor t : tensors.values()) t.writeBytes(ch);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);  // not reached: the channel writes to memory
+        }
+    }
+
+    /** The 8-byte length and the padded JSON header for these tensors, ready to write. */
+    private static ByteBuffer header(Map<String, Tensor> tensors, Map<String, String> metadata, String op) throws IOException {
+        StringWriter json = new StringWriter();
+        try (JsonWriter w = new JsonWriter(json)) {
+            w.setHtmlSafe(false);
+            w.beginObject();
+            if (!metadata.isEmpty()) {
+                w.name(METADATA).beginObject();
+                for (Map.Entry<String, String> e : metadata.entrySet()) {
+                    if (e.getKey() == null || e.getValue() == null) throw new IllegalArgumentException(op + ": metadata keys and values must not be null");
+                    w.name(e.getKey()).value(e.getValue());
+                }
+                w.endObject();
+            }
+            long offset = 0;
+            for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+                String name = e.getKey();
+                Tensor t = e.getValue();
+                if (name == null || name.isEmpty() || name.equals(METADATA))
+                    throw new IllegalArgumentException(op + ": invalid tensor name \"" + name + "\" (empty or reserved)");
+                if (t == null || t.isClosed()) throw new IllegalArgumentException(op + ": tensor \"" + name + "\" is null or closed");
+                long bytes = t.numel() * t.dtype().byteSize();
+                w.name(name).beginObject();
+                w.name("dtype").value(code(t.dtype()));
+                w.name("shape").beginArray();
+                for (long d : t.shape()) w.value(d);
+                w.endArray();
+                w.name("data_offsets").beginArray().value(offset).value(offset + bytes).endArray();
+                w.endObject();
+                offset += bytes;
+            }
+            w.endObject();
+        }
+        byte[] header = json.toString().getBytes(StandardCharsets.UTF_8);
+        int padded = (header.length + 7) / 8 * 8;  // as the reference writer: the data starts 8-byte aligned
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(header);
+        while (head.hasRemaining()) head.put((byte) ' ');
+        head.flip();
+        return head;
     }
 
     private static String code(DType d) {
@@ -167,30 +197,51 @@ public final class SafeTensors {
 
     /** Every tensor of the file, on {@code device}, in the header's order. */
     public static Map<String, Tensor> load(Path file, Device device) throws IOException {
-        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            Header h = readHeader(file, ch);
-            // read in file order, one sequential pass
-            List<Entry> byOffset = new ArrayList<>(h.entries);
-            byOffset.sort(Comparator.comparingLong(e -> e.begin));
-            Map<String, Tensor> got = new java.util.HashMap<>();
-            boolean ok = false;
-            try {
-                for (Entry e : byOffset) {
-                    ch.position(h.dataStart + e.begin);
-                    Tensor t = Scope.untrack(readTensor(file, ch, e));
-                    got.put(e.name, t);
-                    if (!device.isCpu()) {
-                        got.put(e.name, Scope.untrack(t.to(device)));
-                        t.close();
-                    }
-                }
-                ok = true;
-            } finally {
-                if (!ok) for (Tensor t : got.values()) t.close();
-            }
-            for (Entry e : h.entries) out.put(e.name, got.get(e.name));
+            return read(file.toString(), ch, device);
         }
+    }
+
+    /**
+     * Every tensor of a safetensors file held in memory (what {@link #toBytes} or Python's
+     * {@code safetensors.torch.save} gives), on {@code device}, in the header's order; checked as
+     * {@link #load} checks a file, with the IOException naming "safetensors bytes".
+     * <pre>{@code Map<String, Tensor> state = SafeTensors.fromBytes(bytes, Device.CPU);}</pre>
+     */
+    public static Map<String, Tensor> fromBytes(byte[] data, Device device) throws IOException {
+        return read(BYTES, new BytesChannel(data), device);
+    }
+
+    /** The {@code __metadata__} of a safetensors file held in memory (empty if it has none). */
+    public static Map<String, String> metadata(byte[] data) throws IOException {
+        return Collections.unmodifiableMap(readHeader(BYTES, new BytesChannel(data)).metadata);
+    }
+
+    private static final String BYTES = "safetensors bytes";
+
+    private static Map<String, Tensor> read(String source, SeekableByteChannel ch, Device device) throws IOException {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        Header h = readHeader(source, ch);
+        // read in file order, one sequential pass
+        List<Entry> byOffset = new ArrayList<>(h.entries);
+        byOffset.sort(Comparator.comparingLong(e -> e.begin));
+        Map<String, Tensor> got = new java.util.HashMap<>();
+        boolean ok = false;
+        try {
+            for (Entry e : byOffset) {
+                ch.position(h.dataStart + e.begin);
+                Tensor t = Scope.untrack(readTensor(source, ch, e));
+                got.put(e.name, t);
+                if (!device.isCpu()) {
+                    got.put(e.name, Scope.untrack(t.to(device)));
+                    t.close();
+                }
+            }
+            ok = true;
+        } finally {
+            if (!ok) for (Tensor t : got.values()) t.close();
+        }
+        for (Entry e : h.entries) out.put(e.name, got.get(e.name));
         // the tensors belong to the caller's scope, if one is open
         for (Tensor t : out.values()) Scope.adopt(t);
         return out;
@@ -199,11 +250,11 @@ public final class SafeTensors {
     /** The header's {@code __metadata__} (empty if it has none); reads the header only. */
     public static Map<String, String> metadata(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return Collections.unmodifiableMap(readHeader(file, ch).metadata);
+            return Collections.unmodifiableMap(readHeader(file.toString(), ch).metadata);
         }
     }
 
-    private static Tensor readTensor(Path file, java.nio.channels.ReadableByteChannel in, Entry e) throws IOException {
+    private static Tensor readTensor(String file, java.nio.channels.ReadableByteChannel in, Entry e) throws IOException {
         try {
             switch (e.dtype) {
                 case "F32": return Tensor.readBytes(in, DType.FLOAT32, e.shape);
@@ -265,20 +316,21 @@ public final class SafeTensors {
         }
     }
 
-    private static IOException bad(Path file, String problem) {
+    private static IOException bad(String file, String problem) {
         return new IOException(file + ": not a valid safetensors file: " + problem);
     }
 
-    private static Header readHeader(Path file, FileChannel ch) throws IOException {
+    private static Header readHeader(String file, SeekableByteChannel ch) throws IOException {
         long size = ch.size();
         if (size < 8) throw bad(file, "it has " + size + " bytes, fewer than the 8 of the header length");
         ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        while (lenBuf.hasRemaining()) if (ch.read(lenBuf, lenBuf.position()) < 0) throw bad(file, "it ends inside the header length");
+        ch.position(0);
+        while (lenBuf.hasRemaining()) if (ch.read(lenBuf) < 0) throw bad(file, "it ends inside the header length");
         long n = lenBuf.getLong(0);
         if (n < 2 || n > MAX_HEADER) throw bad(file, "header length " + Long.toUnsignedString(n) + " is outside 2.." + MAX_HEADER + " bytes");
         if (n > size - 8) throw bad(file, "header length " + n + " runs past the end of the file (" + size + " bytes)");
         ByteBuffer hb = ByteBuffer.allocate((int) n);
-        while (hb.hasRemaining()) if (ch.read(hb, 8 + hb.position()) < 0) throw bad(file, "it ends inside the header");
+        while (hb.hasRemaining()) if (ch.read(hb) < 0) throw bad(file, "it ends inside the header");
         hb.flip();
         String text;
         try {
@@ -363,7 +415,7 @@ public final class SafeTensors {
         return out;
     }
 
-    private static void validate(Path file, Header h, long dataLength) throws IOException {
+    private static void validate(String file, Header h, long dataLength) throws IOException {
         for (Entry e : h.entries) {
             int w = width(e.dtype);
             if (w < 0) throw bad(file, "tensor \"" + e.name + "\" has dtype " + e.dtype + "; jgrad reads F32, F64, I64, BOOL, F16, BF16, I32, I16, I8 and U8");
@@ -392,5 +444,62 @@ public final class SafeTensors {
             at = e.end;
         }
         if (at != dataLength) throw bad(file, "the data has " + dataLength + " bytes but the tensors index " + at + " (a hole at the end)");
+    }
+
+    /** A read-only channel over a byte array. */
+    private static final class BytesChannel implements SeekableByteChannel {
+        private final byte[] data;
+        private int pos;
+        private boolean open = true;
+
+        BytesChannel(byte[] data) {
+            this.data = java.util.Objects.requireNonNull(data, "data");
+        }
+
+        @Override
+        public int read(ByteBuffer dst) {
+            if (pos >= data.length) return dst.hasRemaining() ? -1 : 0;
+            int n = Math.min(dst.remaining(), data.length - pos);
+            dst.put(data, pos, n);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            throw new java.nio.channels.NonWritableChannelException();
+        }
+
+        @Override
+        public long position() {
+            return pos;
+        }
+
+        @Override
+        public SeekableByteChannel position(long p) {
+            if (p < 0) throw new IllegalArgumentException("negative position " + p);
+            pos = (int) Math.min(p, data.length);
+            return this;
+        }
+
+        @Override
+        public long size() {
+            return data.length;
+        }
+
+        @Override
+        public SeekableByteChannel truncate(long size) {
+            throw new java.nio.channels.NonWritableChannelException();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close() {
+            open = false;
+        }
     }
 }

@@ -138,6 +138,32 @@ class SafeTensorsTest {
         assertEquals(List.of("out.safetensors"), List.of(dir.toFile().list()), "the temporary file is gone");
     }
 
+    @Test
+    void bytesInMemoryAreTheFilesBytes() throws IOException {
+        try (Scope s = Scope.open()) {
+            Map<String, Tensor> t = new LinkedHashMap<>();
+            t.put("w", Tensor.of(new float[] {1.5f, -2, 3, 4, 5, 6}, 2, 3).transpose(0, 1));  // a view: written in logical order
+            t.put("n", Tensor.of(new long[] {7, -8}, 2));
+            t.put("d", Tensor.of(new double[] {Math.PI}, 1));
+            Map<String, String> meta = Map.of("format", "pt");
+            Path p = dir.resolve("m.safetensors");
+            SafeTensors.save(t, p, meta);
+            byte[] bytes = SafeTensors.toBytes(t, meta);
+            assertArrayEquals(Files.readAllBytes(p), bytes);
+            Map<String, Tensor> back = SafeTensors.fromBytes(bytes, org.jgrad.Device.CPU);
+            assertEquals(List.of("w", "n", "d"), new java.util.ArrayList<>(back.keySet()));
+            assertArrayEquals(new float[] {1.5f, 4, -2, 5, 3, 6}, back.get("w").toFloatArray());
+            assertArrayEquals(new long[] {3, 2}, back.get("w").shape());
+            assertArrayEquals(new long[] {7, -8}, back.get("n").toLongArray());
+            assertEquals(Math.PI, back.get("d").toDoubleArray()[0]);
+            assertEquals(meta, SafeTensors.metadata(bytes));
+            // a truncated copy fails before any tensor is made
+            byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 3);
+            IOException e = assertThrows(IOException.class, () -> SafeTensors.fromBytes(cut, org.jgrad.Device.CPU));
+            assertTrue(e.getMessage().contains("safetensors bytes") && e.getMessage().contains("beyond"), e.getMessage());
+        }
+    }
+
     static final String F32_2 = "\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";
 
     @Test
@@ -171,6 +197,9 @@ class SafeTensorsTest {
             Path p = write(c[0] + ".safetensors", (byte[]) c[1]);
             IOException e = assertThrows(IOException.class, () -> SafeTensors.load(p), (String) c[0]);
             assertTrue(e.getMessage().contains(p.toString()) && e.getMessage().contains((String) c[2]), c[0] + ": " + e.getMessage());
+            // the same bytes in memory: the same checks, the source named as bytes
+            IOException m = assertThrows(IOException.class, () -> SafeTensors.fromBytes((byte[]) c[1], org.jgrad.Device.CPU), (String) c[0]);
+            assertTrue(m.getMessage().contains("safetensors bytes") && m.getMessage().contains((String) c[2]), c[0] + ": " + m.getMessage());
         }
         // invalid UTF-8 in the header
         byte[] bad = file("{\"x\":1}", 0, eight);
