@@ -5,8 +5,8 @@ import org.jgrad.internal.NativeLib;
 import org.jgrad.internal.bind.JgradNative;
 
 /**
- * What the CPU backend runs on: the BLAS behind matrix products and the instruction set of the
- * elementwise loops. {@code System.out.println(Cpu.blas() + ", " + Cpu.instructionSet());}
+ * What the CPU backend runs on: the BLAS behind matrix products, the instruction set of the
+ * elementwise loops, and the threads of its pool. {@code System.out.println(Cpu.blas() + ", " + Cpu.instructionSet());}
  */
 public final class Cpu {
     private Cpu() {}
@@ -39,5 +39,25 @@ public final class Cpu {
     public static String instructionSet() {
         NativeLib.ensureLoaded();
         return JgradNative.jg_cpu_isa().getString();
+    }
+
+    /**
+     * The threads CPU ops split large tensors and matrix products over (the machine's cores by
+     * default), as {@code torch.get_num_threads()}.
+     */
+    public static int numThreads() {
+        NativeLib.ensureLoaded();
+        return JgradNative.jg_get_num_threads();
+    }
+
+    /**
+     * Sets the CPU ops' threads (1 to 1024), as {@code torch.set_num_threads}: for a process that
+     * shares the machine (a Spark executor given fewer cores than the machine has) or a benchmark.
+     * Waits for a running parallel op to finish. {@code Cpu.setNumThreads(1);}
+     */
+    public static void setNumThreads(int n) {
+        if (n < 1 || n > 1024) throw new IllegalArgumentException("Cpu.setNumThreads: expected 1..1024 threads, got " + n);
+        NativeLib.ensureLoaded();
+        NativeLib.check(JgradNative.jg_set_num_threads(n), "Cpu.setNumThreads");
     }
 }

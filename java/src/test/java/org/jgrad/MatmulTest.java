@@ -2,6 +2,7 @@ package org.jgrad;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -141,5 +142,34 @@ class MatmulTest {
             System.clearProperty("jgrad.blas");
             LinAlg.resetBlas();
         }
+    }
+
+    @Test
+    void theThreadCountChangesNoElementwiseBits() {
+        int threads = Cpu.numThreads();
+        assertTrue(threads >= 1);
+        try (Scope s = Scope.open()) {
+            Tensor.manualSeed(3);
+            Tensor a = Tensor.randn(300, 200), b = Tensor.randn(200, 170), x = Tensor.randn(1 << 18);
+            float[] product = a.matmul(b).toFloatArray(), sum = x.sigmoid().mul(x).toFloatArray();
+            Cpu.setNumThreads(1);
+            assertEquals(1, Cpu.numThreads());
+            assertArrayEquals(sum, x.sigmoid().mul(x).toFloatArray());
+            // a product's blocks follow the thread count, and OpenBLAS's edge kernels sum in another order
+            assertRelativelyClose(product, a.matmul(b).toFloatArray());
+            Cpu.setNumThreads(3);
+            assertEquals(3, Cpu.numThreads());
+            assertArrayEquals(sum, x.sigmoid().mul(x).toFloatArray());
+            assertRelativelyClose(product, a.matmul(b).toFloatArray());
+        } finally {
+            Cpu.setNumThreads(threads);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Cpu.setNumThreads(0));
+        assertTrue(e.getMessage().contains("1..1024"), e.getMessage());
+    }
+
+    static void assertRelativelyClose(float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) assertEquals(expected[i], actual[i], 1e-4 * Math.max(1, Math.abs(expected[i])), "element " + i);  // 200-term sums of values near 14
     }
 }

@@ -130,6 +130,7 @@ public final class DistributedDataParallel extends Module {
     private final Bucket[] buckets;
     private final List<AutoCloseable> hooks = new ArrayList<>();
     private final Map<DType, Tensor> bufferFlats = new LinkedHashMap<>();
+    private boolean armed;
     private boolean passActive;
     private int nextToLaunch;
     private long passes, allReduces, bytes, waitNanos, bufferNanos;
@@ -299,6 +300,7 @@ public final class DistributedDataParallel extends Module {
         // which the other ranks are waiting for, before starting another pass
         if (passActive) finishPass();
         if (isTraining() && options.broadcastBuffers && group.size() > 1) syncBuffers();
+        armed = true;
         return module.forward(x);
     }
 
@@ -340,15 +342,16 @@ public final class DistributedDataParallel extends Module {
 
     private void onGradient(int index) {
         if (!passActive) {
+            if (!armed) {
+                throw new IllegalStateException("DistributedDataParallel: a backward reached the parameters without a forward of this wrapper since the "
+                        + "last one (backward twice after one forward?); call forward before each backward, so that every rank reduces once per pass");
+            }
+            armed = false;
             passActive = true;
             Autograd.queueCallback(this::finishPass);
         }
         Bucket b = buckets[bucketOf[index]];
         int k = slotOf[index];
-        if (b.got[k]) {
-            throw new IllegalStateException("DistributedDataParallel: parameter " + index + " received a second gradient in one pass (backward twice "
-                    + "after one forward?); call forward before each backward");
-        }
         try (var off = Autograd.noGrad()) {
             b.slices[k].copyInPlace(params[index].grad());
         }

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.RDD;
+import org.jgrad.Cpu;
 import org.jgrad.Device;
 import org.jgrad.Scope;
 import org.jgrad.Tensor;
@@ -86,7 +87,10 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Sample>
         byte[] train(Iterator<Sample> samples) {
             List<AutoCloseable> owned = new ArrayList<>();
             ProcessGroup group = null;
+            int threadsBefore = Cpu.numThreads();
             try {
+                // the CPU ops get the task's cores, not the machine's (executors share machines)
+                Cpu.setNumThreads(cfg.threads > 0 ? cfg.threads : Math.max(1, ctx.cpus()));
                 Tensor[] data = collect(samples);
                 for (Tensor t : data) owned.add(t);
                 long n = data[0].size(0);
@@ -150,6 +154,7 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Sample>
                     }
                 }
                 if (group != null) group.close();
+                Cpu.setNumThreads(threadsBefore);
             }
         }
 

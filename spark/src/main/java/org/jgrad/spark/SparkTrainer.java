@@ -137,6 +137,7 @@ public final class SparkTrainer implements Serializable {
     final String featuresCol;
     final String labelCol;
     final long slotWaitMs;
+    final int threads;
 
     private SparkTrainer(Builder b) {
         ranks = b.ranks;
@@ -159,6 +160,7 @@ public final class SparkTrainer implements Serializable {
         featuresCol = b.featuresCol;
         labelCol = b.labelCol;
         slotWaitMs = b.slotWait.toMillis();
+        threads = b.threads;
     }
 
     /** A builder; {@link Builder#model}, {@link Builder#optimizer} and {@link Builder#loss} are required. */
@@ -188,8 +190,16 @@ public final class SparkTrainer implements Serializable {
         private String featuresCol = "features";
         private String labelCol = "label";
         private Duration slotWait = Duration.ofSeconds(30);
+        private int threads;
 
         private Builder() {}
+
+        /** CPU threads per rank (default: the task's cores, {@code spark.task.cpus}). */
+        public Builder threads(int n) {
+            if (n < 1) throw new IllegalArgumentException("SparkTrainer.threads: must be at least 1, got " + n);
+            threads = n;
+            return this;
+        }
 
         /** The number of ranks (Spark tasks, one per executor JVM); default 2. */
         public Builder ranks(int n) {
