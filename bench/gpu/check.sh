@@ -10,6 +10,9 @@
 #      a bad gather index reported at the next wait, then normal work (badIndicesOnTheDeviceAreExceptions),
 #      and findings under four host threads (faultsFoundUnderManyThreadsAreReportedWholeAndOnce)
 #   3. the benchmark beside PyTorch (bench/gpu/run.sh)
+#   3b. NCCL through jgrad-spark's NcclProcessGroup, a group of one rank (NcclCheck: collectives,
+#      DistributedDataParallel on a CUDA model, an all-reduce timed); libnccl.so.2 is looked for in
+#      PyTorch's nvidia-nccl wheel, then anywhere on the machine
 #   4. the native suite under compute-sanitizer memcheck
 #   5. the native suite under compute-sanitizer racecheck (shared-memory races in the block
 #      reductions, which the host emulation cannot show)
@@ -73,6 +76,10 @@ else
 fi
 step junit-cuda 180 env JAVA_OPTS=-Djgrad.requireCuda=true bash .gpu/run --include-tag cuda
 step bench 180 bash bench/gpu/run.sh
+nccl_dir=$(python3 -c 'import nvidia.nccl, os; print(os.path.join(list(nvidia.nccl.__path__)[0], "lib"))' 2>/dev/null || true)
+[ -n "$nccl_dir" ] && [ -e "$nccl_dir/libnccl.so.2" ] || nccl_dir=$(dirname "$(find / -xdev -name 'libnccl.so.2' 2>/dev/null | head -1)" 2>/dev/null)
+echo "NCCL: ${nccl_dir:-not found}"
+step nccl 60 env LD_LIBRARY_PATH=${nccl_dir:-}:$LD_LIBRARY_PATH bash .gpu/run --main org.jgrad.distributed.NcclCheck
 if [ -x $suite ]; then
   # the suite's deliberate failures (a 2^50-byte cudaMalloc, a device that does not exist) are API
   # errors by design, which the sanitizer would count: only memory and race errors fail these steps

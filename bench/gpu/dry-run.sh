@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Before spending device time: runs what check.sh runs from the bundle (.gpu/), here, on the host
-# emulation of CUDA instead of a GPU: the JUnit CUDA tests with a device required, and CudaBench
-# at small sizes (batch 1 for the convolutions). It catches a bundle that lacks a class or a JNI library, which the GPU machine
+# emulation of CUDA instead of a GPU: the JUnit CUDA tests with a device required, CudaBench
+# at small sizes (batch 1 for the convolutions), and NcclCheck's start. It catches a bundle that lacks a class or a JNI library, which the GPU machine
 # would otherwise report after its start-up. Run it after the preparation steps of check.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,3 +11,4 @@ cmake --build target/native-emulation -j2 --target jgrad >/dev/null
 export JAVA_OPTS="-Djgrad.library=$PWD/target/native-emulation/libjgrad.so -Djgrad.requireCuda=true"
 bash .gpu/run --include-tag cuda
 bash .gpu/run --main org.jgrad.bench.CudaBench 12 64 1
+bash .gpu/run --main org.jgrad.distributed.NcclCheck   # on the emulation: says NCCL cannot be used, exits 0

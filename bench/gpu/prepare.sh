@@ -16,8 +16,19 @@ cmake --build target/native-cuda -j2 --target jgrad_native_cuda_tests >/dev/null
 # Its own size check may fail before the drop: that is the only failure let through (it writes
 # .gpu/run last, so a bundle without one failed earlier).
 rm -f .gpu/run
-GPU_JRE_MODULES=java.base,jdk.unsupported,java.logging GPU_KEEP_JNI="jnijavacpp jnicudart jnicublas jnicublasLt jniopenblas_nolapack" \
+GPU_JRE_MODULES=java.base,jdk.unsupported,java.logging GPU_KEEP_JNI="jnijavacpp jnicudart jnicublas jnicublasLt jniopenblas_nolapack jninccl" \
   "$bundler" || [ -x .gpu/run ]
+# jgrad-spark brings Spark (provided) and libtorch's presets (Gloo) to its test class path: the GPU
+# run uses neither (NcclCheck needs the CUDA presets' NCCL binding only), so every jar that the
+# core and examples modules do not use goes, with the Spark and Gloo test classes
+mvn -B -q dependency:build-classpath -pl java,examples -Dmdep.includeScope=test -Dmdep.outputFile=target/gpu-keep.txt
+cat java/target/gpu-keep.txt examples/target/gpu-keep.txt | tr ':' '\n' | xargs -n1 basename | sort -u > target/gpu-keep-names.txt
+for j in .gpu/lib/*.jar; do
+  n=$(basename "$j")
+  case "$n" in junit-platform-console-standalone-*) continue;; esac
+  grep -qx "$n" target/gpu-keep-names.txt || rm -f "$j"
+done
+rm -rf .gpu/cp/*-test-classes/org/jgrad/spark .gpu/cp/*-test-classes/org/jgrad/distributed/SingleRankTest*
 rm -f .gpu/lib/junit-jupiter-*.jar .gpu/lib/junit-platform-commons-*.jar .gpu/lib/junit-platform-engine-*.jar \
   .gpu/lib/opentest4j-*.jar .gpu/lib/apiguardian-api-*.jar
 # the property suites (jqwik, 1.1 MiB) run on the emulation in every build; the GPU run has no room for them

@@ -87,6 +87,7 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Sample>
         byte[] train(Iterator<Sample> samples) {
             List<AutoCloseable> owned = new ArrayList<>();
             ProcessGroup group = null;
+            GlooProcessGroup.Store store = null;
             int threadsBefore = Cpu.numThreads();
             try {
                 // the CPU ops get the task's cores, not the machine's (executors share machines)
@@ -97,7 +98,6 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Sample>
 
                 // meet: one allGather carries rank 0's store address (or NCCL id), every rank's JVM and sample count
                 String host = hostOf(ctx.getTaskInfos()[rank].address());
-                GlooProcessGroup.Store store = null;
                 String meeting = "";
                 if (rank == 0) {
                     if (cfg.cuda) {
@@ -154,6 +154,7 @@ final class RankTask extends AbstractFunction1<scala.collection.Iterator<Sample>
                     }
                 }
                 if (group != null) group.close();
+                else if (store != null) store.close();  // the group would have taken it over
                 Cpu.setNumThreads(threadsBefore);
             }
         }

@@ -150,4 +150,79 @@ class SingleRankTest {
             assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
         }
     }
+
+    /** A group of one rank that records the collectives it is asked for. */
+    static final class RecordingGroup implements ProcessGroup {
+        final List<String> events;
+
+        RecordingGroup(List<String> events) {
+            this.events = events;
+        }
+
+        @Override
+        public int rank() {
+            return 0;
+        }
+
+        @Override
+        public int size() {
+            return 1;
+        }
+
+        @Override
+        public String backend() {
+            return "recording";
+        }
+
+        @Override
+        public Work allReduce(Tensor t, ReduceOp op) {
+            events.add("allReduce " + t.numel());
+            return done();
+        }
+
+        @Override
+        public Work broadcast(Tensor t, int root) {
+            return done();
+        }
+
+        @Override
+        public void barrier() {}
+
+        @Override
+        public void close() {}
+
+        static Work done() {
+            return new Work() {
+                @Override
+                public void await() {}
+
+                @Override
+                public boolean isCompleted() {
+                    return true;
+                }
+            };
+        }
+    }
+
+    @Test
+    void aBucketIsReducedAsSoonAsItsGradientsAreInWhileBackwardGoesOn() {
+        try (Scope s = Scope.open()) {
+            List<String> events = new java.util.ArrayList<>();
+            Tensor.manualSeed(4);
+            DistributedDataParallel ddp = new DistributedDataParallel(mlp(), new RecordingGroup(events),
+                    DistributedDataParallel.options().bucketCapMb(0.00045).firstBucketCapMb(0.00045));
+            events.clear();  // the construction's checks and broadcasts
+            for (Tensor p : ddp.module().parameters()) {
+                long n = p.numel();
+                p.registerPostAccumulateGradHook(q -> events.add("gradient of " + n));
+            }
+            ddp.forward(Tensor.randn(8, 6)).sum().backward();
+            // the last layer's bucket (2.weight and 2.bias, 99 values) is reduced as soon as both are
+            // in, before backward reaches the first layer; the buckets go in order, each once
+            assertEquals(List.of("allReduce 99", "allReduce 32", "allReduce 192"), events.stream().filter(e -> e.startsWith("allReduce")).toList());
+            assertTrue(events.indexOf("allReduce 99") < events.indexOf("gradient of 192") && events.indexOf("allReduce 99") < events.indexOf("gradient of 32"),
+                    events.toString());
+            ddp.close();
+        }
+    }
 }
