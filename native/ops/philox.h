@@ -58,8 +58,19 @@ JG_HD double portable_log(double x) {
         e += 1;
     }
     const double s = (m - 1.0) / (m + 1.0), z = s * s;
+    // Horner's rule over 1/k for odd k from 23 down to 3: the quotients are constants the compiler
+    // rounds correctly, the same doubles a division at run time gives
     double p = 1.0 / 23;
-    for (int k = 21; k >= 3; k -= 2) p = p * z + 1.0 / k;
+    p = p * z + 1.0 / 21;
+    p = p * z + 1.0 / 19;
+    p = p * z + 1.0 / 17;
+    p = p * z + 1.0 / 15;
+    p = p * z + 1.0 / 13;
+    p = p * z + 1.0 / 11;
+    p = p * z + 1.0 / 9;
+    p = p * z + 1.0 / 7;
+    p = p * z + 1.0 / 5;
+    p = p * z + 1.0 / 3;
     p = p * z * s;  // s^3/3 + s^5/5 + ...
     const double ln2 = 0.6931471805599453094;
     return static_cast<double>(e) * ln2 + (2.0 * s + 2.0 * p);
@@ -75,14 +86,28 @@ JG_HD double portable_cos_2pi(double u) {
         q += 1;
     }
     const double t = r * 1.5707963267948966192, w = -(t * t);
-    // Taylor series of cos and sin to t^18 and t^19 by Horner's rule; k! is exact in double here
-    double fact[20];
-    fact[0] = 1.0;
-    for (int k = 1; k < 20; ++k) fact[k] = fact[k - 1] * k;
-    double c = 1.0 / fact[18];
-    for (int k = 16; k >= 0; k -= 2) c = c * w + 1.0 / fact[k];
-    double s = 1.0 / fact[19];
-    for (int k = 17; k >= 1; k -= 2) s = s * w + 1.0 / fact[k];
+    // Taylor series of cos and sin to t^18 and t^19 by Horner's rule over 1/k!, constants the
+    // compiler rounds correctly (every k! up to 19! is exact in double)
+    double c = 1.0 / 6402373705728000.0;       // 18!
+    c = c * w + 1.0 / 20922789888000.0;        // 16!
+    c = c * w + 1.0 / 87178291200.0;           // 14!
+    c = c * w + 1.0 / 479001600.0;             // 12!
+    c = c * w + 1.0 / 3628800.0;               // 10!
+    c = c * w + 1.0 / 40320.0;                 // 8!
+    c = c * w + 1.0 / 720.0;                   // 6!
+    c = c * w + 1.0 / 24.0;                    // 4!
+    c = c * w + 1.0 / 2.0;                     // 2!
+    c = c * w + 1.0;                           // 0!
+    double s = 1.0 / 121645100408832000.0;     // 19!
+    s = s * w + 1.0 / 355687428096000.0;       // 17!
+    s = s * w + 1.0 / 1307674368000.0;         // 15!
+    s = s * w + 1.0 / 6227020800.0;            // 13!
+    s = s * w + 1.0 / 39916800.0;              // 11!
+    s = s * w + 1.0 / 362880.0;                // 9!
+    s = s * w + 1.0 / 5040.0;                  // 7!
+    s = s * w + 1.0 / 120.0;                   // 5!
+    s = s * w + 1.0 / 6.0;                     // 3!
+    s = s * w + 1.0;                           // 1!
     s *= t;
     switch (q & 3) {
         case 0: return c;

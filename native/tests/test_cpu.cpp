@@ -508,6 +508,90 @@ static void test_random() {
     CHECK(std::fabs(m2 - 1) < 0.15);
 }
 
+// jg_random's CPU loop (split over the pool) gives each element exactly
+// what ops::random_sample gives it alone, which is what the CUDA kernel computes: every kind and
+// dtype, sizes around the pool's split, offsets across a 2^32 boundary.
+static void test_random_matches_the_per_element_formula() {
+    const int64_t sizes[] = {1, 15, 16, 17, 4095, 4096 * 3 + 7, 70001};
+    const int64_t offsets[] = {0, 5, (int64_t(1) << 32) - 9};
+    for (int kind = 0; kind < 2; ++kind) {
+        for (int64_t n : sizes) {
+            for (int64_t off : offsets) {
+                std::vector<float> f(n);
+                std::vector<double> d(n);
+                CHECK(jg_random(JG_CPU, kind, JG_FLOAT32, n, addr(f.data()), 1234567, off, -2, 3) == JG_OK);
+                CHECK(jg_random(JG_CPU, kind, JG_FLOAT64, n, addr(d.data()), 1234567, off, -2, 3) == JG_OK);
+                bool same = true;
+                for (int64_t i = 0; i < n; ++i) {
+                    float rf = jg::ops::random_sample<float>(kind, 1234567, off, i, -2, 3);
+                    double rd = jg::ops::random_sample<double>(kind, 1234567, off, i, -2, 3);
+                    same &= std::memcmp(&rf, &f[i], sizeof rf) == 0 && std::memcmp(&rd, &d[i], sizeof rd) == 0;
+                }
+                CHECK(same);
+            }
+        }
+    }
+}
+
+// The Horner loops the portable log and cos had, with 1/k and 1/k! divided at run time: the
+// constant forms must give the same bits (it is what keeps earlier seeds' numbers).
+static double loop_log(double x) {
+    uint64_t b;
+    std::memcpy(&b, &x, 8);
+    int e = static_cast<int>((b >> 52) & 0x7FF) - 1023;
+    uint64_t mb = (b & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull;
+    double m;
+    std::memcpy(&m, &mb, 8);
+    if (m > 1.4142135623730951) {
+        m *= 0.5;
+        e += 1;
+    }
+    const double s = (m - 1.0) / (m + 1.0), z = s * s;
+    double p = 1.0 / 23;
+    for (int k = 21; k >= 3; k -= 2) p = p * z + 1.0 / k;
+    p = p * z * s;
+    return static_cast<double>(e) * 0.6931471805599453094 + (2.0 * s + 2.0 * p);
+}
+
+static double loop_cos_2pi(double u) {
+    double v = 4.0 * u;
+    int q = static_cast<int>(v);
+    double r = v - static_cast<double>(q);
+    if (r > 0.5) {
+        r -= 1.0;
+        q += 1;
+    }
+    const double t = r * 1.5707963267948966192, w = -(t * t);
+    double fact[20];
+    fact[0] = 1.0;
+    for (int k = 1; k < 20; ++k) fact[k] = fact[k - 1] * k;
+    double c = 1.0 / fact[18];
+    for (int k = 16; k >= 0; k -= 2) c = c * w + 1.0 / fact[k];
+    double s = 1.0 / fact[19];
+    for (int k = 17; k >= 1; k -= 2) s = s * w + 1.0 / fact[k];
+    s *= t;
+    switch (q & 3) {
+        case 0: return c;
+        case 1: return -s;
+        case 2: return -c;
+        default: return s;
+    }
+}
+
+static void test_portable_math_keeps_its_bits() {
+    bool same = true;
+    for (uint64_t k = 1; k < 1000000; ++k) {
+        double x = std::ldexp(static_cast<double>(k * 2654435761ull % 9007199254740992ull), -53);
+        if (x < 1e-300) continue;
+        if (k % 3 == 0) x = std::ldexp(x, -static_cast<int>(k % 990));
+        double a = jg::ops::portable_log(x), b = loop_log(x);
+        double u = std::ldexp(static_cast<double>(k * 40503ull % 9007199254740992ull), -53);
+        double c = jg::ops::portable_cos_2pi(u), d = loop_cos_2pi(u);
+        same &= std::memcmp(&a, &b, 8) == 0 && std::memcmp(&c, &d, 8) == 0;
+    }
+    CHECK(same);
+}
+
 // The portable log and cos behind randn, against libm in long double.
 static void test_portable_random_math() {
     double worst_log = 0, worst_cos = 0;
@@ -702,6 +786,8 @@ int main() {
     test_reduce_softmax();
     test_index();
     test_random();
+    test_random_matches_the_per_element_formula();
+    test_portable_math_keeps_its_bits();
     test_portable_random_math();
     test_fast_math_accuracy();
     test_isa_variants_agree();
