@@ -143,9 +143,12 @@ final class Engine {
         } finally {
             scope.close();
             GradMode.set(prevMode);
-            passes.removeLast();
-            // a callback may queue another (it runs in this same loop); none runs after a failed pass
-            if (finished) for (int i = 0; i < callbacks.size(); i++) callbacks.get(i).run();
+            try {
+                // a callback may queue another, which this loop then runs; none runs after a failed pass
+                if (finished) for (int i = 0; i < callbacks.size(); i++) callbacks.get(i).run();
+            } finally {
+                passes.removeLast();
+            }
             // the outputs hold the graph (their handles own a reference to their nodes): were they
             // collected during the pass, their Cleaners would release the graph under it
             java.lang.ref.Reference.reachabilityFence(roots);

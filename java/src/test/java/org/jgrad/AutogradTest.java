@@ -257,18 +257,22 @@ class AutogradTest {
             java.util.List<String> events = new java.util.ArrayList<>();
             AutoCloseable hw = w.registerPostAccumulateGradHook(p -> {
                 events.add("w " + java.util.Arrays.toString(p.grad().toDoubleArray()));
-                Autograd.queueCallback(() -> events.add("end, b.grad " + java.util.Arrays.toString(b.grad().toDoubleArray())));
+                Autograd.queueCallback(() -> {
+                    events.add("end, b.grad " + java.util.Arrays.toString(b.grad().toDoubleArray()));
+                    Autograd.queueCallback(() -> events.add("queued by a callback"));
+                });
             });
             AutoCloseable hb = b.registerPostAccumulateGradHook(p -> events.add("b " + java.util.Arrays.toString(p.grad().toDoubleArray())));
             // w reaches the loss by two paths: its hook runs once, with both contributions summed
             w.mul(w).sum().add(w.mul(b).sum()).backward();  // d/dw = 2w + b = [5, 7]; d/db = sum(w) = 3
-            assertEquals(3, events.size(), events.toString());
+            assertEquals(4, events.size(), events.toString());
             assertTrue(events.contains("w [5.0, 7.0]") && events.contains("b [3.0]"), events.toString());
             assertEquals("end, b.grad [3.0]", events.get(2), "the callback runs after every leaf is done");
+            assertEquals("queued by a callback", events.get(3));
             // a second pass accumulates into .grad; the hook sees the sum
             events.clear();
             w.sum().backward();
-            assertEquals(java.util.List.of("w [6.0, 8.0]", "end, b.grad [3.0]"), events);
+            assertEquals(java.util.List.of("w [6.0, 8.0]", "end, b.grad [3.0]", "queued by a callback"), events);
             // removed hooks stop; Autograd.grad runs none
             hw.close();
             hb.close();
