@@ -624,6 +624,13 @@ public final class Tensor implements AutoCloseable {
         return grad;
     }
 
+    /** A registered hook: {@link #close()} removes it (a second close does nothing), as PyTorch's RemovableHandle. */
+    public interface HookHandle extends AutoCloseable {
+        /** Removes the hook. */
+        @Override
+        void close();
+    }
+
     /**
      * Runs {@code hook} with this leaf each time a {@link #backward()} pass has finished
      * accumulating into its {@link #grad()} (the gradient is final for the pass; the rest of the
@@ -631,7 +638,7 @@ public final class Tensor implements AutoCloseable {
      * Closing the returned handle removes the hook. {@link Autograd#grad} does not run it.
      * <pre>{@code try (var h = w.registerPostAccumulateGradHook(p -> System.out.println(p.grad()))) { loss.backward(); }}</pre>
      */
-    public AutoCloseable registerPostAccumulateGradHook(java.util.function.Consumer<Tensor> hook) {
+    public HookHandle registerPostAccumulateGradHook(java.util.function.Consumer<Tensor> hook) {
         checkOpen();
         java.util.Objects.requireNonNull(hook, "hook");
         if (!requiresGrad || gradFn() != null) {

@@ -255,14 +255,14 @@ class AutogradTest {
             Tensor w = Tensor.of(new double[] {1, 2}).requiresGrad(true);
             Tensor b = Tensor.of(new double[] {3}).requiresGrad(true);
             java.util.List<String> events = new java.util.ArrayList<>();
-            AutoCloseable hw = w.registerPostAccumulateGradHook(p -> {
+            Tensor.HookHandle hw = w.registerPostAccumulateGradHook(p -> {
                 events.add("w " + java.util.Arrays.toString(p.grad().toDoubleArray()));
                 Autograd.queueCallback(() -> {
                     events.add("end, b.grad " + java.util.Arrays.toString(b.grad().toDoubleArray()));
                     Autograd.queueCallback(() -> events.add("queued by a callback"));
                 });
             });
-            AutoCloseable hb = b.registerPostAccumulateGradHook(p -> events.add("b " + java.util.Arrays.toString(p.grad().toDoubleArray())));
+            Tensor.HookHandle hb = b.registerPostAccumulateGradHook(p -> events.add("b " + java.util.Arrays.toString(p.grad().toDoubleArray())));
             // w reaches the loss by two paths: its hook runs once, with both contributions summed
             w.mul(w).sum().add(w.mul(b).sum()).backward();  // d/dw = 2w + b = [5, 7]; d/db = sum(w) = 3
             assertEquals(4, events.size(), events.toString());
@@ -280,8 +280,6 @@ class AutogradTest {
             w.sum().backward();
             Autograd.grad(w.sum(), w);
             assertTrue(events.isEmpty(), events.toString());
-        } catch (Exception e) {
-            throw new AssertionError(e);
         }
     }
 

@@ -128,7 +128,7 @@ public final class DistributedDataParallel extends Module {
     private final int[] bucketOf;
     private final int[] slotOf;
     private final Bucket[] buckets;
-    private final List<AutoCloseable> hooks = new ArrayList<>();
+    private final List<Tensor.HookHandle> hooks = new ArrayList<>();
     private final Map<DType, Tensor> bufferFlats = new LinkedHashMap<>();
     private boolean armed;
     private boolean passActive;
@@ -430,13 +430,7 @@ public final class DistributedDataParallel extends Module {
     public void close() {
         if (closed) return;
         closed = true;
-        for (AutoCloseable h : hooks) {
-            try {
-                h.close();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        for (Tensor.HookHandle h : hooks) h.close();
         for (Bucket b : buckets) {
             for (Tensor s : b.slices) s.close();
             b.flat.close();
