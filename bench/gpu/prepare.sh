@@ -29,6 +29,9 @@ for j in .gpu/lib/*.jar; do
   grep -qx "$n" target/gpu-keep-names.txt || rm -f "$j"
 done
 rm -rf .gpu/cp/*-test-classes/org/jgrad/spark .gpu/cp/*-test-classes/org/jgrad/distributed/SingleRankTest*
+# nor OpenBLAS's natives (12 MiB): the CPU side of the GPU tests multiplies on jgrad's built-in GEMM,
+# as it does wherever OpenBLAS cannot load (a warning says so)
+rm -f .gpu/lib/openblas-*-linux-x86_64.jar
 rm -f .gpu/lib/junit-jupiter-*.jar .gpu/lib/junit-platform-commons-*.jar .gpu/lib/junit-platform-engine-*.jar \
   .gpu/lib/opentest4j-*.jar .gpu/lib/apiguardian-api-*.jar
 # the property suites (jqwik, 1.1 MiB) run on the emulation in every build; the GPU run has no room for them
