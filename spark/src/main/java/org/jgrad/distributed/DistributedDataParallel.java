@@ -132,6 +132,7 @@ public final class DistributedDataParallel extends Module {
     private final Map<DType, Tensor> bufferFlats = new LinkedHashMap<>();
     private boolean armed;
     private boolean passActive;
+    private boolean syncOff;
     private int nextToLaunch;
     private long passes, allReduces, bytes, waitNanos, bufferNanos;
     private boolean closed;
@@ -292,6 +293,40 @@ public final class DistributedDataParallel extends Module {
         return new Stats(passes, allReduces, bytes, waitNanos, bufferNanos);
     }
 
+    /** A {@link #noSync()} block; closing it turns gradient averaging back on. */
+    public final class NoSync implements AutoCloseable {
+        private final boolean before;
+        private boolean closed;
+
+        private NoSync(boolean before) {
+            this.before = before;
+        }
+
+        /** Ends the block. */
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            syncOff = before;
+        }
+    }
+
+    /**
+     * Backward passes inside the block only accumulate this rank's gradients, without
+     * communicating, as PyTorch's {@code no_sync()}; the first backward after it averages the
+     * accumulated gradients. For gradient accumulation over several batches:
+     * <pre>{@code
+     * try (var s = ddp.noSync()) { lossFn.forward(ddp.forward(x1), y1).backward(); }
+     * lossFn.forward(ddp.forward(x2), y2).backward();   // averages the sum of both batches' gradients
+     * }</pre>
+     * Every rank must use the same blocks (the all-reduces must match).
+     */
+    public NoSync noSync() {
+        NoSync s = new NoSync(syncOff);
+        syncOff = true;
+        return s;
+    }
+
     /** In training mode, copies rank 0's buffers to this rank first (unless turned off); then the module's forward. */
     @Override
     public Tensor forward(Tensor x) {
@@ -341,6 +376,7 @@ public final class DistributedDataParallel extends Module {
     }
 
     private void onGradient(int index) {
+        if (syncOff) return;  // accumulating locally
         if (!passActive) {
             if (!armed) {
                 throw new IllegalStateException("DistributedDataParallel: a backward reached the parameters without a forward of this wrapper since the "

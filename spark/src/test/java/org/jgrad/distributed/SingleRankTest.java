@@ -225,4 +225,35 @@ class SingleRankTest {
             ddp.close();
         }
     }
+
+    @Test
+    void noSyncAccumulatesLocallyAndTheNextBackwardAveragesTheSum() {
+        try (Scope s = Scope.open()) {
+            List<String> events = new java.util.ArrayList<>();
+            Tensor.manualSeed(5);
+            DistributedDataParallel ddp = new DistributedDataParallel(mlp(), new RecordingGroup(events));
+            Tensor.manualSeed(5);
+            Module plain = mlp();
+            events.clear();
+            Tensor x1 = Tensor.randn(4, 6), x2 = Tensor.randn(4, 6);
+            try (var n = ddp.noSync()) {
+                ddp.forward(x1).sum().backward();
+                try (var inner = ddp.noSync()) {
+                    ddp.forward(x1).sum().backward();
+                }
+            }
+            assertTrue(events.isEmpty(), "no all-reduce inside the blocks: " + events);
+            ddp.forward(x2).sum().backward();
+            assertEquals(List.of("allReduce 323"), events, "one bucket of all 323 gradients, once");
+            plain.forward(x1).sum().backward();
+            plain.forward(x1).sum().backward();
+            plain.forward(x2).sum().backward();
+            for (int i = 0; i < 4; i++) {
+                float[] want = plain.parameters().get(i).grad().toFloatArray(), got = ddp.parameters().get(i).grad().toFloatArray();
+                for (int j = 0; j < want.length; j++) assertEquals(want[j], got[j], 1e-5 * Math.max(1, Math.abs(want[j])));
+            }
+            ddp.close();
+            plain.close();
+        }
+    }
 }
