@@ -6,12 +6,10 @@ import org.jgrad.DType;
 import org.jgrad.Device;
 import org.jgrad.Scope;
 import org.jgrad.Tensor;
-import org.jgrad.nn.CrossEntropyLoss;
 import org.jgrad.nn.Linear;
 import org.jgrad.nn.Module;
 import org.jgrad.nn.ReLU;
 import org.jgrad.nn.Sequential;
-import org.jgrad.optim.SGD;
 
 /**
  * The GPU run's check of {@link NcclProcessGroup} (bench/gpu/check.sh), a group of one rank on
@@ -63,18 +61,7 @@ public final class NcclCheck {
             Module plain = new Sequential(new Linear(20, 32), new ReLU(), new Linear(32, 4)).to(gpu);
             Tensor.manualSeed(2);
             DistributedDataParallel ddp = new DistributedDataParallel(new Sequential(new Linear(20, 32), new ReLU(), new Linear(32, 4)).to(gpu), g);
-            SGD a = new SGD(plain.parameters(), 0.1, 0.9), b = new SGD(ddp.parameters(), 0.1, 0.9);
-            CrossEntropyLoss loss = new CrossEntropyLoss();
-            for (int step = 0; step < 5; step++) {
-                try (Scope t = Scope.open()) {
-                    a.zeroGrad();
-                    loss.forward(plain.forward(x), y).backward();
-                    a.step();
-                    b.zeroGrad();
-                    loss.forward(ddp.forward(x), y).backward();
-                    b.step();
-                }
-            }
+            SideBySide.train(plain, ddp, x, y, 5);
             boolean same = true;
             for (int i = 0; i < 4; i++) same &= Arrays.equals(plain.parameters().get(i).toFloatArray(), ddp.parameters().get(i).toFloatArray());
             check(same, "DistributedDataParallel on a CUDA model trains as the model alone, bit for bit (5 SGD steps)");

@@ -11,12 +11,10 @@ import org.jgrad.DType;
 import org.jgrad.Device;
 import org.jgrad.Scope;
 import org.jgrad.Tensor;
-import org.jgrad.nn.CrossEntropyLoss;
 import org.jgrad.nn.Linear;
 import org.jgrad.nn.Module;
 import org.jgrad.nn.ReLU;
 import org.jgrad.nn.Sequential;
-import org.jgrad.optim.SGD;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -95,24 +93,11 @@ class SingleRankTest {
             DistributedDataParallel ddp = new DistributedDataParallel(mlp(), group, DistributedDataParallel.options().bucketCapMb(0.00045).firstBucketCapMb(0.00045));
             assertEquals(3, ddp.bucketCount(), "buckets of at most 471 bytes: [2.bias, 2.weight], [0.bias], [0.weight]");
             assertEquals(List.of("module.0.weight", "module.0.bias", "module.2.weight", "module.2.bias"), List.copyOf(ddp.namedParameters().keySet()));
-            SGD a = new SGD(plain.parameters(), 0.1, 0.9), b = new SGD(ddp.parameters(), 0.1, 0.9);
-            CrossEntropyLoss loss = new CrossEntropyLoss();
-            for (int step = 0; step < 5; step++) {
-                try (Scope t = Scope.open()) {
-                    a.zeroGrad();
-                    loss.forward(plain.forward(x), y).backward();
-                    a.step();
-                    b.zeroGrad();
-                    loss.forward(ddp.forward(x), y).backward();
-                    b.step();
-                }
-            }
+            SideBySide.train(plain, ddp, x, y, 5);
             for (int i = 0; i < 4; i++) assertArrayEquals(plain.parameters().get(i).toFloatArray(), ddp.parameters().get(i).toFloatArray());
             assertEquals(5, ddp.stats().passes);
             assertEquals(15, ddp.stats().allReduces);
             ddp.close();
-            a.close();
-            b.close();
             plain.close();
         }
     }
