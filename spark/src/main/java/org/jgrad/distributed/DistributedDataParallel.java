@@ -192,18 +192,7 @@ public final class DistributedDataParallel extends Module {
         for (Map.Entry<String, Tensor> e : m.namedBuffers().entrySet()) describe(sb, "buffer", e.getKey(), e.getValue());
         String mine = sb.toString();
         try (Scope s = Scope.open(); var off = Autograd.noGrad()) {
-            byte[] b = mine.getBytes(StandardCharsets.UTF_8);
-            Tensor len = Tensor.of(new long[] {b.length}, 1).to(device);
-            group.broadcast(len, 0).await();
-            int n = (int) len.toLongArray()[0];
-            long[] packed = new long[n];
-            if (group.rank() == 0) for (int i = 0; i < n; i++) packed[i] = b[i];
-            Tensor text = Tensor.of(packed, n).to(device);
-            group.broadcast(text, 0).await();
-            long[] got = text.toLongArray();
-            byte[] theirs = new byte[n];
-            for (int i = 0; i < n; i++) theirs[i] = (byte) got[i];
-            String reference = new String(theirs, StandardCharsets.UTF_8);
+            String reference = broadcastText(mine, 0, device);
             String difference = reference.equals(mine) ? null : firstDifference(reference, mine);
             long[] flags = new long[group.size()];
             flags[group.rank()] = difference == null ? 0 : 1;
@@ -212,15 +201,31 @@ public final class DistributedDataParallel extends Module {
             long[] differ = all.toLongArray();
             List<Integer> ranks = new ArrayList<>();
             for (int r = 0; r < differ.length; r++) if (differ[r] != 0) ranks.add(r);
-            if (difference != null) {
-                throw new IllegalArgumentException("DistributedDataParallel: rank " + group.rank() + "'s module differs from rank 0's: " + difference
-                        + "; every rank must build the same module (same layers, shapes and dtypes)");
-            }
-            if (!ranks.isEmpty()) {
-                throw new IllegalArgumentException("DistributedDataParallel: the modules of ranks " + ranks + " differ from rank 0's (their errors name how); "
-                        + "every rank must build the same module");
-            }
+            if (ranks.isEmpty()) return;
+            // Every rank throws the same message, naming the first differing rank and how: a cluster
+            // manager reports whichever rank's failure arrives first.
+            int first = ranks.get(0);
+            String how = broadcastText(difference == null ? "" : difference, first, device);
+            throw new IllegalArgumentException("DistributedDataParallel: rank " + first + "'s module differs from rank 0's: " + how
+                    + (ranks.size() > 1 ? " (ranks " + ranks + " all differ)" : "")
+                    + "; every rank must build the same module (same layers, shapes and dtypes)");
         }
+    }
+
+    /** The root's text on every rank (two broadcasts: the length, then the UTF-8 bytes one per long). */
+    private String broadcastText(String text, int root, Device device) {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        Tensor len = Tensor.of(new long[] {b.length}, 1).to(device);
+        group.broadcast(len, root).await();
+        int n = (int) len.toLongArray()[0];
+        long[] packed = new long[n];
+        if (group.rank() == root) for (int i = 0; i < n; i++) packed[i] = b[i];
+        Tensor bytes = Tensor.of(packed, n).to(device);
+        group.broadcast(bytes, root).await();
+        long[] got = bytes.toLongArray();
+        byte[] out = new byte[n];
+        for (int i = 0; i < n; i++) out[i] = (byte) got[i];
+        return new String(out, StandardCharsets.UTF_8);
     }
 
     private static void describe(StringBuilder sb, String kind, String name, Tensor t) {
