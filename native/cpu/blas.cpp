@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "parallel.h"
@@ -21,6 +22,8 @@ namespace cpu {
 // dispatch.cpp: gemm_impl.h for the widest instruction set
 void builtin_sgemm(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
 void builtin_dgemm(int, int, int, int, int, int, double, const double*, int, const double*, int, double, double*, int);
+int builtin_gemm_shared(int, int, int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t);
+int builtin_gemm_shared(int, int, int64_t, int64_t, int64_t, const double*, int64_t, const double*, int64_t, double*, int64_t, int64_t);
 namespace {
 
 // cblas_sgemm / cblas_dgemm: (order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)
@@ -30,6 +33,7 @@ std::atomic<Sgemm> g_sgemm{&builtin_sgemm};
 std::atomic<Dgemm> g_dgemm{&builtin_dgemm};
 std::atomic<const char*> g_blas_name{"builtin"};
 std::atomic<const char*> g_blas_core{""};
+std::atomic<int64_t> g_builtin_below{0};
 std::atomic<void (*)(int)> g_set_threads{nullptr};
 std::atomic<int (*)()> g_get_threads{nullptr};
 
@@ -69,7 +73,10 @@ constexpr int64_t kParallelMacs = int64_t(1) << 21;
 
 template <class T, class G>
 void gemm_blocks(G fn, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
-    const OneBlasThread one;
+    const bool builtin = reinterpret_cast<void*>(fn) == reinterpret_cast<void*>(&builtin_sgemm) ||
+                         reinterpret_cast<void*>(fn) == reinterpret_cast<void*>(&builtin_dgemm);
+    std::optional<OneBlasThread> one;  // the built-in kernel leaves OpenBLAS's setting alone
+    if (!builtin) one.emplace();
     const int64_t threads = num_threads();
     const auto call = [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
         // op(A) rows m0..m1 and op(B) columns n0..n1, in place in the row-major operands
@@ -88,6 +95,12 @@ void gemm_blocks(G fn, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const 
     // 2 cores: 256³ 227 us by rows against 262 by columns; 64×784·784×256 157 us by columns
     // against 194 by rows.)
     const bool by_cols = 2 * m <= n;
+    // The built-in kernel splitting rows packs op(B) once for all threads (up to 16 MiB of it)
+    // rather than once per row block. (Measured on 2 Zen 3 cores: x·Wᵀ of 256×784·784×256 went
+    // from 0.84 to 0.75 ms, with the packs transposing by blocks.)
+    if (!by_cols && builtin) {
+        if (builtin_gemm_shared(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, (int64_t(16) << 20) / int64_t(sizeof(T)))) return;
+    }
     const int64_t len = by_cols ? n : m, unit = by_cols ? 16 : 4;
     const int64_t per = std::max(unit, (len + threads - 1) / threads + unit - 1) / unit * unit;
     const int64_t chunks = (len + per - 1) / per;
@@ -135,6 +148,12 @@ int jg_cpu_use_blas(const char* library) {
     return JG_OK;
 }
 
+int jg_cpu_set_builtin_below(int64_t macs) {
+    if (macs < 0) return jg::fail(JG_ERR_ARGUMENT, "set_builtin_below: a count of multiply-adds must be 0 or more, got " + std::to_string(macs));
+    jg::cpu::g_builtin_below.store(macs);
+    return JG_OK;
+}
+int64_t jg_cpu_builtin_below(void) { return jg::cpu::g_builtin_below.load(); }
 const char* jg_cpu_blas(void) { return jg::cpu::g_blas_name.load(); }
 
 const char* jg_cpu_blas_core(void) { return jg::cpu::g_blas_core.load(); }
@@ -145,16 +164,18 @@ int jg_cpu_gemm(int dtype, int trans_a, int trans_b, int64_t m, int64_t n, int64
     if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || lda > INT32_MAX || ldb > INT32_MAX || ldc > INT32_MAX)
         return jg::fail(JG_ERR_ARGUMENT, "gemm: a dimension or leading dimension is beyond BLAS's 32-bit ints");
     if (m == 0 || n == 0) return JG_OK;
+    const int64_t below = jg::cpu::g_builtin_below.load(std::memory_order_relaxed);
+    const bool small = below > 0 && (k == 0 || m <= below / n / k);  // m·n·k ≤ below, without overflow
     return jg::guarded("gemm", [&]() -> int {
         switch (dtype) {
             case JG_FLOAT32: {
-                auto fn = jg::cpu::g_sgemm.load();
+                auto fn = small ? &jg::cpu::builtin_sgemm : jg::cpu::g_sgemm.load();
                 jg::cpu::gemm_blocks<float>(fn, trans_a != 0, trans_b != 0, m, n, k, reinterpret_cast<const float*>(a), lda,
                                             reinterpret_cast<const float*>(b), ldb, reinterpret_cast<float*>(c), ldc);
                 return JG_OK;
             }
             case JG_FLOAT64: {
-                auto fn = jg::cpu::g_dgemm.load();
+                auto fn = small ? &jg::cpu::builtin_dgemm : jg::cpu::g_dgemm.load();
                 jg::cpu::gemm_blocks<double>(fn, trans_a != 0, trans_b != 0, m, n, k, reinterpret_cast<const double*>(a), lda,
                                              reinterpret_cast<const double*>(b), ldb, reinterpret_cast<double*>(c), ldc);
                 return JG_OK;

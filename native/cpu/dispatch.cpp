@@ -19,6 +19,8 @@ namespace cpu {
     int update_impl(int, int, int64_t, int64_t, int64_t, const int64_t*, int, const double*, int);                      \
     void builtin_sgemm(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);  \
     void builtin_dgemm(int, int, int, int, int, int, double, const double*, int, const double*, int, double, double*, int); \
+    int builtin_sgemm_shared(int, int, int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t);  \
+    int builtin_dgemm_shared(int, int, int64_t, int64_t, int64_t, const double*, int64_t, const double*, int64_t, double*, int64_t, int64_t); \
     }
 JG_DECLARE_ISA(isa_default)
 #if defined(__x86_64__)
@@ -97,6 +99,14 @@ void builtin_sgemm(int order, int ta, int tb, int m, int n, int k, float alpha, 
 void builtin_dgemm(int order, int ta, int tb, int m, int n, int k, double alpha, const double* a, int lda, const double* b, int ldb, double beta,
                    double* c, int ldc) {
     JG_DISPATCH(builtin_dgemm, order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+int builtin_gemm_shared(int ta, int tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+                        int64_t ldc, int64_t max_elems) {
+    JG_DISPATCH(builtin_sgemm_shared, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, max_elems);
+}
+int builtin_gemm_shared(int ta, int tb, int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b, int64_t ldb, double* c,
+                        int64_t ldc, int64_t max_elems) {
+    JG_DISPATCH(builtin_dgemm_shared, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, max_elems);
 }
 
 int update(int rule, int dtype, int64_t n, int64_t param, int64_t grad, const int64_t* state, int nstate, const double* hyper, int nhyper) {

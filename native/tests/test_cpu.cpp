@@ -321,6 +321,24 @@ static void test_gemm_blocks() {
             }
     }
     jg_set_num_threads(2);
+    // products of at most jg_cpu_builtin_below multiply-adds skip the library for the built-in kernel
+    {
+        CHECK(jg_cpu_builtin_below() == 0);
+        CHECK(jg_cpu_set_builtin_below(-1) == JG_ERR_ARGUMENT);
+        CHECK(jg_cpu_set_builtin_below(64 * 32 * 16) == JG_OK && jg_cpu_builtin_below() == 64 * 32 * 16);
+        std::vector<double> a(64 * 16), b(16 * 33), c(64 * 33);
+        for (size_t i = 0; i < a.size(); ++i) a[i] = std::sin(i * 0.7);
+        for (size_t i = 0; i < b.size(); ++i) b[i] = std::cos(i * 0.3);
+        *blas_threads_seen = 0;
+        CHECK(jg_cpu_gemm(JG_FLOAT64, 0, 0, 64, 32, 16, addr(a.data()), 16, addr(b.data()), 33, addr(c.data()), 33) == JG_OK);
+        CHECK(*blas_threads_seen == 0);  // at the limit: built-in
+        double s = 0;
+        for (int p = 0; p < 16; ++p) s = std::fma(a[5 * 16 + p], b[p * 33 + 7], s);
+        CHECK(c[5 * 33 + 7] == s);  // the built-in kernel's order: fused, k ascending
+        CHECK(jg_cpu_gemm(JG_FLOAT64, 0, 0, 64, 33, 16, addr(a.data()), 16, addr(b.data()), 33, addr(c.data()), 33) == JG_OK);
+        CHECK(*blas_threads_seen == 1);  // one column past it: the library
+        CHECK(jg_cpu_set_builtin_below(0) == JG_OK);
+    }
     float f[1] = {0};
     CHECK(jg_cpu_gemm(JG_INT64, 0, 0, 1, 1, 1, addr(f), 1, addr(f), 1, addr(f), 1) == JG_ERR_ARGUMENT);
     CHECK(jg_cpu_gemm(JG_FLOAT32, 0, 0, -1, 1, 1, addr(f), 1, addr(f), 1, addr(f), 1) == JG_ERR_ARGUMENT);
@@ -334,7 +352,7 @@ static void test_builtin_gemm() {
     CHECK(jg_cpu_use_blas(nullptr) == JG_OK);
     CHECK(std::strcmp(jg_cpu_blas(), "builtin") == 0);
     CHECK(std::strcmp(jg_cpu_blas_core(), "") == 0);
-    const int64_t shapes[][3] = {{64, 256, 200}, {300, 70, 130}, {5, 3, 2}, {1, 1000, 3000}, {37, 45, 513}, {7, 9, 0}};
+    const int64_t shapes[][3] = {{64, 256, 200}, {300, 70, 130}, {5, 3, 2}, {1, 1000, 3000}, {37, 45, 513}, {7, 9, 0}, {130, 75, 700}};
     for (const auto& sh : shapes) {
         const int64_t m = sh[0], n = sh[1], k = sh[2];
         for (int ta = 0; ta < 2; ++ta)
@@ -350,7 +368,9 @@ static void test_builtin_gemm() {
                         want[i * ldc + j] = s;
                     }
                 std::vector<float> af(a.begin(), a.end()), bf(b.begin(), b.end());
-                for (int threads : {1, 2}) {
+                std::vector<double> one;  // one thread's result: every split must give its bits
+                std::vector<float> one32;
+                for (int threads : {1, 2, 3}) {
                     jg_set_num_threads(threads);
                     std::vector<double> c(m * ldc, -7.0);
                     std::vector<float> cf(m * ldc, -7.0f);
@@ -366,6 +386,13 @@ static void test_builtin_gemm() {
                             near32 &= std::fabs(cf[i * ldc + j] - w) <= 2e-6 * std::sqrt(double(k) + 1) * (1 + std::fabs(w));
                         }
                     CHECK(exact && near && near32);
+                    if (threads == 1) {
+                        one = c;
+                        one32 = cf;
+                    } else {
+                        CHECK(std::memcmp(one.data(), c.data(), c.size() * sizeof(double)) == 0);
+                        CHECK(std::memcmp(one32.data(), cf.data(), cf.size() * sizeof(float)) == 0);
+                    }
                 }
             }
     }

@@ -119,6 +119,11 @@ const char* jg_cpu_blas(void);
 /* The kernels that library runs on this CPU as OpenBLAS names them (openblas_get_corename:
  * "Haswell", "SkylakeX", ...), or "" for the built-in kernel or a library that does not say. */
 const char* jg_cpu_blas_core(void);
+/* Products of at most macs multiply-adds (m·n·k) run on the built-in kernel even while a BLAS
+ * library is set; larger ones call the library (0, the default: every product calls it). Negative
+ * is refused. */
+int jg_cpu_set_builtin_below(int64_t macs);
+int64_t jg_cpu_builtin_below(void);
 /* C (row-major, ldc) = op(A) op(B) with op(X) = X or its transpose (trans_* != 0), A and B row-major
  * with leading dims lda and ldb, as cblas_?gemm(CblasRowMajor, ...) with alpha 1 and beta 0; split
  * into blocks of C over the pool threads. float32 or float64. */

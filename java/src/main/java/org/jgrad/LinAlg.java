@@ -64,16 +64,33 @@ final class LinAlg {
         String core = JgradNative.jg_cpu_blas_core().getString(), isa = JgradNative.jg_cpu_isa().getString();
         blasCore = core;
         String kernels = core.isEmpty() ? "OpenBLAS" : "OpenBLAS's " + core + " kernels";
+        long below = choice.equals("auto") ? autoBuiltinBelow(isa, core) : 0;
+        NativeLib.check(JgradNative.jg_cpu_set_builtin_below(below), "use_blas");
         if (choice.equals("auto") && autoPrefersBuiltin(isa, core)) {
             useBuiltin(null, "-Djgrad.blas=auto: " + kernels + " on a CPU with AVX-512, so the built-in AVX-512 kernel (faster there; "
                     + "-Djgrad.blas=openblas keeps OpenBLAS)");
+        } else if (below > 0) {
+            blasReason = "-Djgrad.blas=auto: the built-in AVX2 kernel for products up to 2^" + Long.numberOfTrailingZeros(below)
+                    + " multiply-adds (faster there on this CPU), " + kernels + " above (-Djgrad.blas=openblas keeps OpenBLAS for all)";
         } else {
             blasReason = "-Djgrad.blas=" + choice + ": " + kernels + (choice.equals("auto") ? ", which use the CPU's widest vectors" : "");
         }
     }
 
+    /**
+     * Up to how many multiply-adds (m·n·k) -Djgrad.blas=auto runs a product on the built-in kernel
+     * while OpenBLAS is loaded, 0 for none: 2^28 on AMD's Zen CPUs without AVX-512, whose OpenBLAS
+     * kernels are AVX2 like jgrad's. There the built-in kernel, which packs op(B) once for all its
+     * threads, timed 0.86–0.98 of OpenBLAS's from 256³ to 768³ and the MLP's products (bench/BlasBench),
+     * and 1.02–1.19 from 1024³ up.
+     */
+    static long autoBuiltinBelow(String isa, String openblasCore) {
+        return isa.equals("avx2") && openblasCore.toLowerCase(java.util.Locale.ROOT).contains("zen") ? 1L << 28 : 0;
+    }
+
     private static void useBuiltin(String failure, String reason) {
         NativeLib.check(JgradNative.jg_cpu_use_blas((String) null), "use_blas");
+        NativeLib.check(JgradNative.jg_cpu_set_builtin_below(0), "use_blas");
         blasFailure = failure;
         blasReason = reason;
         blasState = 1;

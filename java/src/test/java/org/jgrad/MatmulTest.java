@@ -124,6 +124,12 @@ class MatmulTest {
         assertTrue(!LinAlg.autoPrefersBuiltin("avx2", "Haswell"));
         assertTrue(!LinAlg.autoPrefersBuiltin("default", "Prescott"));
         assertTrue(!LinAlg.autoPrefersBuiltin("asimd", "NEOVERSEN1"));
+        // on Zen CPUs without AVX-512, products up to 2^28 multiply-adds take the built-in kernel
+        assertEquals(1L << 28, LinAlg.autoBuiltinBelow("avx2", "Zen"));
+        assertEquals(0, LinAlg.autoBuiltinBelow("avx2", "Haswell"));
+        assertEquals(0, LinAlg.autoBuiltinBelow("avx512", "Zen"));  // there the built-in kernel takes every product
+        assertEquals(0, LinAlg.autoBuiltinBelow("avx2", ""));
+        assertEquals(0, LinAlg.autoBuiltinBelow("asimd", "NEOVERSEN1"));
         try {
             System.setProperty("jgrad.blas", "openblas");
             LinAlg.resetBlas();
@@ -131,6 +137,7 @@ class MatmulTest {
                 assertTrue(Cpu.blas().contains("openblas"), Cpu.blas());
                 assertTrue(Cpu.blasReason().startsWith("-Djgrad.blas=openblas: OpenBLAS"), Cpu.blasReason());
                 assertTrue(Cpu.blasReason().contains(LinAlg.blasCore()), Cpu.blasReason());
+                assertEquals(0, org.jgrad.internal.bind.JgradNative.jg_cpu_builtin_below());  // OpenBLAS for every product
             }
             Tensor a = Tensor.arange(6).reshape(2, 3).to(DType.FLOAT32), b = Tensor.arange(6).reshape(3, 2).to(DType.FLOAT32);
             assertArrayEquals(new float[] {10, 13, 28, 40}, a.matmul(b).toFloatArray());
@@ -138,6 +145,9 @@ class MatmulTest {
             LinAlg.resetBlas();
             assertTrue(Cpu.blasReason().startsWith(Cpu.blasProblem().isPresent() ? "OpenBLAS (org.bytedeco:openblas" : "-Djgrad.blas=auto: "),
                     Cpu.blasReason());
+            long below = Cpu.blas().equals("builtin") ? 0 : LinAlg.autoBuiltinBelow(Cpu.instructionSet(), LinAlg.blasCore());
+            assertEquals(below, org.jgrad.internal.bind.JgradNative.jg_cpu_builtin_below(), Cpu.blasReason());
+            assertEquals(below > 0, Cpu.blasReason().contains("built-in AVX2 kernel for products up to 2^28"), Cpu.blasReason());
         } finally {
             System.clearProperty("jgrad.blas");
             LinAlg.resetBlas();
