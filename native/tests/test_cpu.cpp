@@ -397,6 +397,17 @@ static void test_builtin_gemm() {
             }
     }
     jg_set_num_threads(2);
+    // rows of A 4 KiB apart are packed rather than read in place: the same bits either way
+    {
+        const int64_t m = 40, n = 24, k = 300, wide = 1024;
+        std::vector<float> a(m * wide), compact(m * k), b(k * n), c1(m * n), c2(m * n);
+        for (int64_t i = 0; i < m; ++i)
+            for (int64_t p = 0; p < k; ++p) a[i * wide + p] = compact[i * k + p] = std::sin(float(i * k + p) * 0.37f);
+        for (size_t i = 0; i < b.size(); ++i) b[i] = std::cos(i * 0.11f);
+        CHECK(jg_cpu_gemm(JG_FLOAT32, 0, 0, m, n, k, addr(a.data()), wide, addr(b.data()), n, addr(c1.data()), n) == JG_OK);
+        CHECK(jg_cpu_gemm(JG_FLOAT32, 0, 0, m, n, k, addr(compact.data()), k, addr(b.data()), n, addr(c2.data()), n) == JG_OK);
+        CHECK(std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)) == 0);
+    }
 }
 
 static void test_allocator() {
