@@ -195,7 +195,6 @@ template <class V, class T> inline V splat(T x) {
     return v;
 }
 
-
 // C tile (rows x cols of it) = (first ? 0 : C) + sum over kk of A panel x B panel
 // The A panel's element (kk, r) is at ap[kk * sk + r * sr]: packed (sk = kMR, sr = 1), or read in
 // place from a full panel of A's rows (sk = 1, sr = lda) or columns (sk = lda, sr = 1).

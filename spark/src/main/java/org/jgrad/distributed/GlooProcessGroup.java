@@ -31,7 +31,7 @@ import org.jgrad.internal.NativeMemory;
  * is broken: every later call throws, and the failed collective's tensor memory is not released
  * (Gloo may still write it).
  */
-public final class GlooProcessGroup implements ProcessGroup {
+public final class GlooProcessGroup extends RankedGroup {
     /** Options: the address this rank listens on for its peers, the collectives' timeout, Gloo's threads. */
     public static final class Options {
         private String hostname;
@@ -139,8 +139,6 @@ public final class GlooProcessGroup implements ProcessGroup {
         }
     }
 
-    private final int rank;
-    private final int size;
     private final Store store;
     private final ProcessGroupGloo pg;
     private final long timeoutMs;
@@ -148,10 +146,9 @@ public final class GlooProcessGroup implements ProcessGroup {
     private boolean closed;
 
     private GlooProcessGroup(Store store, ProcessGroupGloo pg, int rank, int size, long timeoutMs) {
+        super(rank, size);
         this.store = store;
         this.pg = pg;
-        this.rank = rank;
-        this.size = size;
         this.timeoutMs = timeoutMs;
     }
 
@@ -161,9 +158,7 @@ public final class GlooProcessGroup implements ProcessGroup {
      */
     public static GlooProcessGroup create(Store store, int rank, int size, Options options) {
         Objects.requireNonNull(store, "store");
-        if (size < 1 || rank < 0 || rank >= size) {
-            throw new IllegalArgumentException("GlooProcessGroup.create: rank " + rank + " of " + size + " ranks; need 0 <= rank < size");
-        }
+        checkRank("GlooProcessGroup.create", rank, size);
         store.handOver();
         ProcessGroupGloo.Options go = ProcessGroupGloo.Options.create(new Milliseconds(options.timeout.toMillis()));
         try {
@@ -179,16 +174,6 @@ public final class GlooProcessGroup implements ProcessGroup {
             throw new DistributedException("gloo: rank " + rank + " of " + size + " could not join the group through the store at "
                     + store.host + ":" + store.port + ": " + e.getMessage(), e);
         }
-    }
-
-    @Override
-    public int rank() {
-        return rank;
-    }
-
-    @Override
-    public int size() {
-        return size;
     }
 
     @Override

@@ -25,20 +25,17 @@ import org.jgrad.internal.NativeMemory;
  * var g = NcclProcessGroup.create(id, rank, size, Device.cuda(0));
  * }</pre>
  */
-public final class NcclProcessGroup implements ProcessGroup {
+public final class NcclProcessGroup extends RankedGroup {
     private static volatile String loadError;
     private static volatile boolean probed;
 
-    private final int rank;
-    private final int size;
     private final Device device;
     private final ncclComm comm;
     private boolean closed;
 
     private NcclProcessGroup(ncclComm comm, int rank, int size, Device device) {
+        super(rank, size);
         this.comm = comm;
-        this.rank = rank;
-        this.size = size;
         this.device = device;
     }
 
@@ -96,9 +93,7 @@ public final class NcclProcessGroup implements ProcessGroup {
     public static NcclProcessGroup create(byte[] uniqueId, int rank, int size, Device device) {
         Objects.requireNonNull(uniqueId, "uniqueId");
         Objects.requireNonNull(device, "device");
-        if (size < 1 || rank < 0 || rank >= size) {
-            throw new IllegalArgumentException("NcclProcessGroup.create: rank " + rank + " of " + size + " ranks; need 0 <= rank < size");
-        }
+        checkRank("NcclProcessGroup.create", rank, size);
         if (device.isCpu()) throw new IllegalArgumentException("NcclProcessGroup.create: device cpu; NCCL works on CUDA devices, use GlooProcessGroup for the CPU");
         require("create");
         if (uniqueId.length != nccl.NCCL_UNIQUE_ID_BYTES) {
@@ -112,16 +107,6 @@ public final class NcclProcessGroup implements ProcessGroup {
             check(nccl.ncclCommInitRank(comm, size, id, rank), "ncclCommInitRank (rank " + rank + " of " + size + ")");
         }
         return new NcclProcessGroup(comm, rank, size, device);
-    }
-
-    @Override
-    public int rank() {
-        return rank;
-    }
-
-    @Override
-    public int size() {
-        return size;
     }
 
     @Override
