@@ -313,14 +313,17 @@ template <class T> void gemm_shared(bool ta, bool tb, int64_t m, int64_t n, int6
     thread_local std::vector<T> shared;  // the calling thread's; the workers only read and write through the pointer
     shared.resize(static_cast<size_t>(shared_b_elems<T>(n, k)));
     T* bp = shared.data();
-    parallel_for(npanels, 1, [&](int64_t q0, int64_t q1) {
+    // both phases in pieces the threads take as they go (about four per thread): one whose core is
+    // taken meanwhile does fewer of them instead of holding up the product
+    const int64_t share = 4 * num_threads();
+    parallel_for_dynamic(npanels, std::max<int64_t>(1, npanels / share), [&](int64_t q0, int64_t q1) {
         for (int64_t k0 = 0; k0 < k; k0 += kKC) {
             const int64_t kc = std::min(kKC, k - k0), j0 = q0 * kNR;
             pack_b(b, ldb, tb, k0, kc, j0, std::min(n, q1 * kNR) - j0, bp + k0 * npanels * kNR + q0 * kc * kNR);
         }
     });
     const int64_t tiles = (m + kMR - 1) / kMR;
-    parallel_for(tiles, 1, [&](int64_t t0, int64_t t1) {
+    parallel_for_dynamic(tiles, std::min<int64_t>(kMC / kMR, std::max<int64_t>(1, tiles / share)), [&](int64_t t0, int64_t t1) {
         const int64_t m0 = t0 * kMR, m1 = std::min(m, t1 * kMR);
         thread_local std::vector<T> abuf;
         abuf.resize(static_cast<size_t>(std::min(k, kKC) * kMC));

@@ -11,10 +11,16 @@ namespace jg {
 namespace cpu {
 
 // Splits [0, n) into at most num_threads() chunks of at least grain elements and runs f(begin, end)
-// on the pool (the caller runs the first chunk). Workers sleep on a condition variable between
-// jobs, so they do not spin against the BLAS library's own threads.
+// on the pool (the caller runs the first chunk, and any chunk no worker has started when it is
+// done). Workers poll briefly, then sleep on a condition variable between jobs.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& f);
 int num_threads();
+
+// As parallel_for, but [0, n) is cut into pieces of `piece` elements (the last may be shorter) that
+// the threads take one at a time as they finish the last: a thread whose core is taken meanwhile
+// (a JIT compiler, a neighbour on a shared VM) does fewer pieces instead of holding the others up.
+// f may run several times on one thread; the pieces' bounds do not depend on the thread count.
+void parallel_for_dynamic(int64_t n, int64_t piece, const std::function<void(int64_t, int64_t)>& f);
 
 // Elements per chunk below which a loop stays on one thread.
 constexpr int64_t kGrain = 1 << 16;

@@ -43,24 +43,38 @@ class Pool {
         stop_ = false;
         stop_flag_.store(false);
         const uint64_t gen = generation_;
-        for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this, i, gen] { work(i, gen); });
+        for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this, gen] { work(gen); });
     }
 
+    // Runs job(0) .. job(chunks - 1), each once, on the caller and the workers. A chunk goes to
+    // whichever thread claims it first, the caller included: when a worker is slow to wake, or
+    // its core is taken by another process (a JIT compiler thread, a neighbour on a shared VM),
+    // the caller runs that worker's chunk itself instead of waiting for it. Which thread runs a
+    // chunk never changes what the chunk computes.
     void run(int chunks, const std::function<void(int)>& job) {
         std::lock_guard<std::mutex> run_guard(run_mu_);  // one parallel region at a time
+        uint64_t gen;
         {
             std::lock_guard<std::mutex> g(mu_);
             job_ = &job;
             chunks_ = chunks;
-            pending_.store(chunks - 1, std::memory_order_relaxed);
-            ++generation_;
-            published_.store(generation_, std::memory_order_release);
+            pending_.store(chunks, std::memory_order_relaxed);
+            gen = ++generation_;
+            claim_.store(gen << kIndexBits | 1, std::memory_order_relaxed);  // chunk 0 is the caller's
+            published_.store(gen, std::memory_order_release);
         }
         cv_.notify_all();
         job(0);
-        // The other chunks end within microseconds of this one, usually: wait for them spinning,
-        // since a sleeping thread can take tens of microseconds to wake (about 50 on the
-        // paravirtualised machines the benchmarks ran on), longer than many chunks take.
+        pending_.fetch_sub(1, std::memory_order_acq_rel);
+        // the chunks no worker has claimed yet; the claim word still holds this generation, so
+        // a plain increment cannot take an index of another job
+        for (uint64_t c; (c = (claim_.fetch_add(1, std::memory_order_acq_rel) & kIndexMask)) < static_cast<uint64_t>(chunks);) {
+            job(static_cast<int>(c));
+            pending_.fetch_sub(1, std::memory_order_acq_rel);
+        }
+        // The chunks claimed by workers end within microseconds of the caller's, usually: wait for
+        // them spinning, since a sleeping thread can take tens of microseconds to wake (about 50
+        // on the paravirtualised machines the benchmarks ran on), longer than many chunks take.
         spin_while([this] { return pending_.load(std::memory_order_acquire) != 0; }, kWaitSpin);
         {
             std::unique_lock<std::mutex> lk(mu_);
@@ -70,9 +84,13 @@ class Pool {
     }
 
   private:
-    void work(int id, uint64_t seen) {
+    static constexpr int kIndexBits = 24;
+    static constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
+
+    void work(uint64_t seen) {
         for (;;) {
             const std::function<void(int)>* job;
+            int chunks;
             // Poll for a while before sleeping: the ops of a training step come microseconds apart,
             // and each would otherwise wait for a futex wake-up. jgrad's BLAS calls run on this
             // pool (cpu/blas.cpp), so no BLAS threads want the core meanwhile.
@@ -83,13 +101,22 @@ class Pool {
                 cv_.wait(lk, [&] { return stop_ || generation_ != seen; });
                 if (stop_) return;
                 seen = generation_;
-                if (id >= chunks_ || job_ == nullptr) continue;
+                if (job_ == nullptr) continue;
                 job = job_;
+                chunks = chunks_;
             }
-            (*job)(id);
-            if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-                std::lock_guard<std::mutex> g(mu_);
-                done_cv_.notify_one();
+            // Claim chunks of generation `seen` only: the compare-exchange fails once the caller has
+            // published another job, so a worker that wakes late never runs a chunk of a job whose
+            // function is gone. A claimed chunk keeps its job alive (run() waits for it).
+            uint64_t v = claim_.load(std::memory_order_acquire);
+            while ((v >> kIndexBits) == (seen & (~uint64_t(0) >> kIndexBits)) && (v & kIndexMask) < static_cast<uint64_t>(chunks)) {
+                if (!claim_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+                (*job)(static_cast<int>(v & kIndexMask));
+                if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                    std::lock_guard<std::mutex> g(mu_);
+                    done_cv_.notify_one();
+                }
+                v = claim_.load(std::memory_order_acquire);
             }
         }
     }
@@ -113,6 +140,7 @@ class Pool {
     uint64_t generation_ = 0;
     bool stop_ = false;
     std::atomic<uint64_t> published_{0};
+    std::atomic<uint64_t> claim_{0};  // the generation above kIndexBits, the next unclaimed chunk below
     std::atomic<bool> stop_flag_{false};
 };
 
@@ -145,6 +173,25 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
         bool outer = in_parallel_region;
         in_parallel_region = true;
         if (b < e) f(b, e);
+        in_parallel_region = outer;
+    };
+    pool().run(static_cast<int>(chunks), job);
+}
+
+void parallel_for_dynamic(int64_t n, int64_t piece, const std::function<void(int64_t, int64_t)>& f) {
+    if (n <= 0) return;
+    piece = std::max<int64_t>(1, piece);
+    const int64_t pieces = (n + piece - 1) / piece;
+    const int64_t chunks = std::min<int64_t>(num_threads(), pieces);
+    if (chunks <= 1 || in_parallel_region) {
+        f(0, n);
+        return;
+    }
+    std::atomic<int64_t> next{0};
+    std::function<void(int)> job = [&](int) {
+        bool outer = in_parallel_region;
+        in_parallel_region = true;
+        for (int64_t p; (p = next.fetch_add(1, std::memory_order_relaxed)) < pieces;) f(p * piece, std::min(n, (p + 1) * piece));
         in_parallel_region = outer;
     };
     pool().run(static_cast<int>(chunks), job);

@@ -9,6 +9,10 @@
 #include <cstdio>
 #include <algorithm>
 #include <cstring>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <thread>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +31,8 @@ namespace cpu {
     int update_impl(int, int, int64_t, int64_t, int64_t, const int64_t*, int, const double*, int);           \
     void builtin_sgemm(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int); \
     }
+void parallel_for(int64_t, int64_t, const std::function<void(int64_t, int64_t)>&);
+void parallel_for_dynamic(int64_t, int64_t, const std::function<void(int64_t, int64_t)>&);
 JG_DECLARE_UNARY(isa_default)
 #if defined(__x86_64__)
 JG_DECLARE_UNARY(isa_avx2)
@@ -765,6 +771,50 @@ static void test_isa_variants_agree() {
     std::printf("isa %s; variants compared: %s\n", jg_cpu_isa(), names.c_str());
 }
 
+// The pool runs every chunk of a job exactly once, whichever thread claims it (the caller takes
+// the chunks no worker has started), and returns only when all are done: thousands of jobs back to
+// back, some with a chunk that stalls (as a thread whose core is taken would), on 2, 3 and 4
+// threads; parallel_for_dynamic covers its range once in pieces of the size asked, and a parallel
+// region inside a chunk runs inline.
+static void test_pool_claims() {
+    for (int threads : {2, 3, 4}) {
+        CHECK(jg_set_num_threads(threads) == JG_OK);
+        int bad = 0;
+        for (int job = 0; job < 3000 && bad < 5; ++job) {
+            const int64_t n = 1 + job % 7;
+            std::vector<std::atomic<int>> runs(static_cast<size_t>(n));
+            for (auto& r : runs) r.store(0);
+            jg::cpu::parallel_for(n, 1, [&](int64_t b, int64_t e) {
+                for (int64_t i = b; i < e; ++i) runs[static_cast<size_t>(i)].fetch_add(1);
+                if (job % 97 == 1 && b == 1) std::this_thread::sleep_for(std::chrono::microseconds(300));
+            });
+            for (auto& r : runs) bad += r.load() != 1;
+        }
+        CHECK(bad == 0);
+        for (int64_t piece : {int64_t(1), int64_t(7), int64_t(64), int64_t(1000)}) {
+            const int64_t n = 999;
+            std::vector<std::atomic<int>> runs(static_cast<size_t>(n));
+            for (auto& r : runs) r.store(0);
+            std::atomic<int> wrong_piece{0}, nested_inline{0};
+            jg::cpu::parallel_for_dynamic(n, piece, [&](int64_t b, int64_t e) {
+                if (b % piece != 0 || (e - b != piece && e != n)) wrong_piece.fetch_add(1);
+                const std::thread::id me = std::this_thread::get_id();
+                jg::cpu::parallel_for(1 << 20, 1, [&](int64_t nb, int64_t ne) {
+                    if (nb == 0 && ne == (1 << 20) && std::this_thread::get_id() == me) nested_inline.fetch_add(1);
+                });
+                for (int64_t i = b; i < e; ++i) runs[static_cast<size_t>(i)].fetch_add(1);
+            });
+            int once = 0;
+            for (auto& r : runs) once += r.load() == 1;
+            CHECK(once == n);
+            CHECK(wrong_piece.load() == 0);
+            const int64_t pieces = (n + piece - 1) / piece;  // one piece runs as a plain call, not in a region
+            CHECK(nested_inline.load() == (pieces > 1 ? pieces : 0));
+        }
+    }
+    CHECK(jg_set_num_threads(2) == JG_OK);
+}
+
 static void test_threads() {
     CHECK(jg_set_num_threads(1) == JG_OK && jg_get_num_threads() == 1);
     test_unary_binary();
@@ -830,6 +880,7 @@ int main() {
     test_fast_math_accuracy();
     test_isa_variants_agree();
     test_threads();
+    test_pool_claims();
     jg_empty_cache(JG_CPU);
     std::printf("%s: %d failures\n", failures == 0 ? "PASS" : "FAIL", failures);
     return failures == 0 ? 0 : 1;

@@ -197,7 +197,7 @@ final class Kernels {
         } finally {
             unpin(dx, y, dy);
         }
-        NativeLib.check(st, op);
+        if (st != JgradNative.JG_OK) NativeLib.check(st, op + " backward");
     }
 
     static void layerNorm(Tensor y, Tensor mean, Tensor rstd, Tensor x, Tensor w, Tensor b, long rows, long cols, double eps) {
@@ -270,7 +270,7 @@ final class Kernels {
         } finally {
             unpin(dx, dy, indices);
         }
-        NativeLib.check(st, op + " backward");
+        if (st != JgradNative.JG_OK) NativeLib.check(st, op + " backward");
     }
 
     /** Batch norm of contiguous x [n, c, s]; training computes mean, var (may be null) and invstd, else reads mean and invstd. */
@@ -447,7 +447,7 @@ final class Kernels {
         }
         if (src != x) src.close();
         if (st != JgradNative.JG_OK) out.close();
-        NativeLib.check(st, "to(" + device + ")");
+        if (st != JgradNative.JG_OK) NativeLib.check(st, "to(" + device + ")");
         return out;
     }
 

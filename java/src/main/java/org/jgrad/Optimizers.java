@@ -75,7 +75,7 @@ public final class Optimizers {
             } finally {
                 Kernels.unpin(states);
             }
-            NativeLib.check(st, optimizer + ".step");
+            if (st != JgradNative.JG_OK) NativeLib.check(st, optimizer + ".step");
         } finally {
             if (gc != g) gc.close();
         }

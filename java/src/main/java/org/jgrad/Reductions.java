@@ -210,7 +210,7 @@ final class Reductions {
                 Tensor dx = Tensor.empty(yt.shape, yt.dtype, yt.device);
                 long cols = n == 0 ? 1 : yt.shape[last];
                 long rows = cols == 0 ? 0 : yt.numel / cols;
-                Kernels.softmaxBackward(op + " backward", log, dx, yt, gt, rows, cols);
+                Kernels.softmaxBackward(op, log, dx, yt, gt, rows, cols);
                 return new Tensor[] {n == 0 || d == last ? dx : dx.transpose(d, last)};
             }, new Tensor[] {x}, y);
         }

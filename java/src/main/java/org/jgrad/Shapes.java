@@ -32,6 +32,18 @@ final class Shapes {
         return empty ? 0 : n;
     }
 
+    /** Whether {@code numel} would refuse the shape (its sizes, zeros counted as ones, multiply past 2^63 - 1). */
+    static boolean overflows(long[] shape) {
+        long n = 1;
+        for (long s : shape) {
+            if (s > 1) {
+                if (Math.multiplyHigh(n, s) != 0 || n * s < 0) return true;
+                n *= s;
+            }
+        }
+        return false;
+    }
+
     /** The byte count of {@code numel} elements of {@code dtype}, refusing one past 2^63 - 1. */
     static long byteCount(String op, long numel, DType dtype, long[] shape) {
         if (numel > Long.MAX_VALUE / dtype.size) {
@@ -92,7 +104,7 @@ final class Shapes {
             }
             out[i] = da == 1 ? db : da;
         }
-        numel(op + " (broadcasting " + str(a) + " with " + str(b) + ")", out);
+        if (overflows(out)) numel(op + " (broadcasting " + str(a) + " with " + str(b) + ")", out);  // throws; the message only then
         return out;
     }
 
