@@ -502,6 +502,43 @@ static void test_reduce_softmax() {
         }
         jg_set_num_threads(2);
     }
+    // column sums ([outer, r, inner] over r): each column's double sum of its rows in row order,
+    // rounded once, bit for bit, for widths on and off the 32-column blocks, one slice or several,
+    // on 1, 2 and 3 threads
+    {
+        struct Shape { int64_t outer, r, inner; };
+        for (Shape sh : {Shape{1, 256, 256}, Shape{1, 256, 10}, Shape{3, 37, 70}, Shape{2, 1000, 33}, Shape{1, 5, 1}, Shape{4, 64, 96}}) {
+            const int64_t total = sh.outer * sh.r * sh.inner;
+            std::vector<float> v(total);
+            std::vector<double> vd(total);
+            for (int64_t i = 0; i < total; ++i) {
+                v[i] = static_cast<float>(std::sin(i * 0.37) * (1 + (i % 13)));
+                vd[i] = std::cos(i * 0.11) * 1e3 + 1e-9 * i;
+            }
+            std::vector<float> want(sh.outer * sh.inner);
+            std::vector<double> wantd(sh.outer * sh.inner);
+            for (int64_t o = 0; o < sh.outer; ++o)
+                for (int64_t j = 0; j < sh.inner; ++j) {
+                    double a = 0, b = 0;
+                    for (int64_t k = 0; k < sh.r; ++k) {
+                        a += static_cast<double>(v[(o * sh.r + k) * sh.inner + j]);
+                        b += vd[(o * sh.r + k) * sh.inner + j];
+                    }
+                    want[o * sh.inner + j] = static_cast<float>(a);
+                    wantd[o * sh.inner + j] = b;
+                }
+            for (int threads : {1, 2, 3}) {
+                jg_set_num_threads(threads);
+                std::vector<float> got(want.size(), -1);
+                std::vector<double> gotd(wantd.size(), -1);
+                CHECK(jg_reduce(JG_CPU, JG_SUM, JG_FLOAT32, sh.outer, sh.r, sh.inner, addr(got.data()), addr(v.data())) == JG_OK);
+                CHECK(jg_reduce(JG_CPU, JG_SUM, JG_FLOAT64, sh.outer, sh.r, sh.inner, addr(gotd.data()), addr(vd.data())) == JG_OK);
+                CHECK(std::memcmp(got.data(), want.data(), want.size() * sizeof(float)) == 0);
+                CHECK(std::memcmp(gotd.data(), wantd.data(), wantd.size() * sizeof(double)) == 0);
+            }
+        }
+        jg_set_num_threads(2);
+    }
     double m[6] = {1, 5, 2, 7, 3, 0};  // [2, 3] reduce dim 0 -> [3]
     double col[3];
     int64_t arg[3];
