@@ -274,6 +274,12 @@ template <class T> void rows_block(bool ta, int64_t m0, int64_t m1, int64_t n, i
     }
 }
 
+// A scratch buffer at least n long. It never shrinks: resizing down and up again would zero the
+// regrown part on every product whose size differs from the last (800 KB for a 784x256 op(B)).
+template <class T> inline void grow(std::vector<T>& buf, int64_t n) {
+    if (buf.size() < static_cast<size_t>(n)) buf.resize(static_cast<size_t>(n));
+}
+
 // C (m x n, row-major, ldc) = op(A) op(B), alpha 1 and beta 0
 template <class T> void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
     constexpr int kNR = Tile<T>::kNR;
@@ -283,8 +289,8 @@ template <class T> void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, 
     }
     const int64_t npanels = (n + kNR - 1) / kNR;
     thread_local std::vector<T> bbuf, abuf;
-    bbuf.resize(static_cast<size_t>(std::min(k, kKC) * npanels * kNR));
-    abuf.resize(static_cast<size_t>(std::min(k, kKC) * kMC));
+    grow(bbuf, std::min(k, kKC) * npanels * kNR);
+    grow(abuf, std::min(k, kKC) * kMC);
     for (int64_t k0 = 0; k0 < k; k0 += kKC) {
         const int64_t kc = std::min(kKC, k - k0);
         pack_b(b, ldb, tb, k0, kc, 0, n, bbuf.data());
@@ -311,7 +317,7 @@ template <class T> void gemm_shared(bool ta, bool tb, int64_t m, int64_t n, int6
     }
     const int64_t npanels = (n + kNR - 1) / kNR;
     thread_local std::vector<T> shared;  // the calling thread's; the workers only read and write through the pointer
-    shared.resize(static_cast<size_t>(shared_b_elems<T>(n, k)));
+    grow(shared, shared_b_elems<T>(n, k));
     T* bp = shared.data();
     // both phases in pieces the threads take as they go (about four per thread): one whose core is
     // taken meanwhile does fewer of them instead of holding up the product
@@ -326,7 +332,7 @@ template <class T> void gemm_shared(bool ta, bool tb, int64_t m, int64_t n, int6
     parallel_for_dynamic(tiles, std::min<int64_t>(kMC / kMR, std::max<int64_t>(1, tiles / share)), [&](int64_t t0, int64_t t1) {
         const int64_t m0 = t0 * kMR, m1 = std::min(m, t1 * kMR);
         thread_local std::vector<T> abuf;
-        abuf.resize(static_cast<size_t>(std::min(k, kKC) * kMC));
+        grow(abuf, std::min(k, kKC) * kMC);
         for (int64_t k0 = 0; k0 < k; k0 += kKC) {
             const int64_t kc = std::min(kKC, k - k0);
             rows_block(ta, m0, m1, n, k0, kc, a, lda, bp + k0 * npanels * kNR, abuf.data(), c, ldc);
