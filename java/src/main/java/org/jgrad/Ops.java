@@ -144,8 +144,11 @@ final class Ops {
         int lead = g.shape.length - shape.length;
         int[] dims = new int[g.shape.length];
         int k = 0;
-        for (int i = 0; i < g.shape.length; i++) {
-            if (i < lead || (shape[i - lead] == 1 && g.shape[i] != 1)) dims[k++] = i;
+        // two plain loops, not one with a branch on i < lead: C2's profiled loop predicates on
+        // the one loop failed as the shapes varied, and each failure recompiled the method
+        for (int i = 0; i < lead; i++) dims[k++] = i;
+        for (int j = 0; j < shape.length; j++) {
+            if (shape[j] == 1 && g.shape[lead + j] != 1) dims[k++] = lead + j;
         }
         Tensor s = k == 0 ? g : g.sum(Arrays.copyOf(dims, k), true);
         return Arrays.equals(s.shape, shape) ? s : s.reshape(shape);

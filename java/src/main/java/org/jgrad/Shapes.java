@@ -94,9 +94,10 @@ final class Shapes {
         if (Arrays.equals(a, b)) return a;
         int n = Math.max(a.length, b.length);
         long[] out = new long[n];
+        // a and b right-aligned in n dims, the missing leading ones of size 1
+        long[] pa = a.length == n ? a : padded(a, n), pb = b.length == n ? b : padded(b, n);
         for (int i = 0; i < n; i++) {
-            long da = i < n - a.length ? 1 : a[i - (n - a.length)];
-            long db = i < n - b.length ? 1 : b[i - (n - b.length)];
+            long da = pa[i], db = pb[i];
             if (da != db && da != 1 && db != 1) {
                 throw new IllegalArgumentException(op + ": shapes " + str(a) + " and " + str(b)
                         + " do not broadcast: dim " + i + " of the broadcast shape has sizes " + da + " and " + db
@@ -108,14 +109,19 @@ final class Shapes {
         return out;
     }
 
+    /** A shape with ones in front, to n dims. */
+    private static long[] padded(long[] shape, int n) {
+        long[] out = new long[n];
+        Arrays.fill(out, 0, n - shape.length, 1);
+        System.arraycopy(shape, 0, out, n - shape.length, shape.length);
+        return out;
+    }
+
     /** Strides that read a tensor of shape/strides as if expanded to {@code target} (stride 0 on broadcast dims). */
     static long[] expandStrides(long[] shape, long[] strides, long[] target) {
-        long[] out = new long[target.length];
+        long[] out = new long[target.length];  // the leading dims it lacks: stride 0
         int off = target.length - shape.length;
-        for (int i = 0; i < target.length; i++) {
-            if (i < off) out[i] = 0;
-            else out[i] = shape[i - off] == 1 && target[i] != 1 ? 0 : strides[i - off];
-        }
+        for (int j = 0; j < shape.length; j++) out[off + j] = shape[j] == 1 && target[off + j] != 1 ? 0 : strides[j];
         return out;
     }
 
