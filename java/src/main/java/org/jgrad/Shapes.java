@@ -19,29 +19,29 @@ final class Shapes {
      * tensor would silently hold the wrong number of elements.
      */
     static long numel(String op, long[] shape) {
-        long n = 1;
-        boolean empty = false;
+        long n = sizesProduct(shape);
+        if (n < 0) throw tooLarge(op, shape);
         for (long s : shape) {
-            if (s == 0) {
-                empty = true;
-            } else if (s > 1) {
-                if (Math.multiplyHigh(n, s) != 0 || n * s < 0) throw tooLarge(op, shape);  // both positive: no division
-                n *= s;
-            }
+            if (s == 0) return 0;
         }
-        return empty ? 0 : n;
+        return n;
     }
 
     /** Whether {@code numel} would refuse the shape (its sizes, zeros counted as ones, multiply past 2^63 - 1). */
     static boolean overflows(long[] shape) {
+        return sizesProduct(shape) < 0;
+    }
+
+    /** The product of a shape's sizes above 1, or -1 past 2^63 - 1. */
+    private static long sizesProduct(long[] shape) {
         long n = 1;
         for (long s : shape) {
             if (s > 1) {
-                if (Math.multiplyHigh(n, s) != 0 || n * s < 0) return true;
+                if (Math.multiplyHigh(n, s) != 0 || n * s < 0) return -1;  // both positive: no division
                 n *= s;
             }
         }
-        return false;
+        return n;
     }
 
     /** The byte count of {@code numel} elements of {@code dtype}, refusing one past 2^63 - 1. */
