@@ -162,20 +162,9 @@ int num_threads() { return pool().size(); }
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& f) {
     if (n <= 0) return;
-    int64_t chunks = std::min<int64_t>(num_threads(), (n + grain - 1) / grain);
-    if (chunks <= 1 || in_parallel_region) {
-        f(0, n);
-        return;
-    }
-    int64_t per = (n + chunks - 1) / chunks;
-    std::function<void(int)> job = [&](int c) {
-        int64_t b = c * per, e = std::min(n, b + per);
-        bool outer = in_parallel_region;
-        in_parallel_region = true;
-        if (b < e) f(b, e);
-        in_parallel_region = outer;
-    };
-    pool().run(static_cast<int>(chunks), job);
+    // as many equal pieces as chunks: each thread usually takes one
+    const int64_t g = std::max<int64_t>(1, grain), chunks = std::min<int64_t>(num_threads(), (n + g - 1) / g);
+    parallel_for_dynamic(n, (n + chunks - 1) / chunks, f);
 }
 
 void parallel_for_dynamic(int64_t n, int64_t piece, const std::function<void(int64_t, int64_t)>& f) {
